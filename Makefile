@@ -1,0 +1,75 @@
+# The two commands: `make run` (install, demo data, features, train, promote, serve) and
+# `make test` (lint, types, every test). Each stage leaves a file, so a second `make run`
+# reuses what the first one built and is serving within seconds.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EWS := $(BIN)/ews
+FIRMS ?= 20000
+SEED ?= 7
+RAW := data/raw/firms.parquet
+FEATURES := data/features/features.parquet
+CHAMPION := models/.champion
+
+.PHONY: run test lint types pytest serve data features train promote mlflow-ui clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e . -c constraints.txt
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test]' -c constraints.txt
+	touch $@
+
+$(RAW): | $(VENV)/.installed
+	$(EWS) demo-data --firms $(FIRMS) --seed $(SEED)
+
+$(FEATURES): $(RAW)
+	$(EWS) features
+
+$(CHAMPION): $(FEATURES)
+	$(EWS) train
+	$(EWS) promote
+	touch $@
+
+models/demo-keys.txt: | $(VENV)/.installed
+	@mkdir -p models
+	@{ echo "analyst: $$($(EWS) keys create --role analyst | tail -n 1)"; \
+	   echo "center-26 (부산): $$($(EWS) keys create --role center --region 26 | tail -n 1)"; \
+	   echo "admin: $$($(EWS) keys create --role admin | tail -n 1)"; } > $@
+	@chmod 600 $@
+
+data: $(RAW)
+features: $(FEATURES)
+train promote: $(CHAMPION)
+
+run: $(VENV)/.installed $(CHAMPION) models/demo-keys.txt
+	@echo "API keys for this demo (kept in models/demo-keys.txt):"
+	@cat models/demo-keys.txt
+	$(EWS) serve
+
+serve: $(VENV)/.installed
+	$(EWS) serve
+
+mlflow-ui: $(VENV)/.installed
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/models/mlflow.db --port 5000
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(VENV)/.test-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.test-installed
+	$(BIN)/pytest
+
+test: lint types pytest
+
+clean:
+	rm -rf data models/mlflow.db models/artifacts models/service.db models/.champion models/demo-keys.txt

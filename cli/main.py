@@ -1,0 +1,233 @@
+"""`ews`: the command line over every stage (raw -> features -> train -> registry -> serve).
+
+Each command reads the previous stage's named artifact from the configured folders, so any
+stage can be rerun and inspected alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from core.settings import get_settings
+
+app = typer.Typer(
+    help="Early warning for regional SMEs: demo data, features, training, registry, service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+keys_app = typer.Typer(help="Issue API keys for centre staff, analysts and admins.")
+app.add_typer(keys_app, name="keys")
+
+FEATURES_FILE = "features.parquet"
+
+
+def _features_path() -> Path:
+    return get_settings().features_dir / FEATURES_FILE
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command("demo-data")
+def demo_data(
+    firms: Annotated[int, typer.Option(min=100, help="Number of firms to simulate.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same panel.")] = 7,
+    first_year: Annotated[int, typer.Option(help="First fiscal year.")] = 2012,
+    last_year: Annotated[int, typer.Option(help="Last fiscal year.")] = 2025,
+    out: Annotated[Path | None, typer.Option(help="Folder for the raw tables.")] = None,
+) -> None:
+    """Generate the synthetic demo panel (the five contract tables plus the oracle PDs)."""
+    from features.demo import generate_demo, write_demo
+
+    folder = out or get_settings().raw_dir
+    data = generate_demo(
+        firms, seed=seed, first_year=first_year, last_year=last_year, progress=True
+    )
+    write_demo(data, folder)
+    counts = {name: len(getattr(data.tables, name)) for name in ("firms", "financials", "events")}
+    typer.echo(f"wrote demo data to {folder}: {counts}")
+
+
+@app.command()
+def features(
+    label_rules: Annotated[
+        str, typer.Option(help="Comma-separated: default_event, capital_impairment, marginal_firm.")
+    ] = "default_event",
+    horizon: Annotated[int, typer.Option(min=1, max=36, help="Label horizon in months.")] = 12,
+    raw: Annotated[Path | None, typer.Option(help="Folder of raw contract tables.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Feature table Parquet file.")] = None,
+) -> None:
+    """Build the point-in-time feature table: one row per firm and 30 June as-of date."""
+    from features.labels import LabelRuleError, check_rules
+    from features.pipeline import build_features
+    from features.tables import read_tables
+
+    settings = get_settings()
+    try:
+        rules = check_rules([r.strip() for r in label_rules.split(",") if r.strip()])
+        tables = read_tables(raw or settings.raw_dir)
+    except (LabelRuleError, FileNotFoundError) as error:
+        _fail(str(error))
+    table = build_features(tables, label_rules=rules, horizon_months=horizon, progress=True)
+    path = out or _features_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(path, index=False)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest = {
+        "rows": len(table),
+        "sha256": digest,
+        "label_rules": list(rules),
+        "horizon_months": horizon,
+        "as_of_min": str(table["as_of"].min().date()),
+        "as_of_max": str(table["as_of"].max().date()),
+    }
+    path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
+    typer.echo(
+        f"wrote {len(table):,} feature rows to {path} ({manifest['as_of_min']} … "
+        f"{manifest['as_of_max']}, labelled {int(table['label'].notna().sum()):,})"
+    )
+
+
+@app.command()
+def train(
+    valid_year: Annotated[
+        int | None, typer.Option(help="As-of year for early stopping and calibration.")
+    ] = None,
+    test_year: Annotated[int | None, typer.Option(help="Out-of-time test as-of year.")] = None,
+    seed: Annotated[int, typer.Option(help="LightGBM seed.")] = 7,
+) -> None:
+    """Train, calibrate and evaluate; log an MLflow run and register it as `challenger`."""
+    from features.signals import first_default
+    from features.tables import read_tables
+    from training.params import TrainParams
+    from training.pipeline import TrainingDataError
+    from training.pipeline import train as run_training
+
+    settings = get_settings()
+    path = _features_path()
+    if not path.exists():
+        _fail(f"no feature table at {path}; run `ews features` first")
+    table = pd.read_parquet(path)
+    manifest = json.loads(path.with_suffix(".json").read_text())
+    tables = read_tables(settings.raw_dir)
+    firm_ids = tables.firms["firm_id"]
+    defaults = first_default(tables.events, firm_ids).set_axis(firm_ids.to_numpy())
+    oracle_path = settings.raw_dir / "oracle.parquet"
+    oracle = pd.read_parquet(oracle_path) if oracle_path.exists() else None
+    params = TrainParams(
+        valid_year=valid_year,
+        test_year=test_year,
+        seed=seed,
+        label_rules=tuple(manifest["label_rules"]),
+        horizon_months=manifest["horizon_months"],
+    )
+    provenance = {
+        "feature_table_sha256": manifest["sha256"],
+        "feature_rows": manifest["rows"],
+        "as_of_range": f"{manifest['as_of_min']}..{manifest['as_of_max']}",
+        "data_source": "demo" if oracle is not None else str(settings.raw_dir),
+    }
+    try:
+        result = run_training(table, params, settings, defaults, oracle, provenance)
+    except TrainingDataError as error:
+        _fail(str(error))
+    m = result.metrics
+    typer.echo(
+        f"run {result.run_id}: registered {settings.model_name} v{result.version} as challenger"
+    )
+    for key in (
+        "test_roc_auc",
+        "test_oracle_roc_auc",
+        "test_roc_auc_vs_oracle",
+        "test_roc_auc_logit",
+        "test_roc_auc_altman",
+        "test_pr_auc",
+        "test_brier",
+        "test_ece",
+    ):
+        if key in m:
+            typer.echo(f"  {key:26s} {m[key]:.4f}")
+
+
+@app.command()
+def promote(
+    force: Annotated[bool, typer.Option(help="Promote even if the challenger is worse.")] = False,
+    reason: Annotated[str, typer.Option(help="Why a forced promotion is needed (recorded).")] = "",
+) -> None:
+    """Move `champion` to the challenger when it is at least as good on the same test year."""
+    from training.pipeline import promote as run_promote
+    from training.registry import PromotionRefused
+
+    try:
+        outcome = run_promote(get_settings(), pd.read_parquet(_features_path()), force, reason)
+    except PromotionRefused as error:
+        _fail(str(error))
+    typer.echo(f"champion is now v{outcome['challenger']} ({outcome})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (EWS_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (EWS_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the champion model over HTTP (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "serving.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@app.command()
+def score(
+    as_of: Annotated[
+        str | None, typer.Option(help="As-of date YYYY-MM-DD (default: latest).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output Parquet file.")] = Path("data/scores.parquet"),
+    top: Annotated[int, typer.Option(min=1, max=20, help="Reasons kept per firm.")] = 3,
+) -> None:
+    """Batch-score every firm at an as-of date: PD, grade and top reasons to Parquet."""
+    from cli.batch import score_all
+
+    when = pd.Timestamp(date.fromisoformat(as_of)) if as_of else None
+    written = score_all(get_settings(), when, out, top)
+    typer.echo(f"wrote {written:,} scores to {out}")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="center, analyst or admin.")],
+    region: Annotated[
+        str | None, typer.Option(help="시도 code, required for center keys (e.g. 26).")
+    ] = None,
+) -> None:
+    """Create an API key; the key is printed once, alone on the last line."""
+    from serving.auth import create_key
+    from serving.db import make_engine
+
+    try:
+        key = create_key(make_engine(get_settings().db_url), role, region)
+    except ValueError as error:
+        _fail(str(error))
+    typer.echo(f"created a {role} key" + (f" for region {region}" if region else ""))
+    typer.echo(key)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,77 @@
+"""The alert ladder (정상·관심·주의·경계·심각) and calibrated-PD cut-points.
+
+Cut-points live in a versioned table that travels with each model version, so a response can
+say which table produced its grade.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+GRADES: Final[tuple[str, ...]] = ("정상", "관심", "주의", "경계", "심각")
+GRADES_EN: Final[dict[str, str]] = {
+    "정상": "normal",
+    "관심": "attention",
+    "주의": "caution",
+    "경계": "alert",
+    "심각": "severe",
+}
+GRADE_COLOURS: Final[dict[str, str]] = {
+    "정상": "green",
+    "관심": "blue",
+    "주의": "yellow",
+    "경계": "orange",
+    "심각": "red",
+}
+
+
+@dataclass(frozen=True)
+class GradeTable:
+    """Lower PD bounds of 관심, 주의, 경계 and 심각; below the first is 정상."""
+
+    version: str = "ladder-2026.1"
+    cut_points: tuple[float, ...] = (0.01, 0.03, 0.08, 0.20)
+    grades: tuple[str, ...] = field(default=GRADES)
+
+    def __post_init__(self) -> None:
+        if len(self.cut_points) != len(self.grades) - 1:
+            raise ValueError("cut_points must hold one bound fewer than grades")
+        if list(self.cut_points) != sorted(self.cut_points) or not all(
+            0.0 < c < 1.0 for c in self.cut_points
+        ):
+            raise ValueError("cut_points must increase strictly inside (0, 1)")
+
+    def grade(self, pd_: float) -> str:
+        return self.grades[bisect.bisect_right(self.cut_points, pd_)]
+
+    def rank(self, grade: str) -> int:
+        """Position on the ladder, 0 for 정상; raises ValueError for an unknown grade."""
+        if grade in self.grades:
+            return self.grades.index(grade)
+        english = {v: k for k, v in GRADES_EN.items()}
+        if grade in english:
+            return self.grades.index(english[grade])
+        raise ValueError(f"grade must be one of {', '.join(self.grades)}; got {grade!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GradeTable:
+        return cls(
+            version=data["version"],
+            cut_points=tuple(data["cut_points"]),
+            grades=tuple(data["grades"]),
+        )
+
+
+# KOSME's early-warning stages, for the crosswalk in docs/grades.md.
+KOSME_CROSSWALK: Final[dict[str, str]] = {
+    "정상": "-",
+    "관심": "-",
+    "주의": "주의",
+    "경계": "예비경보",
+    "심각": "경보 / 부실화",
+}

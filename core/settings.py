@@ -1,0 +1,46 @@
+"""Deployment settings from the environment (prefix ``EWS_``); see ``.env.example``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EWS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    models_dir: Path = Path("models")
+    mlflow_tracking_uri: str = ""
+    database_url: str = ""
+    model_name: str = "sme-distress"
+    model_alias: str = "champion"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.models_dir.resolve()}/mlflow.db"
+
+    @property
+    def artifact_root(self) -> str:
+        return (self.models_dir.resolve() / "artifacts").as_uri()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.models_dir.resolve()}/service.db"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def features_dir(self) -> Path:
+        return self.data_dir / "features"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Raw contract tables -> point-in-time feature table; the demo-data generator."""

@@ -1,0 +1,1 @@
+"""Feature table -> fitted, calibrated, evaluated model -> MLflow run and registry alias."""
