@@ -47,9 +47,9 @@ class TrainResult:
 def split_years(features: pd.DataFrame, params: TrainParams) -> Split:
     """Out of time: train on as-of years before the validation year, test on a later year."""
     labelled = features[features["label"].notna()].assign(year=lambda f: f["as_of"].dt.year)
-    years = sorted(labelled["year"].unique())
-    test_year = params.test_year or (years[-1] if years else None)
-    valid_year = params.valid_year or (test_year - 1 if test_year else None)
+    years = [int(y) for y in sorted(labelled["year"].unique())]
+    test_year = params.test_year or (years[-1] if years else 0)
+    valid_year = params.valid_year or test_year - 1
     if test_year not in years or valid_year not in years or valid_year >= test_year:
         raise TrainingDataError(
             f"need labelled as-of years for validation < test; have {years}, "
@@ -61,9 +61,9 @@ def split_years(features: pd.DataFrame, params: TrainParams) -> Split:
     valid = labelled[labelled["year"] == valid_year]
     test = labelled[labelled["year"] == test_year]
     meta = {
-        "train_years": [int(years[0]), int(valid_year) - 1],
-        "valid_year": int(valid_year),
-        "test_year": int(test_year),
+        "train_years": [years[0], valid_year - 1],
+        "valid_year": valid_year,
+        "test_year": test_year,
     }
     return Split(train, valid, test, meta)
 

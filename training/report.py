@@ -33,7 +33,7 @@ def feature_importance(model: LoadedModel) -> pd.DataFrame:
 def shap_summary(model: LoadedModel, rows: pd.DataFrame, sample: int = 2000) -> pd.DataFrame:
     """Mean |SHAP| (log-odds, before calibration) per feature on a sample of test rows."""
     part = rows.sample(min(sample, len(rows)), random_state=0)
-    contrib = model.booster.predict(model.matrix(part), pred_contrib=True)[:, :-1]
+    contrib = np.asarray(model.booster.predict(model.matrix(part), pred_contrib=True))[:, :-1]
     return pd.DataFrame(
         {
             "feature": list(model.bundle.feature_names),
