@@ -219,10 +219,12 @@ def keys_create(
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
     from serving.auth import create_key
-    from serving.db import make_engine
+    from serving.db import create_schema, make_engine
 
+    engine = make_engine(get_settings().db_url)
+    create_schema(engine)
     try:
-        key = create_key(make_engine(get_settings().db_url), role, region)
+        key = create_key(engine, role, region)
     except ValueError as error:
         _fail(str(error))
     typer.echo(f"created a {role} key" + (f" for region {region}" if region else ""))

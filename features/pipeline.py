@@ -48,9 +48,10 @@ class MarketContext:
 
 
 def as_of_dates(financials: pd.DataFrame, month: int = 6, day: int = 30) -> list[pd.Timestamp]:
-    """Yearly as-of dates (default 30 June) from the first filing year to the last."""
-    first, last = financials["filed_on"].min(), financials["filed_on"].max()
-    years = range(first.year, last.year + 1)
+    """Yearly as-of dates (default 30 June), from the first filing to the year after the last
+    fiscal year: a late restatement does not open an as-of year with no new statements."""
+    first = financials["filed_on"].min()
+    years = range(first.year, int(financials["fiscal_year"].max()) + 2)
     dates = [pd.Timestamp(year=y, month=month, day=day) for y in years]
     return [d for d in dates if first <= d]
 

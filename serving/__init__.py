@@ -1,0 +1,1 @@
+"""Scoring service: registry model -> HTTP scores with grades, reasons and an audit trail."""

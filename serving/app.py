@@ -1,0 +1,112 @@
+"""The FastAPI application factory: ``create_app()`` builds nothing until it is called.
+
+The lifespan loads the stored data and the champion once; requests only read them. Domain
+errors become 4xx here (and a failed database write 503); bad input never gives a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from core.bundle import LoadedModel, fetch_registered
+from core.settings import Settings, get_settings
+from features.tables import RawTables, read_tables
+from serving.db import create_schema, make_engine
+from serving.errors import (
+    InvalidSubmission,
+    NotReady,
+    NotScorable,
+    RegionForbidden,
+    ReloadRefused,
+    ServingError,
+    UnknownFirm,
+)
+from serving.metrics import Metrics, MetricsMiddleware
+from serving.routes import health, scores
+from serving.routes import model as model_routes
+from serving.state import ModelLoader, ServiceState
+
+DESCRIPTION = """\
+Early warning for regional SMEs (지역 중소기업 위기 조기경보): a calibrated probability of distress
+within 12 months, an alert grade (정상·관심·주의·경계·심각), rule flags, and the reasons in
+probability points that add up to the PD, each in one Korean and one English sentence.
+
+Every call needs an API key in `X-API-Key` (or `Authorization: Bearer`). `center` keys see and
+score only their own 시도; `analyst` keys read all regions; `admin` keys may also reload the model.
+"""
+VERSION = "1.0.0"
+
+
+def registry_loader(settings: Settings) -> ModelLoader:
+    """Fetch the champion (``settings.model_alias``) from the MLflow registry, verified."""
+    return lambda: fetch_registered(settings.tracking_uri, settings.model_name,
+                                    settings.model_alias)  # fmt: skip
+
+
+def create_app(
+    settings: Settings | None = None,
+    model: tuple[str, LoadedModel] | None = None,
+    tables: RawTables | None = None,
+    loader: ModelLoader | None = None,
+) -> FastAPI:
+    """The service. ``model`` (version, model) and ``tables`` replace the registry and raw
+    files (tests, notebooks); ``loader`` replaces how ``/v1/admin/reload`` finds the champion."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.db_url)
+    state = ServiceState(settings.model_name, settings.model_alias,
+                         loader or registry_loader(settings))  # fmt: skip
+
+    def read() -> RawTables:
+        return tables if tables is not None else read_tables(settings.raw_dir)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        create_schema(engine)
+        await anyio.to_thread.run_sync(state.start, read, model)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="SME early-warning scoring service", description=DESCRIPTION,
+                  version=VERSION, lifespan=lifespan)  # fmt: skip
+    app.state.settings, app.state.engine, app.state.service = settings, engine, state
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    app.state.metrics = Metrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    add_error_handlers(app)
+    for router in (health.router, scores.router, model_routes.router):
+        app.include_router(router)
+    return app
+
+
+_STATUS: dict[type[ServingError], int] = {
+    NotReady: 503, UnknownFirm: 404, NotScorable: 404, RegionForbidden: 403,
+}  # fmt: skip
+
+
+async def _serving_error(_: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, InvalidSubmission):
+        detail = [{"type": "value_error", "loc": list(error.field), "msg": error.message}]
+        return JSONResponse({"detail": detail}, status_code=422)
+    if isinstance(error, ReloadRefused):
+        return JSONResponse({"detail": str(error)}, status_code=409 if error.conflict else 503)
+    status = _STATUS.get(type(error), 400) if isinstance(error, ServingError) else 400
+    return JSONResponse({"detail": str(error)}, status_code=status)
+
+
+async def _database_error(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "the audit record could not be written, so nothing is returned; retry"},
+        status_code=503,
+    )
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServingError, _serving_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)

@@ -1,0 +1,123 @@
+"""API keys and who may see what: ``center`` keys see one 시도, ``analyst`` all, ``admin`` more.
+
+A key is ``ews_`` + 32 URL-safe characters, shown once when created; the database keeps only its
+SHA-256 and its first 8 characters. Requests carry it in ``X-API-Key`` (or ``Authorization:
+Bearer``); a missing, unknown or revoked key gets 401.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from typing import Annotated, Final
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.contract import REGIONS
+from serving.db import ApiKey, now
+from serving.errors import RegionForbidden
+
+ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
+KEY_PREFIX: Final = "ews_"
+
+
+class InvalidRole(ValueError):
+    """``role`` is not one of center, analyst, admin."""
+
+
+class InvalidRegion(ValueError):
+    """``region`` is missing for a center key, unknown, or given for a key that takes none."""
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _check(role: str, region: str | None) -> None:
+    if role not in ROLES:
+        raise InvalidRole(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+    if role == "center" and region not in REGIONS:
+        raise InvalidRegion(f"region must be a 시도 code ({', '.join(REGIONS)}) for a center key")
+    if role != "center" and region is not None:
+        raise InvalidRegion(f"region must be empty for a {role} key (it reads all regions)")
+
+
+def create_key(engine: Engine, role: str, region: str | None = None) -> str:
+    """Issue a key and return it; this is the only time the plain key exists."""
+    _check(role, region)
+    key = KEY_PREFIX + secrets.token_urlsafe(24)
+    row = ApiKey(key_hash=hash_key(key), prefix=key[:8], role=role, region=region,
+                 created_at=now())  # fmt: skip
+    with Session(engine) as session, session.begin():
+        session.add(row)
+    return key
+
+
+def revoke_key(engine: Engine, key: str) -> bool:
+    """Mark a key revoked; returns False when no such live key exists."""
+    with Session(engine) as session, session.begin():
+        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = now()
+    return True
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request; writes commit inside ``serving.db.record`` before responding."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    with factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (ews_…)")
+_bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
+
+
+def current_key(
+    session: SessionDep,
+    header: Annotated[str | None, Depends(_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKey:
+    """The live key behind the request, or 401."""
+    key = header or (bearer.credentials if bearer else None)
+    if not key:
+        raise _unauthorised("missing API key: send it in the X-API-Key header")
+    with session.begin():
+        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    if row is None or row.revoked_at is not None:
+        raise _unauthorised("unknown or revoked API key")
+    return row
+
+
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, {"WWW-Authenticate": "Bearer"})
+
+
+CurrentKey = Annotated[ApiKey, Depends(current_key)]
+
+
+def admin_key(key: CurrentKey) -> ApiKey:
+    if key.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this call needs an admin key")
+    return key
+
+
+AdminKey = Annotated[ApiKey, Depends(admin_key)]
+
+
+def may_see(key: ApiKey, region: str | None) -> bool:
+    """Center keys see only their own 시도; analyst and admin keys see every region."""
+    return key.role != "center" or region == key.region
+
+
+def check_region(key: ApiKey, region: str | None) -> None:
+    """Raise RegionForbidden (saying nothing about the firm) when ``key`` may not see ``region``."""
+    if not may_see(key, region):
+        raise RegionForbidden(f"this key may only access firms of region {key.region}")

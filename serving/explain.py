@@ -1,0 +1,188 @@
+"""Reasons for a score: exact TreeSHAP, carried through calibration into probability points.
+
+``booster.predict(X, pred_contrib=True)`` gives exact TreeSHAP values φ1…φk in the booster's
+log-odds, with the expected value φ0 in the last column. Platt calibration is linear in that
+margin, so in calibrated log-odds each feature contributes ``slope·φi`` on top of the base
+``z0 = slope·φ0 + intercept``, and the firm sits at ``z = z0 + slope·Σφi``.
+
+Staff read probabilities, not log-odds. We move along the straight line in log-odds from the base
+to the firm, z(t) = z0 + t·slope·Σφi, every feature advancing in proportion to its φi, and give
+each feature the probability it gains on the way (integrated gradients of σ along that path)::
+
+    contribution_i = ∫₀¹ σ'(z(t))·slope·φi dt = slope·φi · (PD − base_pd) / (slope·Σφi)
+
+with ``base_pd = σ(z0)``. The contributions add up exactly to ``PD − base_pd``, keep the sign and
+the ranking of the SHAP values, and reduce to ``σ'(z0)·slope·φi`` as Σφi → 0 (used when
+|slope·Σφi| is tiny, where the quotient is numerically unsafe). Floating-point residue is put on
+the largest contribution so that ``base_pd + Σ contribution_i == PD`` to 1e-12.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from core.bundle import Calibration
+from features.catalog import BY_NAME, FAMILIES, Feature
+from features.environment import industry_of
+from features.peers import PeerReference, peer_group
+from serving import wording
+from serving.schemas import FamilyOut, Reason
+
+TINY_LOG_ODDS = 1e-8  # below this |slope·Σφ| the closed form gives way to its limit
+DEFAULT_TOP = 8
+SMALL_BATCH = 64
+# Peer ranks of regional and industry conditions say nothing about the firm; not shown.
+_NO_PEER_FAMILIES = frozenset({"environment"})
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Per row: raw TreeSHAP (log-odds), the calibrated PD and its split into probability points."""
+
+    shap: np.ndarray  # (n, k) φ1…φk, raw booster log-odds
+    expected: np.ndarray  # (n,) φ0
+    pd: np.ndarray  # (n,)
+    base_pd: np.ndarray  # (n,)
+    points: np.ndarray  # (n, k) probability points; base_pd + row sum == pd
+
+
+def tree_shap(booster: lgb.Booster, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact TreeSHAP (φ1…φk, φ0) in the booster's raw log-odds for every row of ``matrix``."""
+    # One thread for the few rows of an online request: OpenMP start-up costs more than it
+    # saves there, and concurrent requests should not each fan out over every core.
+    threads = 1 if len(matrix) < SMALL_BATCH else 0
+    contrib = np.asarray(
+        booster.predict(matrix, raw_score=False, pred_contrib=True, num_threads=threads)
+    )
+    return contrib[:, :-1], contrib[:, -1]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def probability_points(
+    shap: np.ndarray, expected: np.ndarray, calibration: Calibration
+) -> Attribution:
+    """Split each row's calibrated PD into base_pd plus one probability contribution per feature."""
+    shap = np.atleast_2d(np.asarray(shap, dtype="float64"))
+    expected = np.atleast_1d(np.asarray(expected, dtype="float64"))
+    total = shap.sum(axis=1)
+    pd_ = calibration.pd(expected + total)
+    base_z = calibration.log_odds(expected)
+    base_pd = _sigmoid(base_z)
+    moved = calibration.slope * total
+    tiny = np.abs(moved) < TINY_LOG_ODDS
+    scale = np.where(tiny, 0.0, (pd_ - base_pd) / np.where(tiny, 1.0, moved))
+    limit = base_pd * (1.0 - base_pd)  # σ'(z0)
+    scale = np.where(tiny, limit, scale)
+    points = calibration.slope * shap * scale[:, None]
+    return Attribution(shap, expected, pd_, base_pd, _close_residual(points, pd_ - base_pd))
+
+
+def _close_residual(points: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Put each row's floating-point residue on its largest contribution."""
+    if points.shape[1] == 0:
+        return points
+    residual = target - points.sum(axis=1)
+    largest = np.abs(points).argmax(axis=1)
+    points = points.copy()
+    points[np.arange(len(points)), largest] += residual
+    return points
+
+
+def attribute(booster: lgb.Booster, calibration: Calibration, matrix: np.ndarray) -> Attribution:
+    """One ``pred_contrib`` call for all rows, then calibration into probability points."""
+    shap, expected = tree_shap(booster, matrix)
+    return probability_points(shap, expected, calibration)
+
+
+def peer_percentiles(
+    peers: PeerReference, features: pd.DataFrame, feature_names: tuple[str, ...]
+) -> np.ndarray:
+    """(n, k) share of industry × size peers at or below each value; NaN where not meaningful."""
+    out = np.full((len(features), len(feature_names)), np.nan)
+    if features.empty:
+        return out
+    groups = peer_group(industry_of(features["ksic"]), features["size_class"])
+    for j, name in enumerate(feature_names):
+        feature = BY_NAME.get(name)
+        if feature is None or feature.family in _NO_PEER_FAMILIES or name not in peers.values:
+            continue
+        out[:, j] = peers.percentile(features, groups, name).to_numpy()
+    return out
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def reason(feature: Feature, value: float, peer: float, contribution: float) -> Reason:
+    """One feature's reason line: value as staff read it, peer rank, probability points."""
+    shown_ko, shown_en = wording.display(feature, _finite(value))
+    missing, peer_value = not np.isfinite(value), _finite(peer)
+    if missing:
+        peer_value = None
+    return Reason(
+        feature=feature.name,
+        family=feature.family,
+        family_ko=FAMILIES[feature.family],
+        family_en=wording.FAMILIES_EN[feature.family],
+        label_ko=feature.ko,
+        label_en=feature.en,
+        value=_finite(value),
+        display=shown_ko,
+        display_en=shown_en,
+        peer_percentile=peer_value,
+        contribution=float(contribution),
+        direction="up" if contribution > 0 else "down",
+        sentence_ko=wording.sentence_ko(feature, shown_ko, missing, peer_value, contribution),
+        sentence_en=wording.sentence_en(feature, shown_en, missing, peer_value, contribution),
+    )
+
+
+def _feature(name: str) -> Feature:
+    """The catalogue entry, or a plain one for a model feature the catalogue does not know."""
+    return BY_NAME.get(name) or Feature(name, "environment", name, name, "ratio")
+
+
+def reasons(
+    feature_names: tuple[str, ...],
+    values: np.ndarray,
+    peers: np.ndarray,
+    points: np.ndarray,
+    top: int | None = DEFAULT_TOP,
+) -> tuple[list[Reason], list[FamilyOut]]:
+    """One row's reasons sorted by |contribution| (``top`` of them, None for all) and families.
+
+    Each family carries its total and ``rest``: the part of it not shown among the reasons.
+    """
+    order = np.argsort(-np.abs(points), kind="stable")
+    shown = order if top is None else order[:top]
+    listed = [reason(_feature(feature_names[j]), values[j], peers[j], points[j]) for j in shown]
+    return listed, families(feature_names, points, set(shown.tolist()))
+
+
+def families(
+    feature_names: tuple[str, ...], points: np.ndarray, shown: set[int]
+) -> list[FamilyOut]:
+    """Per-family sums of one row's contributions, largest |total| first."""
+    totals: dict[str, list[float]] = {}
+    for j, name in enumerate(feature_names):
+        family = _feature(name).family
+        entry = totals.setdefault(family, [0.0, 0.0, 0.0])
+        entry[0] += float(points[j])
+        entry[1] += 0.0 if j in shown else float(points[j])
+        entry[2] += 1
+    out = [
+        FamilyOut(
+            family=family, name_ko=FAMILIES[family], name_en=wording.FAMILIES_EN[family],
+            contribution=total, rest=rest, n_features=int(count),
+        )
+        for family, (total, rest, count) in totals.items()
+    ]  # fmt: skip
+    return sorted(out, key=lambda item: -abs(item.contribution))

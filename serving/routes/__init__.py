@@ -1,0 +1,1 @@
+"""HTTP routers; the only place that turns domain results into HTTP responses."""

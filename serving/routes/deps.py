@@ -1,0 +1,26 @@
+"""Dependencies shared by the routers: the service state and the reasons-count parameter."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from serving.state import ServiceState
+
+
+def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+Top = Annotated[
+    int,
+    Query(ge=0, le=500, description="How many reasons to list (largest first); 0 lists all"),
+]
+
+
+def center_region(role: str, region: str | None) -> str | None:
+    """The one region a key is confined to, or None when it reads every region."""
+    return region if role == "center" else None

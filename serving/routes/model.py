@@ -1,0 +1,65 @@
+"""Model information for every key, and the admin's champion reload."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from core.grades import GRADE_COLOURS, GRADES_EN
+from features.catalog import BY_NAME
+from serving.auth import AdminKey, CurrentKey, SessionDep
+from serving.db import audit_entry, record
+from serving.errors import ReloadRefused
+from serving.routes.deps import StateDep
+from serving.schemas import FeatureOut, GradeOut, ModelOut, ReloadOut
+from serving.state import Champion
+
+router = APIRouter(prefix="/v1", tags=["model"])
+
+
+def _features(champion: Champion) -> list[FeatureOut]:
+    out = []
+    for name in champion.feature_names:
+        feature = BY_NAME.get(name)
+        out.append(FeatureOut(
+            name=name, family=feature.family if feature else "unknown",
+            label_ko=feature.ko if feature else name, label_en=feature.en if feature else name,
+            unit=feature.unit if feature else "ratio",
+        ))  # fmt: skip
+    return out
+
+
+def _grades(champion: Champion) -> list[GradeOut]:
+    table = champion.model.bundle.grade_table
+    lower = (0.0, *table.cut_points)
+    return [
+        GradeOut(grade=g, grade_en=GRADES_EN.get(g, g), colour=GRADE_COLOURS.get(g, "grey"),
+                 lower_pd=bound)
+        for g, bound in zip(table.grades, lower, strict=True)
+    ]  # fmt: skip
+
+
+@router.get("/model", response_model=ModelOut, summary="The model being served")
+def model_info(key: CurrentKey, state: StateDep) -> ModelOut:
+    """Name, version, features with labels, grade cut-points and colours, split and metrics."""
+    snapshot, champion = state.current()
+    bundle = champion.model.bundle
+    return ModelOut(
+        name=champion.name, version=champion.version, alias=champion.alias,
+        horizon_months=bundle.horizon_months, label_rules=list(bundle.label_rules),
+        features=_features(champion), grade_table_version=bundle.grade_table.version,
+        grades=_grades(champion), split=dict(bundle.split), metrics=dict(bundle.metrics),
+        as_of=snapshot.as_of.date(),
+    )  # fmt: skip
+
+
+@router.post("/admin/reload", response_model=ReloadOut, tags=["admin"],
+             summary="Re-read the champion from the registry")  # fmt: skip
+def reload_model(key: AdminKey, state: StateDep, session: SessionDep) -> ReloadOut:
+    """Load the model the alias now points to; if it fails, the old model keeps serving."""
+    try:
+        previous, version = state.reload()
+    except ReloadRefused:
+        record(session, [audit_entry("POST /v1/admin/reload", [], "refused", key)])
+        raise
+    record(session, [audit_entry("POST /v1/admin/reload", [], "ok", key, version)])
+    return ReloadOut(previous_version=previous, version=version)

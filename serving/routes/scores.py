@@ -1,0 +1,150 @@
+"""Scores: one firm (stored or submitted), many stored firms, a stored score, a firm's history.
+
+Every score and every look-up is written to the audit log, and a score to ``scores``, in one
+transaction that commits before the response leaves; refused attempts are audited too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from sqlalchemy import select
+
+from serving import scoring
+from serving.auth import CurrentKey, SessionDep, check_region
+from serving.db import ApiKey, AuditEntry, ScoreRecord, audit_entry, find_score, record
+from serving.errors import NotScorable, RegionForbidden, ServingError, UnknownFirm
+from serving.routes.deps import StateDep, Top, center_region
+from serving.schemas import (
+    BatchItem,
+    BatchOut,
+    BatchRequest,
+    HistoryItem,
+    Outcome,
+    ScoreOut,
+    ScoreRequest,
+)
+
+router = APIRouter(prefix="/v1", tags=["scores"])
+JSON = "application/json"
+_OUTCOMES: dict[type[ServingError], Outcome] = {
+    UnknownFirm: "not_found", NotScorable: "not_scorable", RegionForbidden: "forbidden",
+}  # fmt: skip
+
+
+def outcome(error: ServingError) -> Outcome:
+    return _OUTCOMES.get(type(error), "invalid")
+
+
+def _audit_refusal(
+    session: SessionDep,
+    key: ApiKey,
+    endpoint: str,
+    firm_id: str | None,
+    error: ServingError,
+    version: str | None,
+) -> None:
+    record(session, [audit_entry(endpoint, [firm_id], outcome(error), key, version)])
+
+
+@router.post("/scores", response_model=ScoreOut, summary="Score one firm, with reasons")
+def score_one(
+    body: ScoreRequest, key: CurrentKey, session: SessionDep, state: StateDep, top: Top = 8
+) -> Response:
+    """Score a stored firm by ``firm_id``, or a described ``firm`` from its ``statements``."""
+    endpoint = "POST /v1/scores"
+    snapshot, champion = state.current()
+    firm_id = body.firm_id or (body.firm.firm_id if body.firm else None)
+    try:
+        if body.firm_id is not None:
+            row = scoring.locate(snapshot, body.firm_id, center_region(key.role, key.region))
+            subjects = scoring.stored(snapshot, champion, [row])
+        else:
+            assert body.firm is not None
+            check_region(key, body.firm.region)
+            subjects = scoring.submitted(snapshot, champion, body)
+    except ServingError as error:
+        _audit_refusal(session, key, endpoint, firm_id, error, champion.version)
+        raise
+    outs, records = scoring.score(champion, subjects, top or None)
+    records[0].key_id = key.id
+    audit = audit_entry(endpoint, [firm_id], "ok", key, champion.version, outs[0].score_id)
+    record(session, [records[0], audit])
+    return Response(records[0].payload, media_type=JSON)
+
+
+@router.post("/scores/batch", response_model=BatchOut, summary="Score up to 1000 stored firms")
+def score_batch(
+    body: BatchRequest, key: CurrentKey, session: SessionDep, state: StateDep, top: Top = 8
+) -> BatchOut:
+    """Scores in request order; unknown, unscorable or forbidden firms are per-item errors."""
+    snapshot, champion = state.current()
+    region = center_region(key.role, key.region)
+    items: list[BatchItem] = []
+    rows: list[int] = []
+    for firm_id in body.firm_ids:
+        try:
+            rows.append(scoring.locate(snapshot, firm_id, region))
+            items.append(BatchItem(firm_id=firm_id, status="ok"))
+        except (UnknownFirm, NotScorable, RegionForbidden) as error:
+            items.append(BatchItem(firm_id=firm_id, status=outcome(error), error=str(error)))
+    outs, records = scoring.score(champion, scoring.stored(snapshot, champion, rows), top or None)
+    scored = iter(zip(outs, records, strict=True))
+    audits: list[AuditEntry] = []
+    for item in items:
+        out, score_record = next(scored) if item.status == "ok" else (None, None)
+        if score_record is not None:
+            score_record.key_id = key.id
+        item.score = out
+        audits.append(audit_entry("POST /v1/scores/batch", [item.firm_id], item.status, key,
+                                  champion.version, out.score_id if out else None))  # fmt: skip
+    record(session, [*records, *audits])
+    return BatchOut(items=items)
+
+
+@router.get("/scores/{score_id}", response_model=ScoreOut, summary="A stored score, as served")
+def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Response:
+    """The response exactly as it was first served, explanation included."""
+    endpoint = "GET /v1/scores/{score_id}"
+    stored = find_score(session, str(score_id))
+    try:
+        if stored is None:
+            raise UnknownFirm(f"no score with score_id {score_id}")
+        check_region(key, stored.region)
+    except ServingError as error:
+        firm_id = stored.firm_id if stored else None
+        record(session, [audit_entry(endpoint, [firm_id], outcome(error), key,
+                                     score_id=str(score_id))])  # fmt: skip
+        raise
+    record(session, [audit_entry(endpoint, [stored.firm_id], "ok", key, stored.model_version,
+                                 stored.score_id)])  # fmt: skip
+    return Response(stored.payload, media_type=JSON)
+
+
+@router.get("/firms/{firm_id}/scores", response_model=list[HistoryItem],
+            summary="A firm's score and grade history")  # fmt: skip
+def firm_history(
+    firm_id: Annotated[str, Path(pattern=r"^\d{10}$")],
+    key: CurrentKey,
+    session: SessionDep,
+    state: StateDep,
+) -> list[HistoryItem]:
+    """Scores served for a stored firm, newest first (at most 100)."""
+    endpoint = "GET /v1/firms/{firm_id}/scores"
+    snapshot, champion = state.current()
+    try:
+        if firm_id not in snapshot.regions:
+            raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
+        check_region(key, snapshot.regions[firm_id])
+    except ServingError as error:
+        _audit_refusal(session, key, endpoint, firm_id, error, champion.version)
+        raise
+    query = (select(ScoreRecord).where(ScoreRecord.firm_id == firm_id)
+             .order_by(ScoreRecord.created_at.desc()).limit(100))  # fmt: skip
+    with session.begin():
+        history = [HistoryItem.model_validate(row, from_attributes=True)
+                   for row in session.scalars(query)]  # fmt: skip
+    record(session, [audit_entry(endpoint, [firm_id], "ok", key, champion.version)])
+    return history

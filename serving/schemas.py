@@ -1,0 +1,273 @@
+"""Request and response bodies of the HTTP API (pydantic v2), documented for OpenAPI.
+
+Amounts are in thousand won (천원), as Korean statements report them; unknown fields are
+rejected so that a misspelt amount never silently scores as missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
+
+from core import contract
+
+FirmId = Annotated[
+    str,
+    Field(pattern=r"^\d{10}$", examples=["1000000001"],
+          description="사업자등록번호 (business registration number), 10 digits"),
+]  # fmt: skip
+
+
+def _known_region(code: str) -> str:
+    if code not in contract.REGIONS:
+        codes = ", ".join(f"{c} {name}" for c, name in contract.REGIONS.items())
+        raise ValueError(f"must be a 시도 code: {codes}")
+    return code
+
+
+RegionCode = Annotated[
+    str, AfterValidator(_known_region), Field(json_schema_extra={"enum": list(contract.REGIONS)})
+]
+EventType = Literal[contract.EVENT_TYPES]  # type: ignore[valid-type]
+SizeClass = Literal[contract.SIZE_CLASSES]  # type: ignore[valid-type]
+GrowthStage = Literal[contract.GROWTH_STAGES]  # type: ignore[valid-type]
+Amount = Annotated[float | None, Field(default=None, allow_inf_nan=False)]
+
+AMOUNT_LABELS: dict[str, str] = {
+    "revenue": "매출액", "cost_of_sales": "매출원가", "sga": "판매비와관리비",
+    "operating_income": "영업이익", "interest_expense": "이자비용",
+    "pretax_income": "법인세차감전이익",
+    "net_income": "당기순이익", "depreciation": "감가상각비", "total_assets": "자산총계",
+    "current_assets": "유동자산", "cash": "현금및현금성자산", "receivables": "매출채권",
+    "inventory": "재고자산", "total_liabilities": "부채총계", "current_liabilities": "유동부채",
+    "borrowings": "차입금", "equity": "자본총계", "paid_in_capital": "자본금",
+    "retained_earnings": "이익잉여금", "operating_cash_flow": "영업활동현금흐름",
+    "employees": "종업원수 (명)", "payroll": "급여총액",
+}  # fmt: skip
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _StatementKeys(_Strict):
+    fiscal_year: int = Field(ge=1990, le=2100, description="회계연도 (fiscal year)")
+    period_end: dt.date | None = Field(
+        None, description="결산일; defaults to 31 December of the fiscal year"
+    )
+    filed_on: dt.date | None = Field(
+        None, description="Date the statement became available; defaults to the period end"
+    )
+
+
+Statement = create_model(  # type: ignore[call-overload]
+    "Statement",
+    __base__=_StatementKeys,
+    __doc__="One fiscal year's statement; every amount (천원) may be left out.",
+    **{
+        name: (Amount, Field(None, allow_inf_nan=False, description=f"{label}, 천원"))
+        for name, label in AMOUNT_LABELS.items()
+    },
+)
+
+
+class Event(_Strict):
+    """A non-financial event (arrears, delinquency, default) known about the firm."""
+
+    event_date: dt.date
+    event_type: EventType = Field(description="One of the contract's event types")
+    amount: Amount = Field(None, description="Amount in 천원, if known")
+
+
+class FirmIn(_Strict):
+    """A firm that is not (or not yet) in the stored data, described by its contract fields."""
+
+    firm_id: FirmId | None = Field(None, description="Optional; echoed back in the score")
+    name: str | None = Field(None, max_length=200)
+    region: RegionCode = Field(description="시도 code (e.g. 26 부산); decides the centre's access")
+    district: str | None = Field(None, pattern=r"^\d{5}$", description="시군구 code, 5 digits")
+    ksic: str | None = Field(None, pattern=r"^\d{2,5}$", description="KSIC (10th) code")
+    founded: dt.date | None = Field(None, description="설립일")
+    size_class: SizeClass | None = Field(None, description="소기업 or 중기업")
+    audited: bool | None = Field(None, description="외감기업 (externally audited)")
+    growth_stage: GrowthStage | None = None
+    cluster_id: str | None = Field(None, max_length=50)
+    main_industry: bool | None = Field(None, description="In the region's 주력산업")
+
+
+class ScoreRequest(_Strict):
+    """Score a stored firm by ``firm_id``, or a described ``firm`` from submitted statements."""
+
+    firm_id: FirmId | None = Field(None, description="A stored firm, scored from the latest data")
+    firm: FirmIn | None = Field(
+        None, validate_default=True, description="A firm to score from ``statements``"
+    )
+    statements: list[Statement] = Field(  # type: ignore[valid-type]
+        default_factory=list,
+        max_length=50,
+        validate_default=True,
+        description="Yearly statements (with ``firm`` only)",
+    )
+    events: list[Event] = Field(default_factory=list, max_length=1000)
+    as_of: dt.date | None = Field(
+        None,
+        description="Scoring date for submitted statements; defaults to the later of the stored "
+        "as-of date and the latest submitted filing",
+    )
+
+    @field_validator("firm")
+    @classmethod
+    def _one_subject(cls, firm: FirmIn | None, info: ValidationInfo) -> FirmIn | None:
+        if "firm_id" not in info.data:  # firm_id itself failed; its error says why
+            return firm
+        if (firm is None) == (info.data["firm_id"] is None):
+            raise ValueError("give exactly one of `firm_id` or `firm`")
+        return firm
+
+    @field_validator("statements")
+    @classmethod
+    def _statements_need_firm(cls, statements: list[Any], info: ValidationInfo) -> list[Any]:
+        if info.data.get("firm_id") is not None and statements:
+            raise ValueError("`statements` go with `firm`; a `firm_id` is scored from stored data")
+        if info.data.get("firm") is not None and not statements:
+            raise ValueError("a submitted `firm` needs at least one statement")
+        return statements
+
+
+class BatchRequest(_Strict):
+    firm_ids: list[FirmId] = Field(min_length=1, max_length=1000, description="1 to 1000 firms")
+
+
+class Reason(BaseModel):
+    """One feature's share of the PD, in probability points, with its value in plain words."""
+
+    feature: str
+    family: str = Field(description="Feature family key")
+    family_ko: str
+    family_en: str
+    label_ko: str
+    label_en: str
+    value: float | None = Field(description="Feature value (null when not reported)")
+    display: str = Field(description="Value as staff read it, e.g. 0.6배, 12.3%, 자료 없음")
+    display_en: str
+    peer_percentile: float | None = Field(
+        description="Share (0–100) of industry × size peers at or below this value"
+    )
+    contribution: float = Field(description="Probability points added to the PD (signed)")
+    direction: Literal["up", "down"]
+    sentence_ko: str
+    sentence_en: str
+
+
+class FamilyOut(BaseModel):
+    """A feature family's total contribution; ``rest`` is the part not listed in reasons."""
+
+    family: str
+    name_ko: str
+    name_en: str
+    contribution: float
+    rest: float
+    n_features: int
+
+
+class FlagOut(BaseModel):
+    flag: str
+    label_ko: str
+    label_en: str
+
+
+class ScoreOut(BaseModel):
+    """A calibrated PD with its grade and reasons; ``base_pd + Σ reasons + Σ rest == pd``."""
+
+    score_id: str = Field(description="Fetch this explanation again at /v1/scores/{score_id}")
+    firm_id: str | None
+    region: str
+    as_of: dt.date
+    pd: float = Field(description="Probability of distress within the model's horizon")
+    horizon_months: int
+    grade: str = Field(description="정상·관심·주의·경계·심각")
+    grade_en: str
+    grade_colour: str
+    grade_table_version: str
+    model_name: str
+    model_version: str
+    base_pd: float = Field(description="PD of an average firm; reasons move it to ``pd``")
+    reasons: list[Reason]
+    families: list[FamilyOut]
+    flags: list[FlagOut]
+    created_at: dt.datetime
+
+
+Outcome = Literal["ok", "not_found", "not_scorable", "forbidden", "invalid"]
+
+
+class BatchItem(BaseModel):
+    firm_id: str
+    status: Outcome
+    error: str | None = None
+    score: ScoreOut | None = None
+
+
+class BatchOut(BaseModel):
+    items: list[BatchItem]
+
+
+class FeatureOut(BaseModel):
+    name: str
+    family: str
+    label_ko: str
+    label_en: str
+    unit: str
+
+
+class GradeOut(BaseModel):
+    grade: str
+    grade_en: str
+    colour: str
+    lower_pd: float = Field(description="Lowest PD that gets this grade")
+
+
+class ModelOut(BaseModel):
+    name: str
+    version: str
+    alias: str
+    horizon_months: int
+    label_rules: list[str]
+    features: list[FeatureOut]
+    grade_table_version: str
+    grades: list[GradeOut]
+    split: dict[str, Any]
+    metrics: dict[str, float]
+    as_of: dt.date = Field(description="As-of date of the stored data the service scores")
+
+
+class ReloadOut(BaseModel):
+    previous_version: str
+    version: str
+
+
+class Health(BaseModel):
+    status: str
+    detail: str | None = None
+
+
+class HistoryItem(BaseModel):
+    """One past score of a firm (fetch its reasons at /v1/scores/{score_id})."""
+
+    score_id: str
+    as_of: dt.date
+    pd: float
+    grade: str
+    grade_table_version: str
+    model_version: str
+    created_at: dt.datetime

@@ -1,0 +1,171 @@
+"""Scores with reasons for stored firms (by id, one or many) and for submitted statements.
+
+Stored firms use the feature rows cached at start; submitted statements go through the same
+``features_as_of`` as training, with the stored market context (peers, industry rates).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from core.grades import GRADE_COLOURS, GRADES_EN
+from features.catalog import FLAGS
+from features.pipeline import features_as_of
+from features.tables import RawTables, empty_table, normalise
+from serving import explain
+from serving.db import ScoreRecord, now
+from serving.errors import InvalidSubmission, NotScorable, RegionForbidden, UnknownFirm
+from serving.explain import Attribution
+from serving.schemas import FlagOut, ScoreOut, ScoreRequest
+from serving.state import Champion, Snapshot
+
+SUBMITTED_ID = "0000000000"  # stands in for a submitted firm without a firm_id
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """Rows to score: who they are, their model features, peer ranks and rule flags."""
+
+    firm_ids: list[str | None]
+    regions: list[str]
+    as_of: pd.Timestamp
+    matrix: np.ndarray
+    peers: np.ndarray
+    flags: np.ndarray
+
+
+def locate(snapshot: Snapshot, firm_id: str, region: str | None) -> int:
+    """Row of a stored firm; ``region`` (a centre's 시도, None for all) is checked first."""
+    firm_region = snapshot.regions.get(firm_id)
+    if firm_region is None:
+        raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
+    if region is not None and firm_region != region:
+        raise RegionForbidden(f"this key may only access firms of region {region}")
+    row = snapshot.rows.get(firm_id)
+    if row is None:
+        raise NotScorable(
+            f"firm_id {firm_id} has no score on {snapshot.as_of.date()}: no statement filed "
+            "by then, or already in distress"
+        )
+    return row
+
+
+def stored(snapshot: Snapshot, champion: Champion, rows: Sequence[int]) -> Subjects:
+    index = np.asarray(rows, dtype=np.intp)
+    firms = snapshot.features["firm_id"].to_numpy()[index]
+    return Subjects(
+        firm_ids=[str(f) for f in firms],
+        regions=[snapshot.regions[str(f)] for f in firms],
+        as_of=snapshot.as_of,
+        matrix=champion.matrix[index],
+        peers=champion.peers[index],
+        flags=snapshot.flags[index],
+    )
+
+
+def score(
+    champion: Champion, subjects: Subjects, top: int | None
+) -> tuple[list[ScoreOut], list[ScoreRecord]]:
+    """One ``pred_contrib`` call for all rows, then a response and a record per row."""
+    if len(subjects.firm_ids) == 0:
+        return [], []
+    model = champion.model
+    attribution = explain.attribute(model.booster, model.bundle.calibration, subjects.matrix)
+    created_at = now()
+    outs = [_response(champion, subjects, attribution, i, top, created_at)
+            for i in range(len(subjects.firm_ids))]  # fmt: skip
+    return outs, [_record(out) for out in outs]
+
+
+def _response(
+    champion: Champion,
+    subjects: Subjects,
+    attribution: Attribution,
+    i: int,
+    top: int | None,
+    created_at: Any,
+) -> ScoreOut:
+    bundle = champion.model.bundle
+    pd_ = float(attribution.pd[i])
+    grade = bundle.grade_table.grade(pd_)
+    reasons, families = explain.reasons(
+        champion.feature_names, subjects.matrix[i], subjects.peers[i], attribution.points[i], top
+    )
+    flags = [FlagOut(flag=f, label_ko=FLAGS[f][0], label_en=FLAGS[f][1])
+             for f, on in zip(FLAGS, subjects.flags[i], strict=True) if on]  # fmt: skip
+    return ScoreOut(
+        score_id=str(uuid.uuid4()), firm_id=subjects.firm_ids[i], region=subjects.regions[i],
+        as_of=subjects.as_of.date(), pd=pd_, horizon_months=bundle.horizon_months,
+        grade=grade, grade_en=GRADES_EN.get(grade, grade),
+        grade_colour=GRADE_COLOURS.get(grade, "grey"),
+        grade_table_version=bundle.grade_table.version, model_name=champion.name,
+        model_version=champion.version, base_pd=float(attribution.base_pd[i]),
+        reasons=reasons, families=families, flags=flags, created_at=created_at,
+    )  # fmt: skip
+
+
+def _record(out: ScoreOut) -> ScoreRecord:
+    return ScoreRecord(
+        score_id=out.score_id, firm_id=out.firm_id, region=out.region, as_of=out.as_of,
+        pd=out.pd, grade=out.grade, grade_table_version=out.grade_table_version,
+        model_name=out.model_name, model_version=out.model_version, created_at=out.created_at,
+        payload=out.model_dump_json(),
+    )  # fmt: skip
+
+
+def submitted(snapshot: Snapshot, champion: Champion, request: ScoreRequest) -> Subjects:
+    """Features of a submitted firm, computed by the training code with the stored context."""
+    tables, as_of = submission_tables(snapshot, request)
+    try:
+        frame = features_as_of(tables, as_of, snapshot.context).reset_index(drop=True)
+    except (ValueError, TypeError, KeyError) as error:
+        raise InvalidSubmission(("body", "statements"), f"statements unusable: {error}") from error
+    if frame.empty:
+        raise InvalidSubmission(
+            ("body", "statements"),
+            f"no statement filed on or before as_of {as_of.date()}, or a default-type event "
+            "before it; nothing to score",
+        )
+    assert request.firm is not None
+    return Subjects(
+        firm_ids=[request.firm.firm_id], regions=[request.firm.region], as_of=as_of,
+        matrix=champion.model.matrix(frame),
+        peers=explain.peer_percentiles(snapshot.context.peers, frame, champion.feature_names),
+        flags=frame[list(FLAGS)].fillna(False).to_numpy(dtype=bool),
+    )  # fmt: skip
+
+
+def submission_tables(snapshot: Snapshot, request: ScoreRequest) -> tuple[RawTables, pd.Timestamp]:
+    """Contract tables for the one submitted firm, beside the stored regional indicators."""
+    assert request.firm is not None
+    firm = request.firm.model_dump()
+    firm_id = firm["firm_id"] = firm["firm_id"] or SUBMITTED_ID
+    items: list[BaseModel] = list(request.statements)
+    statements = [_statement(firm_id, item.model_dump()) for item in items]
+    events = [{"firm_id": firm_id, **event.model_dump()} for event in request.events]
+    financials = normalise("financials", pd.DataFrame(statements))
+    latest_filing = financials["filed_on"].max()
+    as_of = (pd.Timestamp(request.as_of) if request.as_of is not None
+             else max(snapshot.as_of, latest_filing))  # fmt: skip
+    tables = RawTables(
+        firms=normalise("firms", pd.DataFrame([firm])),
+        financials=financials,
+        events=normalise("events", pd.DataFrame(events)) if events else empty_table("events"),
+        regional=snapshot.tables.regional,
+        visits=empty_table("visits"),
+    )
+    return tables, as_of
+
+
+def _statement(firm_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A contract row; the period ends 31 December and is known from its end unless told."""
+    item["period_end"] = item["period_end"] or pd.Timestamp(item["fiscal_year"], 12, 31).date()
+    item["filed_on"] = item["filed_on"] or item["period_end"]
+    return {"firm_id": firm_id, **item}

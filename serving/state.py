@@ -1,0 +1,128 @@
+"""What the service holds in memory, built once at start: the stored data and the champion.
+
+Everything a request needs is precomputed here (feature rows at the latest as-of date, the
+model's float matrix, peer percentiles), so scoring one firm is one ``pred_contrib`` call on one
+row. A model reload builds a new ``Champion`` beside the old one and swaps a single reference,
+so requests in flight finish on the model they started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.bundle import LoadedModel
+from features.catalog import FLAGS
+from features.environment import industry_distress_rate
+from features.pipeline import MarketContext, as_of_dates, build_context, features_as_of
+from features.tables import RawTables
+from serving.errors import NotReady, ReloadRefused
+from serving.explain import peer_percentiles
+
+ModelLoader = Callable[[], tuple[str, LoadedModel]]
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The stored tables at their latest as-of date, with every firm's features computed once."""
+
+    tables: RawTables
+    as_of: pd.Timestamp
+    features: pd.DataFrame  # one row per scorable firm, positional index
+    context: MarketContext
+    rows: dict[str, int]  # firm_id -> row of ``features``
+    regions: dict[str, str]  # firm_id -> 시도, for every stored firm (scorable or not)
+    flags: np.ndarray  # (n, len(FLAGS)) bool
+
+
+def load_snapshot(tables: RawTables) -> Snapshot:
+    """Features for all stored firms at the latest as-of date, and the market context."""
+    as_of = as_of_dates(tables.financials)[-1]
+    features = features_as_of(tables, as_of).reset_index(drop=True)
+    if features.empty:
+        raise ValueError(f"no firm can be scored on {as_of.date()}: no filed statements")
+    rates = industry_distress_rate(tables.firms, tables.events, as_of)
+    context = build_context(features, rates)
+    firm_ids = features["firm_id"].astype(str).tolist()
+    regions = dict(zip(tables.firms["firm_id"].astype(str), tables.firms["region"].astype(str),
+                       strict=True))  # fmt: skip
+    flags = features[list(FLAGS)].fillna(False).to_numpy(dtype=bool)
+    return Snapshot(tables, as_of, features, context, {f: i for i, f in enumerate(firm_ids)},
+                    regions, flags)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Champion:
+    """A verified model ready to serve: its matrix over the snapshot and the peer ranks."""
+
+    name: str
+    alias: str
+    version: str
+    model: LoadedModel
+    matrix: np.ndarray  # (n, k) model features of ``Snapshot.features``
+    peers: np.ndarray  # (n, k) peer percentiles, NaN where not shown
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.model.bundle.feature_names
+
+
+def serve(snapshot: Snapshot, name: str, alias: str, version: str, model: LoadedModel) -> Champion:
+    """Check the model against the stored features and precompute what requests need."""
+    matrix = np.ascontiguousarray(model.matrix(snapshot.features))
+    model.booster.predict(matrix[:1], pred_contrib=True)  # fails now, not on the first request
+    peers = peer_percentiles(snapshot.context.peers, snapshot.features, model.bundle.feature_names)
+    return Champion(name, alias, version, model, matrix, peers)
+
+
+class ServiceState:
+    """The live snapshot and champion; ``problem`` says why the service is not ready."""
+
+    def __init__(self, name: str, alias: str, loader: ModelLoader) -> None:
+        self.name, self.alias, self.loader = name, alias, loader
+        self.snapshot: Snapshot | None = None
+        self.champion: Champion | None = None
+        self.problem: str | None = "starting"
+        self._reload_lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self.snapshot is not None and self.champion is not None
+
+    def start(self, tables: Callable[[], RawTables], model: tuple[str, LoadedModel] | None) -> None:
+        """Load data and model once; on failure stay alive but not ready, saying why."""
+        try:
+            self.snapshot = load_snapshot(tables())
+            version, loaded = model if model is not None else self.loader()
+            self.champion = serve(self.snapshot, self.name, self.alias, version, loaded)
+            self.problem = None
+        except Exception as error:  # readiness reports it; liveness stays up
+            log.exception("service not ready")
+            self.problem = f"{type(error).__name__}: {error}"
+
+    def current(self) -> tuple[Snapshot, Champion]:
+        """The snapshot and champion for one request (read once, so a swap cannot split it)."""
+        snapshot, champion = self.snapshot, self.champion
+        if snapshot is None or champion is None:
+            raise NotReady(self.problem or "not ready")
+        return snapshot, champion
+
+    def reload(self) -> tuple[str, str]:
+        """Re-read the champion; on any failure keep the old one and raise ReloadRefused."""
+        with self._reload_lock:
+            snapshot, old = self.current()
+            try:
+                version, loaded = self.loader()
+                fresh = serve(snapshot, self.name, self.alias, version, loaded)
+            except Exception as error:  # any failure must leave the old model serving
+                log.warning("reload refused: %s", error)
+                conflict = isinstance(error, ValueError)  # ModelIntegrityError, feature mismatch
+                raise ReloadRefused(f"{type(error).__name__}: {error}", conflict) from error
+            self.champion = fresh
+            return old.version, fresh.version

@@ -1,0 +1,127 @@
+"""How a feature value, a peer rank and a contribution read to centre staff (Korean first).
+
+Units come from the feature catalogue; ratios stored as fractions are shown as percentages,
+revenue and assets (log10 of 천원) are shown back in 억원.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Final
+
+from features.catalog import Feature
+from serving.korean import attach
+
+MISSING_KO: Final = "자료 없음"
+MISSING_EN: Final = "not reported"
+_THOUSAND_WON_PER_EOK: Final = 1e5  # 1억원 = 100,000천원
+
+
+def _number(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _log_krw(value: float) -> tuple[str, str]:
+    thousand_won = 10.0**value
+    eok = thousand_won / _THOUSAND_WON_PER_EOK
+    return f"{_number(eok, 1)}억원", f"KRW {_number(eok / 10.0, 2)}bn"
+
+
+def _percentile(value: float) -> tuple[str, str]:
+    return peer_rank(value)
+
+
+_DISPLAY: Final[dict[str, Callable[[float], tuple[str, str]]]] = {
+    "pct": lambda v: (f"{_number(100 * v)}%", f"{_number(100 * v)}%"),
+    "pct_points": lambda v: (f"{_number(v)}%", f"{_number(v)}%"),
+    "times": lambda v: (f"{_number(v)}배", f"{_number(v)}x"),
+    "ratio": lambda v: (_number(v, 2), _number(v, 2)),
+    "days": lambda v: (f"{v:,.0f}일", f"{v:,.0f} days"),
+    "count": lambda v: (f"{v:,.0f}건", f"{v:,.0f}"),
+    "years": lambda v: (f"{_number(v)}년", f"{_number(v)} years"),
+    "months": lambda v: (f"{_number(v)}개월", f"{_number(v)} months"),
+    "log_krw": _log_krw,
+    "percentile": _percentile,
+    "flag": lambda v: ("해당" if v >= 0.5 else "해당 없음", "yes" if v >= 0.5 else "no"),
+    "index": lambda v: (_number(v, 2), _number(v, 2)),
+}
+
+
+def display(feature: Feature, value: float | None) -> tuple[str, str]:
+    """The value as staff read it, in Korean and English ("12.3%", "0.8배", "45일", …)."""
+    if value is None or not math.isfinite(value):
+        return MISSING_KO, MISSING_EN
+    if feature.name == "employees":
+        return f"{value:,.0f}명", f"{value:,.0f}"
+    show = _DISPLAY.get(feature.unit, _DISPLAY["ratio"])
+    return show(value)
+
+
+def peer_rank(percentile: float) -> tuple[str, str]:
+    """A 0–100 'share of peers at or below' as "하위 12%" / "상위 5%" (never 0%)."""
+    if percentile <= 50.0:
+        share = max(1, round(percentile))
+        return f"하위 {share}%", f"bottom {share}%"
+    share = max(1, round(100.0 - percentile))
+    return f"상위 {share}%", f"top {share}%"
+
+
+def points(contribution: float) -> str:
+    """A probability contribution in percentage points, with enough digits to be non-zero."""
+    size = abs(contribution) * 100.0
+    digits = 1 if size >= 0.1 else 2 if size >= 0.01 else 3
+    return f"{size:.{digits}f}"
+
+
+def _effect_ko(contribution: float) -> str:
+    if contribution == 0.0:
+        return "부도위험에 영향이 없습니다."
+    verb = "높입니다" if contribution > 0 else "낮춥니다"
+    return f"부도위험을 {points(contribution)}%p {verb}."
+
+
+def _effect_en(contribution: float) -> str:
+    if contribution == 0.0:
+        return "does not move the risk."
+    verb = "raises" if contribution > 0 else "lowers"
+    return f"{verb} the risk by {points(contribution)} points."
+
+
+def sentence_ko(
+    feature: Feature, shown: str, missing: bool, peer: float | None, contribution: float
+) -> str:
+    """One Korean line: what the value is, where it ranks, and how it moves the risk."""
+    effect = _effect_ko(contribution)
+    if missing:
+        return f"{attach(feature.ko, '은/는')} 자료가 없습니다. {effect}"
+    if peer is None or feature.unit == "percentile":
+        return f"{attach(feature.ko, '이/가')} {shown}입니다. {effect}"
+    subject, value = attach(feature.ko, "이/가"), attach(shown, "으로/로")
+    return f"{subject} {value} 동종업계 {peer_rank(peer)[0]}입니다. {effect}"
+
+
+def sentence_en(
+    feature: Feature, shown: str, missing: bool, peer: float | None, contribution: float
+) -> str:
+    """The English line matching ``sentence_ko``."""
+    label = feature.en[:1].upper() + feature.en[1:]
+    effect = _effect_en(contribution)
+    if missing:
+        return f"{label} is not reported; {effect}"
+    if peer is None or feature.unit == "percentile":
+        return f"{label} is {shown}; {effect}"
+    return f"{label} is {shown}, {peer_rank(peer)[1]} among peers; {effect}"
+
+
+FAMILIES_EN: Final[dict[str, str]] = {
+    "profitability": "profitability",
+    "leverage": "leverage",
+    "debt_service": "debt service",
+    "liquidity": "liquidity",
+    "activity": "activity",
+    "growth": "growth",
+    "size_age": "size and age",
+    "non_financial": "non-financial signals",
+    "environment": "regional and industry conditions",
+}
