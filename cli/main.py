@@ -15,6 +15,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from cli import audit, datasets, modelops
 from core.settings import get_settings
 
 app = typer.Typer(
@@ -230,6 +231,9 @@ def keys_create(
     typer.echo(f"created a {role} key" + (f" for region {region}" if region else ""))
     typer.echo(key)
 
+
+for module in (audit, datasets, modelops):
+    module.register(app)
 
 if __name__ == "__main__":
     app()

@@ -29,8 +29,9 @@ from serving.errors import (
     UnknownFirm,
 )
 from serving.metrics import Metrics, MetricsMiddleware
-from serving.routes import health, scores
+from serving.routes import firms, health, monitoring, regions, scores
 from serving.routes import model as model_routes
+from serving.web import pages
 from serving.state import ModelLoader, ServiceState
 
 DESCRIPTION = """\
@@ -80,7 +81,9 @@ def create_app(
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     add_error_handlers(app)
-    for router in (health.router, scores.router, model_routes.router):
+    routers = (health.router, scores.router, model_routes.router, regions.router, firms.router,
+               monitoring.router, pages.router)  # fmt: skip
+    for router in routers:
         app.include_router(router)
     return app
 

@@ -1,0 +1,1 @@
+"""Staff web pages (Korean first, English available), served by the same app and authorisation."""
