@@ -95,8 +95,12 @@ def test_shuffled_labels_score_like_a_coin(demo_run: DemoRun) -> None:
         rows = (features["as_of"].dt.year == year) & features["label"].notna()
         features.loc[rows, "label"] = rng.permutation(features.loc[rows, "label"].to_numpy())
     settings = demo_run.settings
-    result = train(features, small_params(), settings, pd.Series(dtype="datetime64[ns]"))
-    assert abs(result.metrics["test_roc_auc"] - 0.5) < 0.08
+    # Without the monotone constraints: they carry prior knowledge (arrears raise risk) that
+    # ranks firms sensibly even when trained on noise, which is not what this test is about.
+    params = small_params(monotone={})
+    result = train(features, params, settings, pd.Series(dtype="datetime64[ns]"))
+    # Test year of ~2,000 firms with ~40 events: the AUC's standard error is about 0.045.
+    assert abs(result.metrics["test_roc_auc"] - 0.5) < 0.1
     # A worse challenger is refused by the promotion gate, and forcing needs a reason.
     with pytest.raises(PromotionRefused, match="below champion"):
         promote(settings, demo_run.features)
