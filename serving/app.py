@@ -31,8 +31,8 @@ from serving.errors import (
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.routes import firms, health, monitoring, regions, scores
 from serving.routes import model as model_routes
-from serving.web import pages
 from serving.state import ModelLoader, ServiceState
+from serving.web import pages
 
 DESCRIPTION = """\
 Early warning for regional SMEs (지역 중소기업 위기 조기경보): a calibrated probability of distress
