@@ -12,7 +12,7 @@ RAW := data/raw/firms.parquet
 FEATURES := data/features/features.parquet
 CHAMPION := models/.champion
 
-.PHONY: run test lint types pytest serve data features train promote mlflow-ui clean
+.PHONY: run test lint types pytest serve data features train promote bench mlflow-ui clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/uv
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.installed
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test]' -c constraints.txt
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,dask]' -c constraints.txt
 	touch $@
 
 $(RAW): | $(VENV)/.installed
@@ -55,6 +55,9 @@ run: $(VENV)/.installed $(CHAMPION) models/demo-keys.txt
 
 serve: $(VENV)/.installed
 	$(EWS) serve
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench $(BENCH) --firms $${FIRMS:-20000} --rows $${ROWS:-200000}
 
 mlflow-ui: $(VENV)/.installed
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/models/mlflow.db --port 5000

@@ -1,9 +1,59 @@
-"""`ews` commands (placeholder until built)."""
+"""`ews audit export`: the audit log written out for an inspector (CSV or JSON Lines)."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+audit_app = typer.Typer(help="The audit log: who read or scored what, when, with which model.")
+
+
+@audit_app.command("export")
+def export(
+    since: Annotated[str, typer.Option(help="First day to include, YYYY-MM-DD (UTC).")],
+    until: Annotated[
+        str | None, typer.Option(help="First day not to include, YYYY-MM-DD (default: none).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output file (.csv or .jsonl); default: standard output.")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: from --out, else csv).")
+    ] = None,
+) -> None:
+    """Write every audit entry from --since on, oldest first; the count goes to stderr."""
+    import datetime as dt
+    import sys
+
+    from core.settings import get_settings
+    from serving.audit import audit_rows, format_for, write_audit
+    from serving.db import create_schema, make_engine
+
+    try:
+        start = dt.datetime.combine(date.fromisoformat(since), dt.time(), dt.UTC)
+        end = dt.datetime.combine(date.fromisoformat(until), dt.time(), dt.UTC) if until else None
+        kind = format_for(out, fmt)
+        if kind not in ("csv", "jsonl"):
+            raise ValueError(f"--format must be csv or jsonl; got {kind!r}")
+    except ValueError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from error
+    engine = make_engine(get_settings().db_url)
+    create_schema(engine)
+    rows = audit_rows(engine, start, end)
+    if out is None:
+        count = write_audit(rows, sys.stdout, kind)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            count = write_audit(rows, stream, kind)
+    typer.echo(f"exported {count:,} audit entries since {since}" + (f" to {out}" if out else ""),
+               err=True)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `ews` app."""
+    """Add `ews audit …` to the `ews` app."""
+    app.add_typer(audit_app, name="audit")

@@ -1,59 +1,279 @@
-"""Batch scoring: every firm at one as-of date -> PD, grade, flags and top reasons in Parquet."""
+"""Batch scoring: every firm at one as-of date -> PD, grade, flags and top reasons in Parquet.
+
+It streams. The raw tables are read one partition at a time (``raw/part-*/`` folders, as the
+national-size generator writes them, or the single ``raw/`` folder cut into firm chunks), so
+peak memory is one chunk's tables and features, not the country's:
+
+1. count: industry distress counts per partition -> global industry rates (counts add up);
+2. features: per chunk, features with the global rates, spilled to a temporary Parquet file,
+   keeping only the two peer-source columns in memory -> one global peer reference;
+3. score: per spilled chunk, peer columns filled in, PD, grade and reasons (fast exact SHAP),
+   appended to the output file as a row group.
+
+The output equals scoring ``features_as_of`` on the whole panel at once (tested). With a Dask
+scheduler, steps 1–3 run as one task per chunk on the cluster (the spill folder must then be
+on storage that every worker sees).
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from core.bundle import fetch_registered
+from core import contract
+from core.bundle import LoadedModel, fetch_registered
+from core.grades import GradeTable
 from core.settings import Settings
+from features import distributed
 from features.catalog import BY_NAME, FLAGS
-from features.pipeline import as_of_dates, features_as_of
-from features.tables import read_tables
+from features.peers import PeerReference
+from features.pipeline import as_of_dates
+from features.tables import RawTables, empty_table, normalise, read_tables
 from serving.explain import attribute
 
-CHUNK = 50_000
+CHUNK_FIRMS = 200_000  # firms per feature chunk: about 2 GiB of tables and features at peak
+ID_COLUMNS = ["firm_id", "as_of", "region", "district", "ksic", "size_class"]
 
 
-def _top_reasons(names: tuple[str, ...], points: np.ndarray, top: int) -> dict[str, list]:
+@dataclass(frozen=True)
+class Chunk:
+    """A set of firms scored together: a raw folder and, within it, a slice of its firms."""
+
+    folder: Path
+    part: int
+    parts: int
+
+    def tables(self) -> RawTables:
+        if self.parts == 1:
+            return read_tables(self.folder)
+        ids = pd.read_parquet(self.folder / "firms.parquet", columns=["firm_id"])["firm_id"]
+        size = -(-len(ids) // self.parts)
+        keep = ids.astype(str).iloc[self.part * size : (self.part + 1) * size].tolist()
+        loaded = {}
+        for name in contract.TABLES:
+            path = self.folder / f"{name}.parquet"
+            if not path.exists():
+                loaded[name] = empty_table(name)
+                continue
+            only = None if name == "regional" else [("firm_id", "in", keep)]
+            loaded[name] = normalise(name, pd.read_parquet(path, filters=only))
+        return RawTables(**loaded)
+
+
+def raw_partitions(raw_dir: Path) -> list[Path]:
+    """``raw/part-*`` folders when the panel is partitioned, else ``raw`` itself."""
+    parts = sorted(p for p in raw_dir.glob("part-*") if (p / "firms.parquet").is_file())
+    return parts or [raw_dir]
+
+
+def plan_chunks(raw_dir: Path, chunk_firms: int = CHUNK_FIRMS) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for folder in raw_partitions(raw_dir):
+        n_firms = pq.ParquetFile(folder / "firms.parquet").metadata.num_rows
+        parts = max(1, -(-n_firms // chunk_firms))
+        chunks.extend(Chunk(folder, i, parts) for i in range(parts))
+    return chunks
+
+
+def latest_as_of(chunks: list[Chunk]) -> pd.Timestamp:
+    """The last as-of date of the whole panel: June 30 after its last fiscal year."""
+    latest = []
+    for folder in {c.folder for c in chunks}:
+        financials = pd.read_parquet(
+            folder / "financials.parquet", columns=["filed_on", "fiscal_year"]
+        )
+        financials["filed_on"] = pd.to_datetime(financials["filed_on"])
+        latest.append(as_of_dates(financials)[-1])
+    return max(latest)
+
+
+def count_chunk(chunk: Chunk, when: pd.Timestamp) -> pd.DataFrame:
+    return distributed.industry_counts(chunk.tables(), when)
+
+
+def featurize_chunk(
+    chunk: Chunk, when: pd.Timestamp, rates: pd.Series, spill: Path
+) -> tuple[Path, pd.DataFrame]:
+    """Features of one chunk (no peers yet) to ``spill``; returns the file and its peer sources."""
+    features = distributed.features_without_peers(chunk.tables(), when, rates)
+    path = spill / f"features-{chunk.folder.name}-{chunk.part:05d}.parquet"
+    features.to_parquet(path, index=False)
+    return path, distributed.peer_sources(features)
+
+
+def score_frame(
+    features: pd.DataFrame, model: LoadedModel, top: int, reasons: bool = True
+) -> pd.DataFrame:
+    """PD, grade, flags and the ``top`` reasons (probability points) of scored feature rows."""
+    matrix = model.matrix(features)
+    part = features[ID_COLUMNS].reset_index(drop=True)
+    calibration = model.bundle.calibration
+    if reasons:
+        explained = attribute(model.booster, calibration, matrix)
+        pd_, base = explained.pd, explained.base_pd
+    else:
+        pd_ = calibration.pd(np.asarray(model.booster.predict(matrix, raw_score=True)))
+    part["pd"] = pd_
+    part["grade"] = grades(model.bundle.grade_table, pd_)
+    if reasons:
+        part["base_pd"] = base
+    part["flags"] = flag_text(features[list(FLAGS)].to_numpy(dtype=bool))
+    if reasons and top:
+        for column, values in top_reasons(
+            model.bundle.feature_names, explained.points, top
+        ).items():
+            part[column] = values
+    return part
+
+
+def grades(table: GradeTable, pd_: np.ndarray) -> np.ndarray:
+    """The grade of each PD (same rule as ``GradeTable.grade``, vectorised)."""
+    codes = np.searchsorted(np.asarray(table.cut_points), pd_, side="right")
+    return np.asarray(table.grades, dtype=object)[codes]
+
+
+def flag_text(raised: np.ndarray) -> list[str]:
+    """Comma-joined names of the raised flags, per row (few distinct combinations: cached)."""
+    bits = raised.astype(np.int64) @ (1 << np.arange(len(FLAGS), dtype=np.int64))
+    names = {
+        int(b): ",".join(f for k, f in enumerate(FLAGS) if b >> k & 1) for b in np.unique(bits)
+    }
+    return [names[b] for b in bits.tolist()]
+
+
+def top_reasons(names: tuple[str, ...], points: np.ndarray, top: int) -> dict[str, Any]:
+    """The ``top`` features by |probability points| per row: name, Korean label and points."""
     order = np.argsort(-np.abs(points), axis=1, kind="stable")[:, :top]
-    columns: dict[str, list] = {}
-    for k in range(top):
+    english = np.asarray(names, dtype=object)
+    korean = np.asarray([BY_NAME[n].ko if n in BY_NAME else n for n in names], dtype=object)
+    columns: dict[str, Any] = {}
+    for k in range(order.shape[1]):
         picked = order[:, k]
-        columns[f"reason_{k + 1}"] = [names[j] for j in picked]
-        columns[f"reason_{k + 1}_ko"] = [BY_NAME[names[j]].ko for j in picked]
-        columns[f"reason_{k + 1}_points"] = points[np.arange(len(points)), picked].tolist()
+        columns[f"reason_{k + 1}"] = english[picked]
+        columns[f"reason_{k + 1}_ko"] = korean[picked]
+        columns[f"reason_{k + 1}_points"] = points[np.arange(len(points)), picked]
     return columns
 
 
-def score_all(settings: Settings, as_of: pd.Timestamp | None, out: Path, top: int) -> int:
-    """Score the champion on every eligible firm at ``as_of`` (default: the latest date)."""
-    tables = read_tables(settings.raw_dir)
-    when = as_of if as_of is not None else as_of_dates(tables.financials)[-1]
+class _Writer:
+    """Appends scored parts to one Parquet file, each as its own row group, on one schema."""
+
+    def __init__(self, out: Path) -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, part: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(part, preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.out, table.schema)
+        else:
+            table = table.cast(self.writer.schema)
+        self.writer.write_table(table)
+        self.rows += len(part)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def score_chunks(
+    chunks: list[Chunk],
+    model: LoadedModel,
+    out: Path,
+    top: int,
+    as_of: pd.Timestamp | None = None,
+    mapper: Callable[..., Iterator[Any]] | None = None,
+    progress: bool = False,
+    stamp: dict[str, str] | None = None,
+) -> int:
+    """Steps 1–3 over ``chunks``; ``mapper(fn, *iterables)`` runs each step (default: ``map``)."""
+    run = mapper or map
+    when = as_of if as_of is not None else latest_as_of(chunks)
+    rates = distributed.combine_counts(run(count_chunk, chunks, [when] * len(chunks)))
+    spill = Path(tempfile.mkdtemp(prefix="ews-score-"))
+    writer = _Writer(out)
+    try:
+        featurized = list(run(featurize_chunk, chunks, [when] * len(chunks),
+                              [rates] * len(chunks), [spill] * len(chunks)))  # fmt: skip
+        peers = distributed.fit_peers(sources for _, sources in featurized)
+        paths = [path for path, _ in featurized]
+        del featurized
+        scored = run(_score_spilled, paths, [peers] * len(paths), [model] * len(paths),
+                     [top] * len(paths))  # fmt: skip
+        for part in tqdm(
+            scored, total=len(paths), desc="scoring", unit="chunk", disable=not progress
+        ):
+            for key, value in (stamp or {}).items():
+                part[key] = value
+            writer.write(part)
+    finally:
+        writer.close()
+        shutil.rmtree(spill, ignore_errors=True)
+    return writer.rows
+
+
+def _score_spilled(path: Path, peers: PeerReference, model: LoadedModel, top: int) -> pd.DataFrame:
+    features = distributed.with_peers(pd.read_parquet(path), peers)
+    return score_frame(features, model, top)
+
+
+def score_all(
+    settings: Settings,
+    as_of: pd.Timestamp | None,
+    out: Path,
+    top: int,
+    scheduler: str | None = None,
+    chunk_firms: int = CHUNK_FIRMS,
+) -> int:
+    """Score the champion on every eligible firm at ``as_of`` (default: the latest date).
+
+    ``scheduler``: a Dask scheduler address (``tcp://host:8786``) to run the chunks on a
+    cluster; without it, chunks run one after another in this process.
+    """
     version, model = fetch_registered(
         settings.tracking_uri, settings.model_name, settings.model_alias
     )
-    features = features_as_of(tables, when)
-    names = model.bundle.feature_names
-    parts = []
-    for start in tqdm(range(0, len(features), CHUNK), desc="scoring", unit="chunk"):
-        rows = features.iloc[start : start + CHUNK]
-        explained = attribute(model.booster, model.bundle.calibration, model.matrix(rows))
-        part = rows[["firm_id", "as_of", "region", "district", "ksic", "size_class"]].copy()
-        part["pd"] = explained.pd
-        part["grade"] = [model.bundle.grade_table.grade(p) for p in explained.pd]
-        part["base_pd"] = explained.base_pd
-        raised = rows[list(FLAGS)].to_numpy(dtype=bool)
-        part["flags"] = [",".join(f for f, on in zip(FLAGS, r, strict=True) if on) for r in raised]
-        for column, values in _top_reasons(names, explained.points, top).items():
-            part[column] = values
-        parts.append(part)
-    scores = pd.concat(parts, ignore_index=True)
-    scores["model_name"], scores["model_version"] = settings.model_name, version
-    scores["grade_table_version"] = model.bundle.grade_table.version
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_parquet(out, index=False)
-    return len(scores)
+    stamp = {
+        "model_name": settings.model_name,
+        "model_version": version,
+        "grade_table_version": model.bundle.grade_table.version,
+    }
+    chunks = plan_chunks(settings.raw_dir, chunk_firms)
+    if scheduler is None:
+        return score_chunks(chunks, model, out, top, as_of, progress=True, stamp=stamp)
+    from dask.distributed import Client
+
+    with Client(scheduler) as client:
+        return score_chunks(chunks, model, out, top, as_of, _dask_mapper(client), True, stamp)
+
+
+def _dask_mapper(client: Any, window: int | None = None) -> Callable[..., Iterator[Any]]:
+    """``map`` on a Dask cluster, in input order, with at most ``window`` chunks in flight.
+
+    The window bounds memory: finished parts wait on the workers until they are written.
+    """
+    in_flight = window or 2 * max(1, len(client.scheduler_info()["workers"]))
+
+    def mapper(fn: Callable[..., Any], *iterables: Any) -> Iterator[Any]:
+        pending: deque[Any] = deque()
+        for args in zip(*iterables, strict=True):
+            pending.append(client.submit(fn, *args, pure=False))
+            if len(pending) >= in_flight:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    return mapper

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +28,8 @@ keys_app = typer.Typer(help="Issue API keys for centre staff, analysts and admin
 app.add_typer(keys_app, name="keys")
 
 FEATURES_FILE = "features.parquet"
+# Registry downloads are a few small files; their progress bars only clutter the logs.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def _features_path() -> Path:
@@ -66,6 +69,10 @@ def features(
     horizon: Annotated[int, typer.Option(min=1, max=36, help="Label horizon in months.")] = 12,
     raw: Annotated[Path | None, typer.Option(help="Folder of raw contract tables.")] = None,
     out: Annotated[Path | None, typer.Option(help="Feature table Parquet file.")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address, e.g. tcp://host:8786; default: this machine."),
+    ] = None,
 ) -> None:
     """Build the point-in-time feature table: one row per firm and 30 June as-of date."""
     from features.labels import LabelRuleError, check_rules
@@ -78,7 +85,12 @@ def features(
         tables = read_tables(raw or settings.raw_dir)
     except (LabelRuleError, FileNotFoundError) as error:
         _fail(str(error))
-    table = build_features(tables, label_rules=rules, horizon_months=horizon, progress=True)
+    if scheduler:
+        from features.distributed import build_features_dask
+
+        table = build_features_dask(raw or settings.raw_dir, scheduler, None, rules, horizon)
+    else:
+        table = build_features(tables, label_rules=rules, horizon_months=horizon, progress=True)
     path = out or _features_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(path, index=False)
@@ -202,12 +214,16 @@ def score(
     ] = None,
     out: Annotated[Path, typer.Option(help="Output Parquet file.")] = Path("data/scores.parquet"),
     top: Annotated[int, typer.Option(min=1, max=20, help="Reasons kept per firm.")] = 3,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address, e.g. tcp://host:8786; default: this machine."),
+    ] = None,
 ) -> None:
     """Batch-score every firm at an as-of date: PD, grade and top reasons to Parquet."""
     from cli.batch import score_all
 
     when = pd.Timestamp(date.fromisoformat(as_of)) if as_of else None
-    written = score_all(get_settings(), when, out, top)
+    written = score_all(get_settings(), when, out, top, scheduler=scheduler)
     typer.echo(f"wrote {written:,} scores to {out}")
 
 

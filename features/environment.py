@@ -34,14 +34,30 @@ def regional_as_of(regional: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     )
 
 
-def industry_distress_rate(
+def industry_distress_counts(
     firms: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
-) -> pd.Series:
-    """Share of an industry's firms with a default-type event in the 12 months before ``as_of``."""
+) -> pd.DataFrame:
+    """Per industry: firms at risk 12 months before ``as_of`` and those that defaulted since.
+
+    Counts add up over disjoint sets of firms, so partitions can be counted apart and summed.
+    """
     start = as_of - pd.DateOffset(months=12)
     at_start = first_default(events, firms["firm_id"])
     at_risk = (firms["founded"] < start) & ~(at_start < start)
     defaulted = at_risk & (at_start < as_of)
     industry = industry_of(firms["ksic"])
-    rate = defaulted.groupby(industry).sum() / at_risk.groupby(industry).sum()
+    return pd.DataFrame(
+        {"defaulted": defaulted.groupby(industry).sum(), "at_risk": at_risk.groupby(industry).sum()}
+    )
+
+
+def distress_rate(counts: pd.DataFrame) -> pd.Series:
+    rate = counts["defaulted"] / counts["at_risk"]
     return rate.astype("float64").rename("industry_distress_rate")
+
+
+def industry_distress_rate(
+    firms: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.Series:
+    """Share of an industry's firms with a default-type event in the 12 months before ``as_of``."""
+    return distress_rate(industry_distress_counts(firms, events, as_of))

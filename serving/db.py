@@ -1,4 +1,4 @@
-"""The service's own state in SQL: API keys, stored scores and the audit log (SQLAlchemy 2).
+"""The service's own state in SQL: API keys, stored scores, the audit log and visit outcomes.
 
 SQLite is the default; a PostgreSQL URL works unchanged (only portable column types, no
 dialect-specific SQL), which is what several replicas share. A score and its audit row are
@@ -23,7 +23,10 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -79,6 +82,24 @@ class AuditEntry(Base):
     model_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     outcome: Mapped[str] = mapped_column(String(32))
+    # The 시도 the request was about (a region's list, a firm's region): a refused probe of
+    # another region's watch list names no firm, so only this column says what was asked.
+    subject_region: Mapped[str | None] = mapped_column(String(2), nullable=True)
+
+
+class Visit(Base):
+    """A visit outcome recorded by centre staff (SPEC §3.5), with who recorded it and when."""
+
+    __tablename__ = "visits"
+
+    visit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    firm_id: Mapped[str] = mapped_column(String(10), index=True)
+    region: Mapped[str] = mapped_column(String(2))
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    finding: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -101,7 +122,33 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
+    """Create missing tables, then add nullable columns that newer code expects (additive only)."""
     Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for nullable columns a database made by older code lacks.
+
+    ``create_all`` never alters an existing table; without this an older ``service.db`` would
+    make every audited request fail once the audit log gained a column. Another replica adding
+    the same column at the same moment is not an error.
+    """
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as connection:
+                    connection.execute(
+                        text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                    )
+            except SQLAlchemyError:
+                added = {c["name"] for c in inspect(engine).get_columns(table.name)}
+                if column.name not in added:
+                    raise
 
 
 def now() -> dt.datetime:
@@ -115,6 +162,7 @@ def audit_entry(
     key: ApiKey | None,
     model_version: str | None = None,
     score_id: str | None = None,
+    subject_region: str | None = None,
 ) -> AuditEntry:
     return AuditEntry(
         at=now(),
@@ -126,6 +174,7 @@ def audit_entry(
         model_version=model_version,
         score_id=score_id,
         outcome=outcome,
+        subject_region=subject_region,
     )
 
 

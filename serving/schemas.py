@@ -271,3 +271,311 @@ class HistoryItem(BaseModel):
     grade_table_version: str
     model_version: str
     created_at: dt.datetime
+
+
+# --- Watch lists, region and cluster risk, firm history, visits (issue 3) -------------------
+
+GradeName = Literal["정상", "관심", "주의", "경계", "심각",
+                    "normal", "attention", "caution", "alert", "severe"]  # fmt: skip
+WatchStatus = Literal["new", "kept"]
+LeftWhy = Literal["rank", "pd_drop", "filtered", "not_scored"]
+StageName = Literal["양호", "주의", "심각"]
+VisitFinding = Literal[contract.VISIT_FINDINGS]  # type: ignore[valid-type]
+
+
+class WatchItem(BaseModel):
+    """One firm on a watch list, highest PD first, with its three largest reasons."""
+
+    rank: int = Field(description="Position on the list, 1 = highest PD")
+    pd_rank: int = Field(
+        description="Rank by PD among all the region's firms that pass the filters"
+    )
+    firm_id: str
+    name: str | None
+    district: str | None
+    ksic: str | None
+    cluster_id: str | None
+    pd: float
+    grade: str
+    grade_en: str
+    grade_colour: str
+    status: WatchStatus = Field(description="new: not on the previous period's list; kept: was")
+    previous_pd: float | None = Field(description="PD at the previous as-of date (same model)")
+    previous_grade: str | None
+    reasons: list[Reason]
+    flags: list[FlagOut]
+
+
+class LeftItem(BaseModel):
+    """A firm on the previous period's list that is not on this one, and why."""
+
+    firm_id: str
+    name: str | None
+    previous_pd: float
+    pd: float | None = Field(description="PD now; null when the firm is no longer scored")
+    pd_rank: int | None
+    why: LeftWhy
+    why_ko: str
+    why_en: str
+
+
+class WatchRule(BaseModel):
+    """The anti-flapping rule the list applied (see docs/watchlist.md)."""
+
+    rank_factor: float = Field(description="A listed firm stays while its PD rank ≤ this × K")
+    max_pd_drop: float = Field(
+        description="…and, outside the top K, its PD fell by less than this share"
+    )
+    text_ko: str
+    text_en: str
+
+
+class WatchlistOut(BaseModel):
+    """A region's watch list cut to a centre's capacity, with the expected crises it covers."""
+
+    region: str
+    region_ko: str
+    region_en: str
+    as_of: dt.date
+    previous_as_of: dt.date | None
+    model_name: str
+    model_version: str
+    grade_table_version: str
+    capacity: int
+    filters: dict[str, str]
+    n_candidates: int = Field(description="The region's scored firms that pass the filters")
+    expected_crises: float = Field(description="Σ PD over the listed firms: expected true crises")
+    expected_crises_sd: float = Field(description="√Σ PD(1−PD): its statistical spread")
+    region_expected_crises: float = Field(description="Σ PD over all firms passing the filters")
+    coverage: float = Field(description="expected_crises / region_expected_crises (0 when none)")
+    displaced: int = Field(description="Top-K firms waiting because kept firms hold their places")
+    rule: WatchRule
+    items: list[WatchItem]
+    left: list[LeftItem]
+
+
+class GradeCount(BaseModel):
+    grade: str
+    grade_en: str
+    colour: str
+    count: int
+    previous: int | None = Field(description="Count at the previous as-of date")
+    change: int | None
+
+
+class PeriodFigures(BaseModel):
+    as_of: dt.date
+    n_firms: int
+    expected: float = Field(description="Expected distressed firms within 12 months (Σ PD)")
+    expected_rate: float = Field(description="expected / n_firms")
+
+
+class ChangeFigures(BaseModel):
+    """Since the previous as-of date (same model on both dates)."""
+
+    n_firms: int
+    expected: float
+    expected_rate: float = Field(description="Change of the expected distress rate, in points")
+    rate_change: float | None = Field(description="Relative change of the rate (0.25 = +25%)")
+    grade_up: int = Field(description="Firms scored on both dates whose grade rose")
+    grade_down: int = Field(description="…whose grade fell")
+    entered: int = Field(description="Firms scored now but not on the previous date")
+    exited: int = Field(description="Firms scored then but not now (distress, closure, no filing)")
+
+
+class RiskFigures(BaseModel):
+    n_firms: int
+    expected: float = Field(description="Expected distressed firms within 12 months (Σ PD)")
+    expected_rate: float
+    grades: list[GradeCount]
+    previous: PeriodFigures | None
+    change: ChangeFigures | None
+
+
+class StageOut(BaseModel):
+    """A proposed 양호·주의·심각 stage and the rule that set it (docs/watchlist.md)."""
+
+    stage: StageName
+    stage_en: str
+    ratio: float | None = Field(description="Expected distress rate ÷ the national rate")
+    rate_change: float | None = Field(description="Relative change since the previous as-of")
+    national_rate: float
+    small_sample: bool = Field(description="Fewer firms than the rule trusts; read with care")
+    reason_ko: str
+    reason_en: str
+
+
+class DriverFamily(BaseModel):
+    family: str
+    name_ko: str
+    name_en: str
+    mean_contribution: float = Field(description="Average probability points per firm")
+    national_mean_contribution: float = Field(description="The same over all scored firms")
+    expected: float = Field(description="Expected distressed firms it accounts for (Σ points)")
+    share_raising: float = Field(description="Share of firms for which it raises the risk")
+
+
+class DriverFeature(BaseModel):
+    feature: str
+    family: str
+    label_ko: str
+    label_en: str
+    mean_contribution: float
+    national_mean_contribution: float
+    share_raising: float
+    median: float | None = Field(description="Median value among the group's firms")
+    national_median: float | None
+    median_display: str
+    national_median_display: str
+    sentence_ko: str
+    sentence_en: str
+
+
+class DriversOut(BaseModel):
+    """Reasons summed over a group's firms: base_pd + Σ family means = the group's mean PD."""
+
+    base_pd: float
+    mean_pd: float
+    families: list[DriverFamily]
+    features: list[DriverFeature]
+
+
+class IndicatorOut(BaseModel):
+    name: str
+    label_ko: str
+    label_en: str
+    value: float
+    previous: float | None = Field(description="Value of the period before")
+    display: str
+
+
+class IndicatorsOut(BaseModel):
+    """The region's latest indicators published before the as-of date."""
+
+    period: int
+    published_on: dt.date
+    values: list[IndicatorOut]
+
+
+class RegionRow(BaseModel):
+    region: str
+    region_ko: str
+    region_en: str
+    figures: RiskFigures
+    stage: StageOut
+    indicators: IndicatorsOut | None
+
+
+class RegionsOut(BaseModel):
+    as_of: dt.date
+    previous_as_of: dt.date | None
+    model_name: str
+    model_version: str
+    grade_table_version: str
+    national: RiskFigures
+    regions: list[RegionRow]
+
+
+class RegionSummaryOut(RegionRow):
+    as_of: dt.date
+    previous_as_of: dt.date | None
+    model_name: str
+    model_version: str
+    grade_table_version: str
+    drivers: DriversOut
+    n_clusters: int
+
+
+class ClusterOut(BaseModel):
+    cluster_id: str
+    figures: RiskFigures
+    stage: StageOut
+    drivers: DriversOut
+
+
+class ClustersOut(BaseModel):
+    region: str
+    region_ko: str
+    region_en: str
+    as_of: dt.date
+    previous_as_of: dt.date | None
+    model_name: str
+    model_version: str
+    clusters: list[ClusterOut] = Field(description="Highest expected distress rate first")
+    unclustered: RiskFigures | None = Field(description="The region's firms in no cluster")
+
+
+class HistoryPoint(BaseModel):
+    as_of: dt.date
+    fiscal_year: int | None = Field(description="Latest statement filed by the as-of date")
+    pd: float
+    grade: str
+    grade_en: str
+    grade_colour: str
+    flags: list[str]
+
+
+class ReasonChange(BaseModel):
+    feature: str
+    family: str
+    label_ko: str
+    label_en: str
+    value_before: float | None
+    value_after: float | None
+    display_before: str
+    display_after: str
+    contribution_before: float
+    contribution_after: float
+    change: float = Field(description="contribution_after − contribution_before (points)")
+    sentence_ko: str
+    sentence_en: str
+
+
+class PeriodChange(BaseModel):
+    from_as_of: dt.date
+    to_as_of: dt.date
+    pd_change: float
+    reasons: list[ReasonChange] = Field(description="Largest |change| of contribution first")
+
+
+class FirmHistoryOut(BaseModel):
+    """A firm's PD and grade at every stored as-of date, scored by the current model."""
+
+    firm_id: str
+    region: str
+    model_name: str
+    model_version: str
+    grade_table_version: str
+    horizon_months: int
+    points: list[HistoryPoint] = Field(description="Oldest first")
+    changes: list[PeriodChange] = Field(description="Between consecutive points")
+
+
+class VisitIn(_Strict):
+    """A visit outcome (SPEC §3.5) recorded by the firm's own centre."""
+
+    visited_on: dt.date = Field(description="Date of the visit; not in the future")
+    finding: VisitFinding = Field(description="crisis_confirmed, no_crisis, supported, referred")
+    note: str | None = Field(None, max_length=2000, description="Free text, at most 2,000 chars")
+
+    @field_validator("visited_on")
+    @classmethod
+    def _not_future(cls, visited_on: dt.date) -> dt.date:
+        if visited_on > dt.date.today():
+            raise ValueError("visited_on must not be in the future")
+        if visited_on.year < 2000:
+            raise ValueError("visited_on must be in 2000 or later")
+        return visited_on
+
+
+class VisitOut(BaseModel):
+    visit_id: str | None = Field(description="Null for visits imported with the raw data")
+    firm_id: str
+    visited_on: dt.date
+    finding: str
+    finding_ko: str
+    finding_en: str
+    note: str | None
+    source: Literal["service", "imported"]
+    recorded_at: dt.datetime | None
+    recorded_by: str | None = Field(description="Prefix of the key that recorded it")

@@ -1,9 +1,11 @@
 """What the service holds in memory, built once at start: the stored data and the champion.
 
-Everything a request needs is precomputed here (feature rows at the latest as-of date, the
-model's float matrix, peer percentiles), so scoring one firm is one ``pred_contrib`` call on one
-row. A model reload builds a new ``Champion`` beside the old one and swaps a single reference,
-so requests in flight finish on the model they started with.
+Everything a request needs is precomputed here (feature rows at the latest and the previous
+as-of date, the model's float matrix, peer percentiles, every firm's PD and grade on both dates),
+so scoring one firm is one ``pred_contrib`` call on one row and a watch list is a sort. Older
+dates (histories) and every firm's reasons are filled in by a background warm-up once the
+service is ready. A model reload builds a new ``Champion`` beside the old one and swaps a single
+reference, so requests in flight finish on the model they started with.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from core.bundle import LoadedModel
-from features.catalog import FLAGS
 from features.environment import industry_distress_rate
 from features.pipeline import MarketContext, as_of_dates, build_context, features_as_of
 from features.tables import RawTables
 from serving.errors import NotReady, ReloadRefused
 from serving.explain import peer_percentiles
+from serving.portfolio import Scored, score_period
+from serving.timeline import Period, Timeline
 
 ModelLoader = Callable[[], tuple[str, LoadedModel]]
 log = logging.getLogger(__name__)
@@ -39,22 +42,31 @@ class Snapshot:
     rows: dict[str, int]  # firm_id -> row of ``features``
     regions: dict[str, str]  # firm_id -> 시도, for every stored firm (scorable or not)
     flags: np.ndarray  # (n, len(FLAGS)) bool
+    timeline: Timeline  # every as-of date, computed on demand (history)
+    previous: Period | None  # the as-of date before ``as_of`` (changes, watch-list hysteresis)
+
+    @property
+    def latest(self) -> Period:
+        return Period(self.as_of, self.features, self.rows, self.flags)
 
 
 def load_snapshot(tables: RawTables) -> Snapshot:
-    """Features for all stored firms at the latest as-of date, and the market context."""
-    as_of = as_of_dates(tables.financials)[-1]
+    """Features for all stored firms at the latest and the previous as-of date, and the context."""
+    dates = as_of_dates(tables.financials)
+    as_of = dates[-1]
     features = features_as_of(tables, as_of).reset_index(drop=True)
     if features.empty:
         raise ValueError(f"no firm can be scored on {as_of.date()}: no filed statements")
     rates = industry_distress_rate(tables.firms, tables.events, as_of)
     context = build_context(features, rates)
-    firm_ids = features["firm_id"].astype(str).tolist()
     regions = dict(zip(tables.firms["firm_id"].astype(str), tables.firms["region"].astype(str),
                        strict=True))  # fmt: skip
-    flags = features[list(FLAGS)].fillna(False).to_numpy(dtype=bool)
-    return Snapshot(tables, as_of, features, context, {f: i for i, f in enumerate(firm_ids)},
-                    regions, flags)  # fmt: skip
+    latest = Period.of(as_of, features)
+    timeline = Timeline(tables, dates)
+    timeline.keep(latest)
+    previous = timeline.period(dates[-2]) if len(dates) > 1 else None
+    return Snapshot(tables, as_of, latest.features, context, latest.rows, regions, latest.flags,
+                    timeline, previous)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class Champion:
     model: LoadedModel
     matrix: np.ndarray  # (n, k) model features of ``Snapshot.features``
     peers: np.ndarray  # (n, k) peer percentiles, NaN where not shown
+    latest: Scored  # every stored firm's PD and grade at ``Snapshot.as_of``
+    previous: Scored | None  # the same at the previous as-of date
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -75,10 +89,30 @@ class Champion:
 
 def serve(snapshot: Snapshot, name: str, alias: str, version: str, model: LoadedModel) -> Champion:
     """Check the model against the stored features and precompute what requests need."""
-    matrix = np.ascontiguousarray(model.matrix(snapshot.features))
-    model.booster.predict(matrix[:1], pred_contrib=True)  # fails now, not on the first request
+    latest = score_period(snapshot.latest, model)
+    model.booster.predict(latest.matrix[:1], pred_contrib=True)  # fails now, not on a request
     peers = peer_percentiles(snapshot.context.peers, snapshot.features, model.bundle.feature_names)
-    return Champion(name, alias, version, model, matrix, peers)
+    previous = score_period(snapshot.previous, model) if snapshot.previous is not None else None
+    return Champion(name, alias, version, model, latest.matrix, peers, latest, previous)
+
+
+# Below this many scorable firms a first request computes what it needs in well under a second,
+# so no background work is started (and test apps do not compete for the CPU).
+WARM_UP_MIN_FIRMS = 5_000
+
+
+def warm_up(snapshot: Snapshot, champion: Champion) -> threading.Thread | None:
+    """In the background: every firm's reasons, then every older as-of date (histories)."""
+    if len(snapshot.features) < WARM_UP_MIN_FIRMS:
+        return None
+
+    def work() -> None:
+        champion.latest.explanations.warm()
+        snapshot.timeline.warm()
+
+    thread = threading.Thread(target=work, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class ServiceState:
@@ -105,6 +139,8 @@ class ServiceState:
         except Exception as error:  # readiness reports it; liveness stays up
             log.exception("service not ready")
             self.problem = f"{type(error).__name__}: {error}"
+            return
+        warm_up(self.snapshot, self.champion)
 
     def current(self) -> tuple[Snapshot, Champion]:
         """The snapshot and champion for one request (read once, so a swap cannot split it)."""
@@ -125,4 +161,5 @@ class ServiceState:
                 conflict = isinstance(error, ValueError)  # ModelIntegrityError, feature mismatch
                 raise ReloadRefused(f"{type(error).__name__}: {error}", conflict) from error
             self.champion = fresh
+            warm_up(snapshot, fresh)
             return old.version, fresh.version

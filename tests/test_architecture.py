@@ -12,6 +12,7 @@ ALLOWED = {
     "training": {"core", "features", "training"},
     "serving": {"core", "features", "serving"},
     "cli": {"core", "features", "training", "serving", "cli"},
+    "bench": {"core", "features", "training", "serving", "cli", "bench"},
 }
 
 

@@ -1,7 +1,89 @@
-"""A firm's score history and visit outcomes (placeholder until built)."""
+"""A firm's score history over the stored as-of dates, and its visit outcomes.
+
+Every read and every recorded visit is audited before the response; refused attempts too.
+Centre keys reach only their own 시도's firms; only the firm's own centre and admins record
+visits (analysts read).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, HTTPException, Path, status
+
+from serving.audit import audited
+from serving.auth import CurrentKey, SessionDep, check_region
+from serving.db import ApiKey
+from serving.errors import ServingError, UnknownFirm
+from serving.history import firm_history
+from serving.routes.deps import StateDep
+from serving.routes.scores import outcome
+from serving.schemas import FirmHistoryOut, VisitIn, VisitOut
+from serving.state import Snapshot
+from serving.visits import firm_visits, new_visit, recorded
+
+router = APIRouter(prefix="/v1", tags=["firms"])
+FirmPath = Annotated[str, Path(pattern=r"^\d{10}$", description="사업자등록번호, 10 digits")]
+
+
+def _firm_region(
+    snapshot: Snapshot, session: SessionDep, key: ApiKey, endpoint: str, firm_id: str,
+    version: str,
+) -> str:  # fmt: skip
+    """The firm's 시도 once ``key`` may see it; a refusal is audited, then raised."""
+    region = snapshot.regions.get(firm_id)
+    try:
+        if region is None:
+            raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
+        check_region(key, region)
+    except ServingError as error:
+        audited(session, key, endpoint, outcome(error), [firm_id], version, region)
+        raise
+    return region
+
+
+@router.get("/firms/{firm_id}/history", response_model=FirmHistoryOut,
+            summary="A firm's PD and grade at every stored as-of date")  # fmt: skip
+def history(
+    firm_id: FirmPath, key: CurrentKey, session: SessionDep, state: StateDep
+) -> FirmHistoryOut:
+    """Scored by the current model on each date's data, with the reasons that changed most."""
+    endpoint = "GET /v1/firms/{firm_id}/history"
+    snapshot, champion = state.current()
+    region = _firm_region(snapshot, session, key, endpoint, firm_id, champion.version)
+    out = firm_history(snapshot, champion, firm_id)
+    audited(session, key, endpoint, "ok", [firm_id], champion.version, region)
+    return out
+
+
+@router.get("/firms/{firm_id}/visits", response_model=list[VisitOut],
+            summary="A firm's visit outcomes, newest first")  # fmt: skip
+def list_visits(
+    firm_id: FirmPath, key: CurrentKey, session: SessionDep, state: StateDep
+) -> list[VisitOut]:
+    """Visits recorded through the service and those imported with the raw data."""
+    endpoint = "GET /v1/firms/{firm_id}/visits"
+    snapshot, champion = state.current()
+    region = _firm_region(snapshot, session, key, endpoint, firm_id, champion.version)
+    out = firm_visits(session, snapshot, firm_id)
+    audited(session, key, endpoint, "ok", [firm_id], champion.version, region)
+    return out
+
+
+@router.post("/firms/{firm_id}/visits", response_model=VisitOut,
+             status_code=status.HTTP_201_CREATED, summary="Record a visit outcome")  # fmt: skip
+def record_visit(
+    firm_id: FirmPath, body: VisitIn, key: CurrentKey, session: SessionDep, state: StateDep
+) -> VisitOut:
+    """Only the firm's own centre and admins may record; the visit and its audit row commit
+    together before the response."""
+    endpoint = "POST /v1/firms/{firm_id}/visits"
+    snapshot, champion = state.current()
+    region = _firm_region(snapshot, session, key, endpoint, firm_id, champion.version)
+    if key.role == "analyst":
+        audited(session, key, endpoint, "forbidden", [firm_id], champion.version, region)
+        message = "analyst keys read visits; the firm's own centre records them"
+        raise HTTPException(status.HTTP_403_FORBIDDEN, message)
+    visit = new_visit(firm_id, region, body, key)
+    audited(session, key, endpoint, "ok", [firm_id], champion.version, region, rows=[visit])
+    return recorded(visit, key.prefix)

@@ -1,7 +1,104 @@
-"""Region risk: watch lists, region and cluster summaries (placeholder until built)."""
+"""Region risk: watch lists sized to a centre's capacity, region and cluster summaries.
+
+Centre keys read only their own 시도 (``GET /v1/regions`` lists just it); analysts and admins
+read all. Every read, and every refused one, is audited with the region it asked about.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, HTTPException, Query, status
+
+from core.contract import REGIONS
+from serving import regions as risk
+from serving.audit import audited
+from serving.auth import CurrentKey, SessionDep, check_region
+from serving.db import ApiKey
+from serving.errors import RegionForbidden
+from serving.routes.deps import StateDep
+from serving.schemas import ClustersOut, GradeName, RegionsOut, RegionSummaryOut, WatchlistOut
+from serving.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery, watchlist
+
+router = APIRouter(prefix="/v1", tags=["regions"])
+
+
+def _allow(session: SessionDep, key: ApiKey, endpoint: str, region: str, version: str) -> None:
+    """404 for an unknown 시도 code, 403 for another centre's region; both audited first."""
+    if region not in REGIONS:
+        audited(session, key, endpoint, "not_found", model_version=version)
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"region must be a 시도 code ({', '.join(REGIONS)})")  # fmt: skip
+    try:
+        check_region(key, region)
+    except RegionForbidden:
+        audited(session, key, endpoint, "forbidden", model_version=version, subject_region=region)
+        raise
+
+
+@router.get("/regions", response_model=RegionsOut, summary="All 시도 side by side")
+def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> RegionsOut:
+    """Analysts and admins get all 17 시도; a centre key gets its own region only."""
+    snapshot, champion = state.current()
+    codes = [key.region] if key.role == "center" and key.region else list(REGIONS)
+    out = risk.regions_overview(snapshot, champion, codes)
+    subject = key.region if key.role == "center" else None
+    audited(session, key, "GET /v1/regions", "ok", model_version=champion.version,
+            subject_region=subject)  # fmt: skip
+    return out
+
+
+@router.get("/regions/{region}/watchlist", response_model=WatchlistOut,
+            summary="The region's firms to contact, ranked and cut to capacity")  # fmt: skip
+def region_watchlist(
+    region: str,
+    key: CurrentKey,
+    session: SessionDep,
+    state: StateDep,
+    capacity: Annotated[int, Query(ge=1, le=MAX_CAPACITY,
+                                   description="How many firms the centre can contact")] = (
+        DEFAULT_CAPACITY),
+    min_grade: Annotated[GradeName | None, Query(description="Lowest grade listed")] = None,
+    ksic: Annotated[str | None, Query(pattern=r"^\d{2,5}$", description="KSIC code prefix")] = None,
+    district: Annotated[str | None, Query(pattern=r"^\d{5}$", description="시군구 code")] = None,
+    cluster: Annotated[str | None, Query(min_length=1, max_length=50,
+                                         description="firms.cluster_id")] = None,
+) -> WatchlistOut:  # fmt: skip
+    """Top ``capacity`` firms by PD at the latest as-of date, kept steady between periods."""
+    endpoint = "GET /v1/regions/{region}/watchlist"
+    snapshot, champion = state.current()
+    _allow(session, key, endpoint, region, champion.version)
+    query = WatchQuery(capacity, min_grade, ksic, district, cluster)
+    out = watchlist(snapshot, champion, region, query)
+    audited(session, key, endpoint, "ok", [item.firm_id for item in out.items],
+            champion.version, region)  # fmt: skip
+    return out
+
+
+@router.get("/regions/{region}/summary", response_model=RegionSummaryOut,
+            summary="A region's risk: grades, expected distress, drivers, stage")  # fmt: skip
+def region_summary(
+    region: str, key: CurrentKey, session: SessionDep, state: StateDep
+) -> RegionSummaryOut:
+    """Counts by grade, expected distressed firms, change since the previous as-of date, the
+    main drivers, the latest regional indicators and a proposed 양호·주의·심각 stage."""
+    endpoint = "GET /v1/regions/{region}/summary"
+    snapshot, champion = state.current()
+    _allow(session, key, endpoint, region, champion.version)
+    out = risk.region_summary(snapshot, champion, region)
+    audited(session, key, endpoint, "ok", model_version=champion.version, subject_region=region)
+    return out
+
+
+@router.get("/regions/{region}/clusters", response_model=ClustersOut,
+            summary="The region's industrial clusters, riskiest first")  # fmt: skip
+def region_clusters(
+    region: str, key: CurrentKey, session: SessionDep, state: StateDep
+) -> ClustersOut:
+    """Per cluster (firms.cluster_id): the same figures, stage and top drivers as a region."""
+    endpoint = "GET /v1/regions/{region}/clusters"
+    snapshot, champion = state.current()
+    _allow(session, key, endpoint, region, champion.version)
+    out = risk.cluster_summaries(snapshot, champion, region)
+    audited(session, key, endpoint, "ok", model_version=champion.version, subject_region=region)
+    return out

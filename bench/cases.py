@@ -1,0 +1,151 @@
+"""The benchmarks: each prints its figures and the ratio to a reference measured in the same run."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import warnings
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.timing import best_of, report
+from bench.http import http_speed
+from bench.world import World
+from cli import batch
+from features.tables import read_tables
+from serving import treeshap
+from serving.explain import tree_shap
+
+
+def shap_speed(world: World, rows: int) -> list[dict[str, Any]]:
+    """Fast exact TreeSHAP vs shap.TreeExplainer (= LightGBM pred_contrib) at 1 and 2 threads."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import shap
+
+        explainer = shap.TreeExplainer(world.model.booster)
+    booster, matrix = world.model.booster, world.matrix(rows)
+    fast = treeshap.FastTreeShap(booster)
+    fast.shap_values(matrix[:300])
+    results = []
+    for threads in (1, 2):
+        ours = best_of(partial(fast.shap_values, matrix, threads=threads))
+        theirs = best_of(
+            partial(booster.predict, matrix, pred_contrib=True, num_threads=threads), 2
+        )
+        results.append(report(f"shap threads={threads}", {
+            "fast_rows_s": rows / ours, "pred_contrib_rows_s": rows / theirs,
+        }, theirs / ours, ">= 3"))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        oracle = np.asarray(explainer.shap_values(matrix[:2000]))
+        shap_seconds = time.perf_counter() - start
+    ours_seconds = best_of(lambda: fast.shap_values(matrix[:2000]))
+    diff = float(np.abs(fast.shap_values(matrix[:2000])[0] - oracle).max())
+    results.append(report("shap vs shap.TreeExplainer (2000 rows, default threads)", {
+        "fast_rows_s": 2000 / ours_seconds, "tree_explainer_rows_s": 2000 / shap_seconds,
+        "max_abs_diff_e12": diff * 1e12,
+    }, shap_seconds / ours_seconds, ">= 3, diff <= 1e-9"))  # fmt: skip
+    one = matrix[:1]
+    latencies = []
+    for _ in range(300):
+        start = time.perf_counter()
+        tree_shap(booster, one)
+        latencies.append(time.perf_counter() - start)
+    results.append(report("shap one row in-process", {
+        "p50_us": 1e6 * float(np.percentile(latencies, 50)),
+        "p99_us": 1e6 * float(np.percentile(latencies, 99)),
+    }, 1.0, "info"))  # fmt: skip
+    return results
+
+
+def batch_speed(world: World, rows: int) -> list[dict[str, Any]]:
+    """Score stage (matrix -> PD -> grade -> Parquet) vs bare Booster.predict on the same rows."""
+    latest = world.features[world.features["as_of"] == world.features["as_of"].max()]
+    frame = latest.loc[np.resize(latest.index.to_numpy(), rows)].reset_index(drop=True)
+    matrix = world.model.matrix(frame)
+    booster = world.model.booster
+    bare = best_of(lambda: booster.predict(matrix, raw_score=True))
+    out = Path(tempfile.mkdtemp(prefix="ews-bench-")) / "scores.parquet"
+
+    def score(reasons: bool) -> None:
+        batch.score_frame(frame, world.model, top=3, reasons=reasons).to_parquet(out)
+
+    plain = best_of(lambda: score(False))
+    explained = best_of(lambda: score(True), 2)
+    return [
+        report("batch score (no reasons)", {
+            "rows_s": rows / plain, "bare_predict_rows_s": rows / bare,
+        }, bare / plain, ">= 0.8"),
+        report("batch score with top-3 reasons", {
+            "rows_s": rows / explained, "bare_predict_rows_s": rows / bare,
+        }, bare / explained, "info: reasons cost SHAP"),
+    ]  # fmt: skip
+
+
+def features_speed(world: World, rows: int) -> list[dict[str, Any]]:
+    """Building the feature table vs only reading the raw contract tables from Parquet."""
+    read = best_of(lambda: read_tables(world.raw_dir))
+    build = world.seconds["features"]
+    n = len(world.features)
+    return [report("features", {
+        "firm_years": n, "build_s": build, "read_raw_s": read, "firm_years_s": n / build,
+    }, build / read, "<= 5")]  # fmt: skip
+
+
+def stream_memory(world: World, rows: int) -> list[dict[str, Any]]:
+    """Streaming `ews score` over the raw folder: time and peak memory, vs one chunk."""
+    import resource
+
+    out = Path(tempfile.mkdtemp(prefix="ews-bench-")) / "scores.parquet"
+    chunks = batch.plan_chunks(world.raw_dir, chunk_firms=max(500, len(world.features) // 40))
+    start = time.perf_counter()
+    written = batch.score_chunks(chunks, world.model, out, top=3)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    return [report("stream ews score (features + reasons)", {
+        "firms": written, "seconds": seconds, "firms_s": written / seconds, "peak_rss_mib": peak,
+        "chunks": len(chunks),
+    }, 1.0, "info")]  # fmt: skip
+
+
+def dask_speed(world: World, rows: int) -> list[dict[str, Any]]:
+    """Streaming scoring on a LocalCluster with 1 and 2 workers (threads, one each)."""
+    from dask.distributed import Client, LocalCluster
+
+    chunks = batch.plan_chunks(world.raw_dir, chunk_firms=max(500, len(world.features) // 40))
+    seconds = {}
+    for workers in (1, 2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+            )
+            with cluster, Client(cluster) as client:
+                out = Path(tempfile.mkdtemp(prefix="ews-bench-")) / "scores.parquet"
+                start = time.perf_counter()
+                batch.score_chunks(chunks, world.model, out, 3, mapper=batch._dask_mapper(client))
+                seconds[workers] = time.perf_counter() - start
+    return [report("dask scoring 1 -> 2 workers", {
+        "one_worker_s": seconds[1], "two_workers_s": seconds[2],
+    }, seconds[1] / seconds[2], "info: speed-up")]  # fmt: skip
+
+
+CASES = {
+    "shap": shap_speed,
+    "batch": batch_speed,
+    "features": features_speed,
+    "stream": stream_memory,
+    "dask": dask_speed,
+    "http": http_speed,
+}
+NEEDS_NO_WORLD = frozenset({"http"})  # uses the registered EWS_* world, not a built one
+
+
+def frame(results: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(results)

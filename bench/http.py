@@ -1,0 +1,387 @@
+"""Online latency over loopback HTTP: `ews serve` (one firm, full reasons) vs `mlflow models serve`.
+
+One run, one model, one machine: the registered champion of the world given by ``EWS_DATA_DIR``
+and ``EWS_MODELS_DIR`` (the benchmark creates an API key and writes scores there, so point it at
+a copy). Each server variant is started, warmed up and left to go idle (the service computes
+every firm's reasons in the background after start), then driven by 1, 16 and 64 concurrent
+keep-alive clients (one ``httpx.Client`` per thread) for a bounded number of requests and
+seconds. Every request must succeed. The ratio is our throughput at 16 clients over mlflow's at
+16 clients with the same number of workers; ``mlflow models serve`` returns only a probability.
+
+    PYTHONPATH=. EWS_DATA_DIR=… EWS_MODELS_DIR=… python -m bench http --rows 2000
+
+The load generator runs on the same cores as the servers (loopback only), so at 16 and 64
+clients the client threads take a share of the CPU; that is the same for every variant.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import psutil
+
+from bench.timing import report
+from core.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENTS = (1, 16, 64)
+# N independent uvicorn processes, each binding its own SO_REUSEPORT socket on one port: the
+# kernel spreads new connections over them by hash, unlike one shared listening socket.
+_REUSEPORT_SERVER = """
+import socket, sys, uvicorn
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+sock.bind(("127.0.0.1", int(sys.argv[1])))
+sock.set_inheritable(True)
+uvicorn.run("serving.app:create_app", factory=True, fd=sock.fileno(), log_level="warning")
+"""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A server to start: its name, the command (``{port}`` filled in) and what it answers."""
+
+    name: str
+    argv: tuple[str, ...]
+    kind: str  # "ews" or "mlflow"
+    workers: int
+    processes: int = 1  # independent server processes (SO_REUSEPORT), each started alike
+
+
+def ews_variant(workers: int) -> Variant:
+    argv = (sys.executable, "-m", "cli.main", "serve", "--port", "{port}",
+            "--workers", str(workers))  # fmt: skip
+    return Variant(f"ews serve, uvicorn --workers {workers}", argv, "ews", workers)
+
+
+def gunicorn_variant(workers: int) -> Variant:
+    argv = (sys.executable, "-m", "gunicorn", "serving.app:create_app()", "-k",
+            "uvicorn.workers.UvicornWorker", "-w", str(workers), "-b", "127.0.0.1:{port}",
+            "--log-level", "warning")  # fmt: skip
+    return Variant(f"ews, gunicorn -w {workers} uvicorn workers", argv, "ews", workers)
+
+
+def reuseport_variant(processes: int) -> Variant:
+    argv = (sys.executable, "-c", _REUSEPORT_SERVER, "{port}")
+    return Variant(f"ews, {processes} uvicorn procs SO_REUSEPORT", argv, "ews", processes,
+                   processes)  # fmt: skip
+
+
+def mlflow_variant(workers: int, model_uri: str) -> Variant:
+    argv = (sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager",
+            "local", "-h", "127.0.0.1", "-p", "{port}", "-w", str(workers))  # fmt: skip
+    return Variant(f"mlflow models serve -w {workers}", argv, "mlflow", workers)
+
+
+def default_variants(settings: Settings) -> list[Variant]:
+    uri = f"models:/{settings.model_name}@{settings.model_alias}"
+    return [ews_variant(1), ews_variant(2), gunicorn_variant(2), reuseport_variant(2),
+            mlflow_variant(1, uri), mlflow_variant(2, uri)]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EWS_DATA_DIR": str(settings.data_dir.resolve()),
+        "EWS_MODELS_DIR": str(settings.models_dir.resolve()),
+        "MLFLOW_TRACKING_URI": settings.tracking_uri,
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+
+
+def _tree(processes: Sequence[psutil.Process]) -> list[psutil.Process]:
+    found: list[psutil.Process] = []
+    for process in processes:
+        try:
+            found += [process, *process.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def cpu_seconds(processes: Sequence[psutil.Process]) -> dict[int, float]:
+    """CPU seconds used so far by each process of the server trees."""
+    used = {}
+    for process in _tree(processes):
+        try:
+            times = process.cpu_times()
+            used[process.pid] = times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return used
+
+
+def wait_idle(processes: Sequence[psutil.Process], limit_s: float, busy: float = 0.1) -> float:
+    """Wait until the servers use under ``busy`` of a core for a second (background warm-up)."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit_s:
+        before = sum(cpu_seconds(processes).values())
+        time.sleep(1.0)
+        if sum(cpu_seconds(processes).values()) - before < busy:
+            break
+    return time.monotonic() - start
+
+
+@contextmanager
+def started(variant: Variant, settings: Settings, ready_path: str, limit_s: float = 240.0
+            ) -> Iterator[tuple[str, list[psutil.Process]]]:  # fmt: skip
+    """Start the variant on a free port, yield its base URL once ``ready_path`` answers 200."""
+    port = free_port()
+    argv = [a.replace("{port}", str(port)) for a in variant.argv]
+    popens = [subprocess.Popen(argv, cwd=ROOT, env=server_env(settings),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+              for _ in range(variant.processes)]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + limit_s
+        while True:
+            try:
+                if httpx.get(base + ready_path, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            failed = [p for p in popens if p.poll() is not None]
+            if failed or time.monotonic() > deadline:
+                error = failed[0].stderr.read().decode()[-2000:] if failed else ""  # type: ignore[union-attr]
+                raise RuntimeError(f"{variant.name} did not become ready: {error}")
+            time.sleep(0.3)
+        yield base, [psutil.Process(p.pid) for p in popens]
+    finally:
+        for p in popens:
+            p.terminate()
+        for p in popens:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            p.stderr.close()  # type: ignore[union-attr]
+
+
+@dataclass
+class Load:
+    """What one level of concurrency measured."""
+
+    clients: int
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def figures(self) -> dict[str, float]:
+        p50, p99 = np.percentile(self.latencies_ms, [50, 99]) if self.latencies_ms else (0, 0)
+        n = len(self.latencies_ms)
+        return {"clients": self.clients, "requests": n, "errors": len(self.errors),
+                "p50_ms": float(p50), "p99_ms": float(p99),
+                "rps": n / self.seconds if self.seconds else 0.0}  # fmt: skip
+
+
+def drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str], clients: int,
+          requests: int, seconds: float, warm: int = 5) -> Load:  # fmt: skip
+    """``clients`` threads, one keep-alive connection each, until ``requests`` or ``seconds``."""
+    load = Load(clients)
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    go = threading.Barrier(clients + 1)
+    stop_at = [math.inf]
+    headers = {**headers, "content-type": "application/json"}
+
+    def client(offset: int) -> None:
+        mine: list[float] = []
+        with httpx.Client(base_url=base, headers=headers, timeout=30.0) as http:
+            try:
+                for i in range(warm):  # opens the connection and warms the server's path
+                    http.post(path, content=bodies[(offset + i) % len(bodies)]).raise_for_status()
+            except httpx.HTTPError as error:
+                load.errors.append(f"warm-up: {error!r}")
+            go.wait()
+            while time.perf_counter() < stop_at[0]:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    break
+                start = time.perf_counter()
+                try:
+                    response = http.post(path, content=bodies[(offset + i) % len(bodies)])
+                    elapsed = time.perf_counter() - start
+                    if response.status_code != 200:
+                        load.errors.append(f"{response.status_code}: {response.text[:200]}")
+                        continue
+                except httpx.HTTPError as error:
+                    load.errors.append(repr(error))
+                    continue
+                mine.append(elapsed * 1e3)
+        with lock:
+            load.latencies_ms += mine
+
+    threads = [threading.Thread(target=client, args=(c * 7,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    go.wait()
+    start = time.perf_counter()
+    stop_at[0] = start + seconds
+    for thread in threads:
+        thread.join()
+    load.seconds = time.perf_counter() - start
+    return load
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Bodies for both servers about the same firms, and our API key."""
+
+    ews: list[bytes]
+    mlflow: list[bytes]
+    key: str
+
+
+def prepare(settings: Settings, firms: int = 200) -> Requests:
+    """An analyst key and ``firms`` stored firms: firm_id bodies and one-row dataframe_split."""
+    import mlflow
+
+    from serving.auth import create_key
+    from serving.db import create_schema, make_engine
+
+    engine = make_engine(settings.db_url)
+    create_schema(engine)
+    key = create_key(engine, "analyst")
+    engine.dispose()
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    info = mlflow.models.get_model_info(f"models:/{settings.model_name}@{settings.model_alias}")
+    assert info.signature is not None
+    inputs = info.signature.inputs.inputs  # type: ignore[union-attr]
+    names = [c.name for c in inputs]
+    required = [c.name for c in inputs if c.required]
+    features = pd.read_parquet(settings.features_dir / "features.parquet")
+    latest = features[features["as_of"] == features["as_of"].max()]
+    latest = latest.dropna(subset=required).head(firms)
+    ews = [json.dumps({"firm_id": str(f)}).encode() for f in latest["firm_id"]]
+    rows = latest[names].astype("float64")
+    mlflow_bodies = []
+    for values in rows.itertuples(index=False):
+        row = [None if pd.isna(v) else float(v) for v in values]
+        body = {"dataframe_split": {"columns": names, "data": [row]}}
+        mlflow_bodies.append(json.dumps(body).encode())
+    return Requests(ews, mlflow_bodies, key)
+
+
+def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Sequence[int],
+            requests: int, seconds: float) -> list[dict[str, Any]]:  # fmt: skip
+    """Start one variant and drive it at each level of concurrency; figures per level."""
+    is_ews = variant.kind == "ews"
+    ready, path = ("/readyz", "/v1/scores") if is_ews else ("/ping", "/invocations")
+    payloads = bodies.ews if is_ews else bodies.mlflow
+    headers = {"X-API-Key": bodies.key} if is_ews else {}
+    start = time.monotonic()
+    rows = []
+    with started(variant, settings, ready) as (base, processes):
+        startup = time.monotonic() - start
+        drive(base, path, payloads, headers, 2, 2 * len(payloads), 60.0, warm=20)
+        idle = wait_idle(processes, 300.0)
+        for n in clients:
+            before = cpu_seconds(processes)
+            load = drive(base, path, payloads, headers, n, requests, seconds)
+            after = cpu_seconds(processes)
+            if load.errors:
+                raise RuntimeError(f"{variant.name}, {n} clients: {len(load.errors)} errors, "
+                                   f"first: {load.errors[0]}")  # fmt: skip
+            used = sorted((after[p] - before.get(p, 0.0) for p in after), reverse=True)
+            busy = [u for u in used if u > 0.05 * max(used[0], 1e-9)]
+            share = used[0] / sum(used) if sum(used) else 1.0
+            rows.append({"variant": variant.name, "kind": variant.kind,
+                         "workers": variant.workers, **load.figures,
+                         "busiest_process_cpu_share": share, "busy_processes": len(busy),
+                         "startup_s": startup, "idle_wait_s": idle})  # fmt: skip
+            print(f"  {variant.name:<42} {n:>3} clients: {_line(rows[-1])}", flush=True)
+    return rows
+
+
+def _line(row: dict[str, Any]) -> str:
+    return (f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  {row['rps']:7.1f} req/s"
+            f"  ({row['requests']} requests, {row['errors']} errors, busiest process "
+            f"{row['busiest_process_cpu_share']:.0%} of server CPU)")  # fmt: skip
+
+
+def run(settings: Settings, variants: Sequence[Variant], clients: Sequence[int] = CLIENTS,
+        requests: int = 2000, seconds: float = 15.0) -> list[dict[str, Any]]:  # fmt: skip
+    """Every variant at every level, in one run; a table and the ratios against mlflow."""
+    bodies = prepare(settings)
+    print(f"http: {len(bodies.ews)} firms, <= {requests} requests or {seconds:.0f} s per level, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    for variant in variants:
+        rows += measure(variant, settings, bodies, clients, requests, seconds)
+    print(f"http: load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return rows
+
+
+def ratios(rows: list[dict[str, Any]], clients: int = 16) -> list[dict[str, Any]]:
+    """Each ews variant's throughput at ``clients`` over mlflow's with as many workers."""
+    at = [r for r in rows if r["clients"] == clients]
+    mlflow = {r["workers"]: r for r in at if r["kind"] == "mlflow"}
+    results = []
+    for row in at:
+        if row["kind"] != "ews":
+            continue
+        reference = mlflow.get(row["workers"]) or next(iter(mlflow.values()), None)
+        if reference is None:
+            print(f"[http] {row['variant']}: no mlflow reference in this run, no ratio")
+            continue
+        results.append(report(f"http {row['variant']} vs {reference['variant']}, {clients} clients", {
+            "rps": row["rps"], "mlflow_rps": reference["rps"],
+        }, row["rps"] / reference["rps"], ">= 10"))  # fmt: skip
+    for row in rows:
+        if row["kind"] == "ews" and row["clients"] == 1:
+            results.append(report(f"http {row['variant']}, 1 client", {
+                "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"],
+            }, 1.0, "p50 <= 5 ms, p99 <= 20 ms"))  # fmt: skip
+    return results
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| server | clients | p50 ms | p99 ms | req/s | requests | errors | busiest proc |",
+             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        lines.append(f"| {r['variant']} | {r['clients']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}"
+                     f" | {r['rps']:,.1f} | {r['requests']} | {r['errors']} |"
+                     f" {r['busiest_process_cpu_share']:.0%} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def http_speed(world: object, rows: int) -> list[dict[str, Any]]:
+    """The suite's entry: the EWS_* world, ``rows`` requests per level (at most 20 s each).
+
+    ``EWS_BENCH_HTTP`` picks variants by name (comma-separated: ews1, ews2, gunicorn2,
+    reuseport2, mlflow1, mlflow2); default all.
+    """
+    settings = get_settings()
+    chosen = os.environ.get("EWS_BENCH_HTTP", "")
+    named = dict(zip(["ews1", "ews2", "gunicorn2", "reuseport2", "mlflow1", "mlflow2"],
+                     default_variants(settings), strict=True))  # fmt: skip
+    variants = [named[n] for n in chosen.split(",")] if chosen else list(named.values())
+    measured = run(settings, variants, requests=max(50, rows), seconds=20.0)
+    print(table(measured), flush=True)
+    return ratios(measured)

@@ -1,0 +1,73 @@
+"""Visit outcomes (SPEC §3.5): recorded by a firm's own centre, listed with the imported ones.
+
+Visits recorded through the service live in the service database (``visits``); visits that came
+with the raw data (the demo's ``visits`` table) are read from the snapshot, so staff see both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from serving.db import ApiKey, Visit, now
+from serving.schemas import VisitIn, VisitOut
+from serving.state import Snapshot
+
+FINDINGS: dict[str, tuple[str, str]] = {
+    "crisis_confirmed": ("위기 확인", "crisis confirmed"),
+    "no_crisis": ("위기 아님", "no crisis"),
+    "supported": ("지원 연계", "support arranged"),
+    "referred": ("타 기관 연계", "referred"),
+}
+
+
+def new_visit(firm_id: str, region: str, body: VisitIn, key: ApiKey) -> Visit:
+    """The row to store for a visit recorded by ``key`` (its id is a fresh UUID)."""
+    return Visit(visit_id=str(uuid.uuid4()), firm_id=firm_id, region=region,
+                 visited_on=body.visited_on, finding=body.finding, note=body.note,
+                 key_id=key.id, recorded_at=now())  # fmt: skip
+
+
+def recorded(visit: Visit, recorded_by: str | None) -> VisitOut:
+    ko, en = FINDINGS.get(visit.finding, (visit.finding, visit.finding))
+    return VisitOut(
+        visit_id=visit.visit_id, firm_id=visit.firm_id, visited_on=visit.visited_on,
+        finding=visit.finding, finding_ko=ko, finding_en=en, note=visit.note, source="service",
+        recorded_at=visit.recorded_at, recorded_by=recorded_by,
+    )  # fmt: skip
+
+
+def imported(snapshot: Snapshot, firm_id: str) -> list[VisitOut]:
+    """Visits of the raw data's ``visits`` table for one firm."""
+    table = snapshot.tables.visits
+    rows = table[(table["firm_id"].astype("string") == firm_id).fillna(False)]
+    out = []
+    for row in rows.itertuples(index=False):
+        finding = str(row.finding)
+        ko, en = FINDINGS.get(finding, (finding, finding))
+        note = None if pd.isna(row.note) else str(row.note)
+        out.append(VisitOut(
+            visit_id=None, firm_id=firm_id, visited_on=pd.Timestamp(row.visited_on).date(),
+            finding=finding, finding_ko=ko, finding_en=en, note=note, source="imported",
+            recorded_at=None, recorded_by=None,
+        ))  # fmt: skip
+    return out
+
+
+def firm_visits(session: Session, snapshot: Snapshot, firm_id: str) -> list[VisitOut]:
+    """Every visit of a firm, newest first (recorded before imported on the same day)."""
+    query = (select(Visit, ApiKey.prefix).join(ApiKey, Visit.key_id == ApiKey.id, isouter=True)
+             .where(Visit.firm_id == firm_id))  # fmt: skip
+    with session.begin():
+        stored = [recorded(visit, prefix) for visit, prefix in session.execute(query)]
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def newest_first(visit: VisitOut) -> tuple[dt.date, bool, dt.datetime]:
+        at = visit.recorded_at or oldest
+        return visit.visited_on, visit.source == "service", at.replace(tzinfo=at.tzinfo or dt.UTC)
+
+    return sorted([*stored, *imported(snapshot, firm_id)], key=newest_first, reverse=True)

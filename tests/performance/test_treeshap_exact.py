@@ -1,0 +1,116 @@
+"""The fast TreeSHAP equals shap.TreeExplainer (the oracle) within 1e-9, missing values included."""
+
+from __future__ import annotations
+
+import warnings
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from serving import treeshap
+from serving.explain import tree_shap
+from tests.conftest import DemoRun
+from training import registry
+
+with warnings.catch_warnings():  # shap 0.51 trips matplotlib's pending deprecations on import
+    warnings.simplefilter("ignore")
+    import shap
+
+TOLERANCE = 1e-9
+
+
+def _matrix(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Features with NaNs, exact zeros and ties, and a label that depends on several of them."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 10))
+    x[:, 3] = rng.integers(0, 4, n)  # small counts with many exact zeros and ties
+    x[rng.random(n) < 0.15, 0] = np.nan
+    x[rng.random(n) < 0.3, 1] = 0.0
+    x[rng.random(n) < 0.1, 2] = np.nan
+    logit = 1.5 * np.nan_to_num(x[:, 0], nan=2.0) - x[:, 1] + 0.7 * x[:, 3] + x[:, 4] * x[:, 5]
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return x, y
+
+
+def _booster(**params: object) -> lgb.Booster:
+    x, y = _matrix(4000, seed=1)
+    base = {"objective": "binary", "learning_rate": 0.1, "min_child_samples": 20,
+            "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1, "seed": 3,
+            "num_threads": 1}  # fmt: skip
+    return lgb.train({**base, **params}, lgb.Dataset(x, y), num_boost_round=60)
+
+
+def _rows() -> np.ndarray:
+    x, _ = _matrix(700, seed=2)
+    x[::11] = np.nan  # whole rows missing
+    x[::13, 1] = 1e-40  # below LightGBM's zero threshold: read as zero
+    return x
+
+
+def _oracle(booster: lgb.Booster, x: np.ndarray) -> tuple[np.ndarray, float]:
+    with warnings.catch_warnings():  # shap notes that binary LightGBM output "has changed"
+        warnings.simplefilter("ignore", UserWarning)
+        explainer = shap.TreeExplainer(booster)
+        values = np.asarray(explainer.shap_values(x))
+    return values, float(np.ravel(explainer.expected_value)[0])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"num_leaves": 15, "max_depth": 5},  # the champion's shape: grouped kernel
+        {"num_leaves": 15, "max_depth": 5, "zero_as_missing": True},  # missing type Zero
+        {"num_leaves": 15, "max_depth": 5, "use_missing": False},  # missing type None
+        {"num_leaves": 31, "max_depth": 9},  # deeper paths: per-leaf kernel
+    ],
+    ids=["champion-shape", "zero-missing", "no-missing", "deeper"],
+)
+def test_fast_treeshap_equals_shap_tree_explainer(params: dict[str, object]) -> None:
+    booster = _booster(**params)
+    x = _rows()
+    fast = treeshap.FastTreeShap(booster)
+    expected_shap, expected_value = _oracle(booster, x)
+    for threads in (1, 2):
+        phi, phi0 = fast.shap_values(x, threads=threads)
+        np.testing.assert_allclose(phi, expected_shap, rtol=0, atol=TOLERANCE)
+        np.testing.assert_allclose(phi0, expected_value, rtol=0, atol=TOLERANCE)
+
+
+def test_one_row_and_the_parallel_path_agree() -> None:
+    booster = _booster(num_leaves=15, max_depth=5)
+    x = np.tile(_rows(), (2, 1))  # above the serial cut-off
+    fast = treeshap.FastTreeShap(booster)
+    batch, _ = fast.shap_values(x, threads=2)
+    single = np.vstack([fast.shap_values(x[i : i + 1])[0] for i in range(0, len(x), 97)])
+    np.testing.assert_allclose(single, batch[::97], rtol=0, atol=1e-12)
+
+
+def test_categorical_models_fall_back_to_pred_contrib() -> None:
+    x, y = _matrix(2000, seed=4)
+    x[:, 3] = np.abs(x[:, 3])
+    data = lgb.Dataset(x, y, categorical_feature=[3])
+    booster = lgb.train(
+        {"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_per_group": 5,
+         "cat_smooth": 1, "num_threads": 1},
+        data, num_boost_round=10,
+    )  # fmt: skip
+    with pytest.raises(treeshap.UnsupportedModel):
+        treeshap.FastTreeShap(booster)
+    assert treeshap.explainer_for(booster) is None
+    phi, phi0 = tree_shap(booster, x[:50])
+    contrib = booster.predict(x[:50], pred_contrib=True)
+    np.testing.assert_array_equal(phi, contrib[:, :-1])
+    np.testing.assert_array_equal(phi0, contrib[:, -1])
+
+
+@pytest.mark.slow
+def test_registered_champion_matches_the_oracle(demo_run: DemoRun) -> None:
+    model = registry.load_alias(demo_run.settings, registry.CHAMPION)
+    matrix = model.matrix(demo_run.features.tail(1500))
+    assert np.isnan(matrix).any(), "the demo features should include missing values"
+    phi, phi0 = tree_shap(model.booster, matrix)
+    assert treeshap.explainer_for(model.booster) is not None
+    expected_shap, expected_value = _oracle(model.booster, matrix)
+    np.testing.assert_allclose(phi, expected_shap, rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(phi0, expected_value, rtol=0, atol=TOLERANCE)
