@@ -32,18 +32,28 @@ def unchunked(demo_run: DemoRun) -> pd.DataFrame:
     return _sorted(batch.score_frame(features_as_of(read_tables(raw), when), model, top=3))
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[object]:
+def _local_cluster(processes: bool) -> Iterator[object]:
     distributed = pytest.importorskip("dask.distributed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dask warns about ports and event loops in tests
         with (
             distributed.LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+                n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None
             ) as local,
             distributed.Client(local) as client,
         ):
             yield client
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    yield from _local_cluster(processes=False)
+
+
+@pytest.fixture(scope="module")
+def process_cluster() -> Iterator[object]:
+    """LightGBM's network is one per process: two in-process workers wait on each other."""
+    yield from _local_cluster(processes=True)
 
 
 def test_streaming_in_chunks_equals_scoring_everything_at_once(
@@ -77,7 +87,9 @@ def test_dask_features_equal_the_local_build(demo_run: DemoRun, cluster: object)
     pd.testing.assert_frame_equal(remote, local)
 
 
-def test_lightgbm_dask_training_gives_a_usable_booster(demo_run: DemoRun, cluster: object) -> None:
+def test_lightgbm_dask_training_gives_a_usable_booster(
+    demo_run: DemoRun, process_cluster: object
+) -> None:
     from dataclasses import replace
 
     from sklearn.metrics import roc_auc_score
@@ -89,7 +101,7 @@ def test_lightgbm_dask_training_gives_a_usable_booster(demo_run: DemoRun, cluste
 
     params = replace(small_params(), max_rounds=40)
     split = split_years(demo_run.features, params)
-    booster = fit_booster_dask(split.train, split.valid, FEATURE_NAMES, params, cluster)
+    booster = fit_booster_dask(split.train, split.valid, FEATURE_NAMES, params, process_cluster)
     assert 1 <= booster.num_trees() <= 40
     scores = booster.predict(split.test[list(FEATURE_NAMES)].to_numpy("float64"))
     assert roc_auc_score(split.test["label"], scores) > 0.7
