@@ -12,7 +12,7 @@ RAW := data/raw/firms.parquet
 FEATURES := data/features/features.parquet
 CHAMPION := models/.champion
 
-.PHONY: run test lint types pytest serve data features train promote bench mlflow-ui clean
+.PHONY: run test lint types pytest serve data features train promote bench screenshots mlflow-ui clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ run: $(VENV)/.installed $(CHAMPION) models/demo-keys.txt
 
 serve: $(VENV)/.installed
 	$(EWS) serve
+
+screenshots: $(VENV)/.test-installed $(CHAMPION)
+	$(BIN)/python -m tests.web.screenshots --out docs/screenshots
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench $(BENCH) --firms $${FIRMS:-20000} --rows $${ROWS:-200000}

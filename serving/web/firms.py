@@ -1,0 +1,170 @@
+"""The firm page, its printable report and the visit form.
+
+A page view is a firm look-up and a score, exactly as ``POST /v1/scores``: the same region
+check, the same scoring functions, the score stored and the audit row committed before the page
+is sent. History and visits come from the same service functions as ``GET /v1/firms/{firm_id}/
+history`` and ``…/visits``. A refused look-up is audited too and gets a 403 page that says
+nothing about the firm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Annotated, Any, Final
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from serving import scoring
+from serving.auth import SessionDep, check_region
+from serving.db import ApiKey, audit_entry, find_score, record
+from serving.errors import NotScorable, ServingError, UnknownFirm
+from serving.history import firm_history
+from serving.routes.deps import StateDep, center_region
+from serving.routes.scores import outcome
+from serving.schemas import ScoreOut
+from serving.state import Champion, Snapshot
+from serving.visits import FINDINGS, firm_visits
+from serving.web import profile, records
+from serving.web.access import PageRoute, PageUser, check_csrf
+from serving.web.render import language, page
+from serving.web.sessions import SignedIn
+
+router = APIRouter(prefix="/web", route_class=PageRoute)
+FIRM_ID: Final = re.compile(r"\d{10}")
+FIRM_ENDPOINT: Final = "GET /web/firms/{firm_id}"
+
+
+def look_up(
+    db: SessionDep, snapshot: Snapshot, champion: Champion, key: ApiKey, firm_id: str
+) -> ScoreOut | None:
+    """Score a stored firm for its page; None when it exists but cannot be scored today."""
+    region = snapshot.regions.get(firm_id)
+    try:
+        if not FIRM_ID.fullmatch(firm_id):
+            raise UnknownFirm("a firm_id is 10 digits")
+        row = scoring.locate(snapshot, firm_id, center_region(key.role, key.region))
+    except NotScorable as error:
+        record(db, [audit_entry(FIRM_ENDPOINT, [firm_id], outcome(error), key, champion.version,
+                                subject_region=region)])  # fmt: skip
+        return None
+    except ServingError as error:
+        record(db, [audit_entry(FIRM_ENDPOINT, [firm_id[:20]], outcome(error), key,
+                                champion.version, subject_region=region)])  # fmt: skip
+        raise
+    outs, rows = scoring.score(champion, scoring.stored(snapshot, champion, [row]), None)
+    rows[0].key_id = key.id
+    audit = audit_entry(FIRM_ENDPOINT, [firm_id], "ok", key, champion.version, outs[0].score_id,
+                        subject_region=region)  # fmt: skip
+    record(db, [rows[0], audit])
+    return outs[0]
+
+
+@router.get("/firms")
+def find_firm(user: PageUser, firm_id: str = "") -> RedirectResponse:
+    """The look-up box in the header: straight to the firm page (which checks the region)."""
+    return RedirectResponse(f"/web/firms/{quote(firm_id.strip()[:20], safe='')}", status_code=303)
+
+
+@router.get("/firms/{firm_id}")
+def firm_page(
+    request: Request, firm_id: str, user: PageUser, db: SessionDep, state: StateDep
+) -> Response:
+    saved = request.query_params.get("saved") == "1"
+    return _firm_page(request, firm_id, user, db, state.current(), {"saved": saved})
+
+
+def _firm_page(
+    request: Request,
+    firm_id: str,
+    user: SignedIn,
+    db: SessionDep,
+    current: tuple[Snapshot, Champion],
+    extra: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
+    snapshot, champion = current
+    score = look_up(db, snapshot, champion, user.key, firm_id)  # checks the region first
+    lang = language(request)
+    history = firm_history(snapshot, champion, firm_id)
+    context: dict[str, Any] = {
+        "firm": profile.firm_facts(snapshot, firm_id),
+        "score": score,
+        "reason_chart": profile.reason_chart(score, lang) if score else None,
+        "peers": profile.peer_rows(score.reasons, lang) if score else [],
+        "history": history,
+        "history_chart": profile.history_chart(history, champion.model.bundle.grade_table, lang),
+        "visits": firm_visits(db, snapshot, firm_id),
+        "findings": FINDINGS,
+        "today": dt.date.today().isoformat(),
+        "may_record": records.may_record(user.key, snapshot.regions.get(firm_id)),
+        "saved": False,
+        "errors": {},
+        "form": {},
+        **extra,
+    }
+    return page(request, "firm.html", context, user, status_code=status_code)
+
+
+@router.post("/firms/{firm_id}/visits")
+def record_visit(
+    request: Request,
+    firm_id: str,
+    user: PageUser,
+    db: SessionDep,
+    state: StateDep,
+    visited_on: Annotated[str, Form(max_length=20)] = "",
+    finding: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Record a visit as ``POST /v1/firms/{firm_id}/visits`` does, then show the firm page with
+    it listed; a refused form comes back with what was typed and why (422)."""
+    check_csrf(user, csrf)
+    current = state.current()
+    form = {"visited_on": visited_on, "finding": finding, "note": note}
+    errors = records.add_visit(db, *current, user.key, firm_id, form)
+    if not errors:
+        return RedirectResponse(f"/web/firms/{firm_id}?saved=1#visits", status_code=303)
+    extra = {"errors": errors, "form": form}
+    return _firm_page(request, firm_id, user, db, current, extra, status_code=422)
+
+
+@router.get("/scores/{score_id}/print")
+def print_report(
+    request: Request, score_id: str, user: PageUser, db: SessionDep, state: StateDep
+) -> Response:
+    """A score as it was served, laid out for paper (no navigation, print CSS), for a visit."""
+    endpoint = "GET /web/scores/{score_id}/print"
+    try:
+        stored = find_score(db, str(uuid.UUID(score_id)))
+    except ValueError:
+        stored = None
+    try:
+        if stored is None:
+            raise UnknownFirm("no score with that score_id")
+        check_region(user.key, stored.region)
+    except ServingError as error:
+        firm_id = stored.firm_id if stored else None
+        record(db, [audit_entry(endpoint, [firm_id], outcome(error), user.key,
+                                score_id=stored.score_id if stored else None,
+                                subject_region=stored.region if stored else None)])  # fmt: skip
+        raise
+    record(db, [audit_entry(endpoint, [stored.firm_id], "ok", user.key, stored.model_version,
+                            stored.score_id, subject_region=stored.region)])  # fmt: skip
+    score = ScoreOut.model_validate_json(stored.payload)
+    lang = language(request)
+    snapshot, _ = state.current()
+    firm_id = stored.firm_id or ""
+    context = {
+        "firm": profile.firm_facts(snapshot, firm_id),
+        "score": score,
+        "reason_chart": profile.reason_chart(score, lang),
+        "peers": profile.peer_rows(score.reasons, lang),
+        "visits": firm_visits(db, snapshot, firm_id),
+        "footer_note": f"score_id {score.score_id}",
+    }
+    return page(request, "print.html", context, user)

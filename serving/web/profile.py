@@ -1,0 +1,93 @@
+"""What the firm page shows beside the score: the firm's facts, its peers, its charts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+
+from core.grades import GradeTable
+from serving.schemas import FirmHistoryOut, Reason, ScoreOut
+from serving.state import Snapshot
+from serving.web import charts
+from serving.web.i18n import Lang, grade_name, text
+
+# Ratios staff compare with peers first (shown when the model uses them).
+PEER_FEATURES: Final[tuple[str, ...]] = (
+    "operating_margin", "net_margin", "debt_ratio", "borrowings_to_assets", "interest_coverage",
+    "current_ratio", "cash_to_assets", "asset_turnover", "receivable_days", "revenue_growth",
+)  # fmt: skip
+REASON_BARS: Final = 10
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    label: str
+    display: str
+    percentile: float | None
+    strip: Any
+
+
+def firm_facts(snapshot: Snapshot, firm_id: str) -> dict[str, Any]:
+    """The firm's contract fields (name, district, KSIC, size, …), missing ones as None."""
+    firms = snapshot.tables.firms
+    rows = firms[firms["firm_id"].astype(str) == firm_id]
+    if rows.empty:
+        return {"firm_id": firm_id}
+    facts = rows.iloc[0].to_dict()
+    return {k: (None if _missing(v) else v) for k, v in facts.items()}
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def reason_chart(score: ScoreOut, lang: Lang) -> Any:
+    """The largest reasons as diverging bars in probability points."""
+    shown = score.reasons[:REASON_BARS]
+    bars = [charts.Bar(r.label_en if lang == "en" else r.label_ko, r.contribution,
+                       charts.points_text(r.contribution)) for r in shown]  # fmt: skip
+    summary = "; ".join(f"{b.label} {b.text}" for b in bars)
+    return charts.reason_bars(bars, f"{text(lang, 'reasons')}: {summary}")
+
+
+def peer_rows(reasons: Sequence[Reason], lang: Lang) -> list[PeerRow]:
+    by_name = {r.feature: r for r in reasons}
+    rows = []
+    for name in PEER_FEATURES:
+        reason = by_name.get(name)
+        if reason is None:
+            continue
+        label = reason.label_en if lang == "en" else reason.label_ko
+        percentile = reason.peer_percentile
+        if percentile is not None and not math.isfinite(percentile):
+            percentile = None
+        summary = (
+            f"{label}: {text(lang, 'peer_rank')} {percentile:.0f}"
+            if percentile is not None
+            else label
+        )
+        display = reason.display_en if lang == "en" else reason.display
+        rows.append(PeerRow(label, display, percentile,
+                            charts.percentile_strip(percentile, summary)))  # fmt: skip
+    return rows
+
+
+def history_chart(history: FirmHistoryOut, table: GradeTable | None, lang: Lang) -> Any:
+    """PD over the stored as-of dates with the grade cut-points as dashed lines (None when the
+    firm was never scored)."""
+    points = [charts.Point(f"{p.as_of:%Y-%m}", p.pd, p.grade) for p in history.points]
+    if not points:
+        return None
+    bands = ([(cut, grade_name(lang, g)) for cut, g in zip(table.cut_points, table.grades[1:],
+                                                            strict=True)]
+             if table is not None else [])  # fmt: skip
+    summary = "; ".join(f"{p.label} {charts.percent(p.value)} {grade_name(lang, p.grade or '')}"
+                        for p in points)  # fmt: skip
+    return charts.line(points, f"{text(lang, 'history')}: {summary}", bands)

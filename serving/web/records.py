@@ -1,0 +1,59 @@
+"""A firm's visits for the pages, read and written through ``serving.visits`` as the API does.
+
+The region rule, the analyst rule and the audit row are the ones of
+``POST /v1/firms/{firm_id}/visits``; only the messages are the page's (field by field, Korean
+first) instead of a JSON 422.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import ValidationError
+
+from serving.audit import audited
+from serving.auth import SessionDep, check_region
+from serving.db import ApiKey
+from serving.errors import ServingError, UnknownFirm
+from serving.routes.scores import outcome
+from serving.schemas import VisitIn
+from serving.state import Champion, Snapshot
+from serving.visits import new_visit
+from serving.web.access import WriteForbidden
+
+VISIT_ENDPOINT: Final = "POST /web/firms/{firm_id}/visits"
+_FIELD_MESSAGES: Final = {"visited_on": "visit_date_invalid", "finding": "visit_finding_invalid",
+                          "note": "visit_note_invalid"}  # fmt: skip
+
+
+def may_record(key: ApiKey, region: str | None) -> bool:
+    """Only the firm's own centre and admins record visits (analysts read)."""
+    return key.role == "admin" or (key.role == "center" and key.region == region)
+
+
+def add_visit(
+    db: SessionDep, snapshot: Snapshot, champion: Champion, key: ApiKey, firm_id: str,
+    form: dict[str, str],
+) -> dict[str, str]:  # fmt: skip
+    """Record a visit; returns field → message key for what was refused (empty when saved)."""
+    region = snapshot.regions.get(firm_id)
+    try:
+        if region is None:
+            raise UnknownFirm(f"firm_id {firm_id[:20]} is not in the stored data")
+        check_region(key, region)
+        if not may_record(key, region):
+            raise WriteForbidden("analyst keys read visits; the firm's own centre records them")
+    except ServingError as error:
+        refusal = "forbidden" if isinstance(error, PermissionError) else outcome(error)
+        audited(db, key, VISIT_ENDPOINT, refusal, [firm_id[:20]], champion.version, region)
+        raise
+    try:
+        body = VisitIn.model_validate({"visited_on": form["visited_on"] or None,
+                                       "finding": form["finding"],
+                                       "note": form["note"].strip() or None})  # fmt: skip
+    except ValidationError as error:
+        return {str(e["loc"][0]): _FIELD_MESSAGES.get(str(e["loc"][0]), e["msg"])
+                for e in error.errors()}  # fmt: skip
+    visit = new_visit(firm_id, region, body, key)
+    audited(db, key, VISIT_ENDPOINT, "ok", [firm_id], champion.version, region, rows=[visit])
+    return {}

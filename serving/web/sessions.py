@@ -1,0 +1,93 @@
+"""Browser sessions for the staff pages: an opaque random token in a cookie, mapped to an API key.
+
+The cookie holds only ``secrets.token_urlsafe(32)``; the database keeps its SHA-256, the key it
+stands for, a CSRF token for the forms and an expiry. The API key itself never leaves the
+sign-in form. A session ends at sign-out, at expiry, or as soon as its key is revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import ForeignKey, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from serving.auth import hash_key
+from serving.db import ApiKey, Base
+
+COOKIE: Final = "ews_session"
+LIFETIME_S: Final = 8 * 3600  # one working day; staff sign in again the next morning
+
+
+class WebSession(Base):
+    """A signed-in browser: the token's hash, its key, the forms' CSRF token and the expiry."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(Integer)  # Unix seconds: portable comparisons
+    expires_at: Mapped[int] = mapped_column(Integer, index=True)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is behind a page request: the live API key row and the session's CSRF token."""
+
+    key: ApiKey
+    csrf: str
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_key(db: Session, plain_key: str) -> ApiKey | None:
+    """The live key for a typed-in API key, looked up by its hash as ``serving.auth`` does."""
+    with db.begin():
+        row = db.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain_key.strip())))
+    return row if row is not None and row.revoked_at is None else None
+
+
+def open_session(db: Session, key: ApiKey, lifetime_s: int = LIFETIME_S) -> str:
+    """Start a session for ``key`` and return the cookie token (the only time it exists)."""
+    token = secrets.token_urlsafe(32)
+    started = int(time.time())
+    row = WebSession(token_hash=_token_hash(token), key_id=key.id, csrf=secrets.token_urlsafe(24),
+                     created_at=started, expires_at=started + lifetime_s)  # fmt: skip
+    with db.begin():
+        db.execute(delete(WebSession).where(WebSession.expires_at <= started))
+        db.add(row)
+    return token
+
+
+def resolve(db: Session, token: str | None) -> SignedIn | None:
+    """The live key and CSRF token behind a cookie; None when unknown, expired or revoked."""
+    if not token:
+        return None
+    query = (select(WebSession, ApiKey).join(ApiKey, ApiKey.id == WebSession.key_id)
+             .where(WebSession.token_hash == _token_hash(token)))  # fmt: skip
+    with db.begin():
+        found = db.execute(query).first()
+    if found is None:
+        return None
+    session, key = found[0], found[1]
+    if session.expires_at <= time.time() or key.revoked_at is not None:
+        return None
+    return SignedIn(key=key, csrf=session.csrf)
+
+
+def close_session(db: Session, token: str | None) -> None:
+    """Forget a session (sign-out); unknown tokens are ignored."""
+    if token:
+        with db.begin():
+            db.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
+
+
+def same_csrf(expected: str, given: str | None) -> bool:
+    return given is not None and secrets.compare_digest(expected.encode(), given.encode())
