@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.timing import best_of, report
 from bench.http import http_speed
+from bench.timing import best_of, report
 from bench.world import World
 from cli import batch
 from features.tables import read_tables

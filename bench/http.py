@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "EWS_MODELS_DIR": str(settings.models_dir.resolve()),
         "MLFLOW_TRACKING_URI": settings.tracking_uri,
         "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+        # mlflow models serve runs `uvicorn` from PATH: this interpreter's environment first.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
 
@@ -115,10 +117,8 @@ def server_env(settings: Settings) -> dict[str, str]:
 def _tree(processes: Sequence[psutil.Process]) -> list[psutil.Process]:
     found: list[psutil.Process] = []
     for process in processes:
-        try:
+        with suppress(psutil.NoSuchProcess):
             found += [process, *process.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            pass
     return found
 
 
@@ -209,23 +209,29 @@ def drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str]
     stop_at = [math.inf]
     headers = {**headers, "content-type": "application/json"}
 
+    starts: list[float] = []
+
     def client(offset: int) -> None:
         mine: list[float] = []
         with httpx.Client(base_url=base, headers=headers, timeout=30.0) as http:
+            # Warm up after the start signal, not before it: a connection left idle while 63
+            # others warm up outlives uvicorn's 5 s keep-alive and is closed under the client.
+            go.wait()
             try:
                 for i in range(warm):  # opens the connection and warms the server's path
                     http.post(path, content=bodies[(offset + i) % len(bodies)]).raise_for_status()
             except httpx.HTTPError as error:
                 load.errors.append(f"warm-up: {error!r}")
-            go.wait()
+            with lock:
+                starts.append(time.perf_counter())
             while time.perf_counter() < stop_at[0]:
                 with lock:
-                    i = next(counter, None)
-                if i is None:
+                    n = next(counter, None)
+                if n is None:
                     break
                 start = time.perf_counter()
                 try:
-                    response = http.post(path, content=bodies[(offset + i) % len(bodies)])
+                    response = http.post(path, content=bodies[(offset + n) % len(bodies)])
                     elapsed = time.perf_counter() - start
                     if response.status_code != 200:
                         load.errors.append(f"{response.status_code}: {response.text[:200]}")
@@ -241,11 +247,11 @@ def drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str]
     for thread in threads:
         thread.start()
     go.wait()
-    start = time.perf_counter()
-    stop_at[0] = start + seconds
+    stop_at[0] = time.perf_counter() + seconds
     for thread in threads:
         thread.join()
-    load.seconds = time.perf_counter() - start
+    # From the first measured request (warm-ups of slower threads overlap its start a little).
+    load.seconds = time.perf_counter() - min(starts, default=stop_at[0] - seconds)
     return load
 
 
@@ -289,7 +295,7 @@ def prepare(settings: Settings, firms: int = 200) -> Requests:
 
 
 def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Sequence[int],
-            requests: int, seconds: float) -> list[dict[str, Any]]:  # fmt: skip
+            requests: int, seconds: float, warm: int = 400) -> list[dict[str, Any]]:  # fmt: skip
     """Start one variant and drive it at each level of concurrency; figures per level."""
     is_ews = variant.kind == "ews"
     ready, path = ("/readyz", "/v1/scores") if is_ews else ("/ping", "/invocations")
@@ -299,7 +305,7 @@ def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Seq
     rows = []
     with started(variant, settings, ready) as (base, processes):
         startup = time.monotonic() - start
-        drive(base, path, payloads, headers, 2, 2 * len(payloads), 60.0, warm=20)
+        drive(base, path, payloads, headers, 2, warm, 60.0, warm=5)
         idle = wait_idle(processes, 300.0)
         for n in clients:
             before = cpu_seconds(processes)
@@ -311,9 +317,12 @@ def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Seq
             used = sorted((after[p] - before.get(p, 0.0) for p in after), reverse=True)
             busy = [u for u in used if u > 0.05 * max(used[0], 1e-9)]
             share = used[0] / sum(used) if sum(used) else 1.0
+            # Server CPU per request: what a request costs, much less moved by other load.
+            cpu_ms = 1e3 * sum(used) / max(1, len(load.latencies_ms))
             rows.append({"variant": variant.name, "kind": variant.kind,
                          "workers": variant.workers, **load.figures,
                          "busiest_process_cpu_share": share, "busy_processes": len(busy),
+                         "server_cpu_ms": cpu_ms,
                          "startup_s": startup, "idle_wait_s": idle})  # fmt: skip
             print(f"  {variant.name:<42} {n:>3} clients: {_line(rows[-1])}", flush=True)
     return rows
@@ -321,19 +330,21 @@ def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Seq
 
 def _line(row: dict[str, Any]) -> str:
     return (f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  {row['rps']:7.1f} req/s"
+            f"  server CPU {row['server_cpu_ms']:.2f} ms/req"
             f"  ({row['requests']} requests, {row['errors']} errors, busiest process "
             f"{row['busiest_process_cpu_share']:.0%} of server CPU)")  # fmt: skip
 
 
 def run(settings: Settings, variants: Sequence[Variant], clients: Sequence[int] = CLIENTS,
-        requests: int = 2000, seconds: float = 15.0) -> list[dict[str, Any]]:  # fmt: skip
-    """Every variant at every level, in one run; a table and the ratios against mlflow."""
-    bodies = prepare(settings)
+        requests: int = 2000, seconds: float = 15.0, firms: int = 200, warm: int = 400
+        ) -> list[dict[str, Any]]:  # fmt: skip
+    """Every variant at every level, in one run; the rows of the table."""
+    bodies = prepare(settings, firms)
     print(f"http: {len(bodies.ews)} firms, <= {requests} requests or {seconds:.0f} s per level, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)  # fmt: skip
     rows: list[dict[str, Any]] = []
     for variant in variants:
-        rows += measure(variant, settings, bodies, clients, requests, seconds)
+        rows += measure(variant, settings, bodies, clients, requests, seconds, warm)
     print(f"http: load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return rows
 
@@ -343,14 +354,14 @@ def ratios(rows: list[dict[str, Any]], clients: int = 16) -> list[dict[str, Any]
     at = [r for r in rows if r["clients"] == clients]
     mlflow = {r["workers"]: r for r in at if r["kind"] == "mlflow"}
     results = []
+    if not mlflow:
+        print(f"[http] no mlflow reference at {clients} clients in this run, so no ratio")
     for row in at:
-        if row["kind"] != "ews":
-            continue
         reference = mlflow.get(row["workers"]) or next(iter(mlflow.values()), None)
-        if reference is None:
-            print(f"[http] {row['variant']}: no mlflow reference in this run, no ratio")
+        if row["kind"] != "ews" or reference is None:
             continue
-        results.append(report(f"http {row['variant']} vs {reference['variant']}, {clients} clients", {
+        name = f"http {row['variant']} vs {reference['variant']}, {clients} clients"
+        results.append(report(name, {
             "rps": row["rps"], "mlflow_rps": reference["rps"],
         }, row["rps"] / reference["rps"], ">= 10"))  # fmt: skip
     for row in rows:
@@ -362,11 +373,12 @@ def ratios(rows: list[dict[str, Any]], clients: int = 16) -> list[dict[str, Any]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| server | clients | p50 ms | p99 ms | req/s | requests | errors | busiest proc |",
-             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["| server | clients | p50 ms | p99 ms | req/s | server CPU ms/req | requests | errors"
+             " | busiest proc |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         lines.append(f"| {r['variant']} | {r['clients']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}"
-                     f" | {r['rps']:,.1f} | {r['requests']} | {r['errors']} |"
+                     f" | {r['rps']:,.1f} | {r['server_cpu_ms']:.2f} | {r['requests']}"
+                     f" | {r['errors']} |"
                      f" {r['busiest_process_cpu_share']:.0%} |")  # fmt: skip
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Date,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     create_engine,
     event,
@@ -182,6 +183,20 @@ def record(session: Session, rows: Iterable[Base]) -> None:
     """Write scores and audit rows in one transaction, committed before this returns."""
     with session.begin():
         session.add_all(list(rows))
+
+
+def insert_rows(session: Session, rows: Iterable[Base]) -> None:
+    """As ``record``, by one plain INSERT per row instead of the ORM's unit of work.
+
+    For new rows whose objects are not used after this (a served score and its audit row): the
+    objects stay transient, so database-generated values (an autoincrement ``id``) are not set
+    on them. About a millisecond less per scored request than ``record``.
+    """
+    with session.begin():
+        for row in rows:
+            table = cast(Table, row.__table__)
+            values = {c.key: row.__dict__[c.key] for c in table.columns if c.key in row.__dict__}
+            session.execute(table.insert(), values)
 
 
 def find_score(session: Session, score_id: str) -> ScoreRecord | None:

@@ -27,6 +27,7 @@ from serving.schemas import FlagOut, ScoreOut, ScoreRequest
 from serving.state import Champion, Snapshot
 
 SUBMITTED_ID = "0000000000"  # stands in for a submitted firm without a firm_id
+_FEW_ROWS = 64  # up to this many stored rows are looked up one by one (cheaper than a take)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,14 @@ def locate(snapshot: Snapshot, firm_id: str, region: str | None) -> int:
 
 def stored(snapshot: Snapshot, champion: Champion, rows: Sequence[int]) -> Subjects:
     index = np.asarray(rows, dtype=np.intp)
-    firms = snapshot.features["firm_id"].to_numpy()[index]
+    # Only the chosen rows: converting the whole (Arrow-backed) column cost ~4 ms per request,
+    # a pandas ``take`` ~1 ms; a scalar look-up per row ~10 µs.
+    features = snapshot.features
+    if len(index) <= _FEW_ROWS:
+        column = features.columns.get_loc("firm_id")
+        firms = [features.iat[int(i), column] for i in index]  # type: ignore[index]
+    else:
+        firms = features["firm_id"].take(index).tolist()
     return Subjects(
         firm_ids=[str(f) for f in firms],
         regions=[snapshot.regions[str(f)] for f in firms],

@@ -14,7 +14,15 @@ from sqlalchemy import select
 
 from serving import scoring
 from serving.auth import CurrentKey, SessionDep, check_region
-from serving.db import ApiKey, AuditEntry, ScoreRecord, audit_entry, find_score, record
+from serving.db import (
+    ApiKey,
+    AuditEntry,
+    ScoreRecord,
+    audit_entry,
+    find_score,
+    insert_rows,
+    record,
+)
 from serving.errors import NotScorable, RegionForbidden, ServingError, UnknownFirm
 from serving.routes.deps import StateDep, Top, center_region
 from serving.schemas import (
@@ -71,7 +79,7 @@ def score_one(
     outs, records = scoring.score(champion, subjects, top or None)
     records[0].key_id = key.id
     audit = audit_entry(endpoint, [firm_id], "ok", key, champion.version, outs[0].score_id)
-    record(session, [records[0], audit])
+    insert_rows(session, [records[0], audit])
     return Response(records[0].payload, media_type=JSON)
 
 

@@ -3,34 +3,55 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from bench import http
 from bench.cases import CASES
 from bench.world import world
 from cli import batch
 from features.demo.partitions import write_partitioned_demo
+from tests.conftest import DemoRun
 
 pytestmark = pytest.mark.slow
+# Small enough that every benchmark runs in seconds, large enough to train an early-stopped
+# champion-shaped model; the SHAP case compares at most ROWS rows with shap.TreeExplainer.
+FIRMS, ROWS = 500, 200
 
 
 @pytest.mark.parametrize("name", ["shap", "batch", "features", "stream"])
 def test_benchmark_runs_at_a_tiny_size(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap's import-time deprecations
-        results = CASES[name](world(1200), 600)
+        results = CASES[name](world(FIRMS), ROWS)
     assert results and all(r["ratio"] > 0 for r in results)
     assert "ratio=" in capsys.readouterr().out
 
 
-def test_partitioned_demo_has_disjoint_ids_and_scores(tmp_path: pytest.TempPathFactory) -> None:
+def test_partitioned_demo_has_disjoint_ids_and_scores(tmp_path: Path) -> None:
     folders = write_partitioned_demo(tmp_path / "raw", 900, per_partition=400, progress=False)
     assert [f.name for f in folders] == ["part-00000", "part-00001", "part-00002"]
     ids = [pd.read_parquet(f / "firms.parquet")["firm_id"] for f in folders]
     assert sum(map(len, ids)) == len(set(pd.concat(ids)))
     chunks = batch.plan_chunks(tmp_path / "raw")
     assert len(chunks) == 3
-    model = world(1200).model
+    model = world(FIRMS).model
     written = batch.score_chunks(chunks, model, tmp_path / "scores.parquet", top=2)
     assert written == len(pd.read_parquet(tmp_path / "scores.parquet")) > 0
+
+
+def test_http_benchmark_runs_at_a_tiny_size(
+    demo_run: DemoRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ews serve` (1 worker), one client, a handful of requests; mlflow serve is left out."""
+    rows = http.run(demo_run.settings, [http.ews_variant(1)], clients=(1,), requests=8,
+                    seconds=30.0, firms=5, warm=4)  # fmt: skip
+    print("mlflow models serve skipped at tiny size: its start-up costs more than the test")
+    assert [(r["clients"], r["requests"], r["errors"]) for r in rows] == [(1, 8, 0)]
+    assert rows[0]["p50_ms"] > 0 and rows[0]["rps"] > 0
+    results = http.ratios(rows)
+    assert [r["name"] for r in results] == ["http ews serve, uvicorn --workers 1, 1 client"]
+    assert "| ews serve, uvicorn --workers 1 | 1 |" in http.table(rows)
+    assert "no mlflow reference" in capsys.readouterr().out
