@@ -117,14 +117,32 @@ def train(
     ] = None,
     test_year: Annotated[int | None, typer.Option(help="Out-of-time test as-of year.")] = None,
     seed: Annotated[int, typer.Option(help="LightGBM seed.")] = 7,
+    tune: Annotated[
+        int, typer.Option(min=0, help="Optuna trials on the validation year first (0: none).")
+    ] = 0,
+    tune_metric: Annotated[
+        str, typer.Option(help="What tuning optimises on the validation year: logloss or auc.")
+    ] = "logloss",
+    walk_forward: Annotated[
+        int, typer.Option(min=0, help="Also refit and test on each of the last N test years.")
+    ] = 0,
+    bootstrap: Annotated[
+        int, typer.Option(min=10, help="Bootstrap resamples for the confidence intervals.")
+    ] = 200,
 ) -> None:
-    """Train, calibrate and evaluate; log an MLflow run and register it as `challenger`."""
+    """Train, calibrate and evaluate; log an MLflow run and register it as `challenger`.
+
+    The run logs a report (report/report.md and .html) with metrics by year, region, industry
+    and size, calibration by grade, lead time, baselines and bootstrap intervals."""
     from features.signals import first_default
     from features.tables import read_tables
     from training.params import TrainParams
     from training.pipeline import TrainingDataError
     from training.pipeline import train as run_training
+    from training.tuning import OBJECTIVES, TUNED
 
+    if tune_metric not in OBJECTIVES:
+        _fail(f"--tune-metric must be one of {', '.join(OBJECTIVES)}; got {tune_metric!r}")
     settings = get_settings()
     path = _features_path()
     if not path.exists():
@@ -150,7 +168,11 @@ def train(
         "data_source": "demo" if oracle is not None else str(settings.raw_dir),
     }
     try:
-        result = run_training(table, params, settings, defaults, oracle, provenance)
+        result = run_training(
+            table, params, settings, defaults, oracle, provenance,
+            tune_trials=tune, tune_metric=tune_metric, walk_forward_years=walk_forward,
+            n_boot=bootstrap,
+        )  # fmt: skip
     except TrainingDataError as error:
         _fail(str(error))
     m = result.metrics
@@ -169,6 +191,17 @@ def train(
     ):
         if key in m:
             typer.echo(f"  {key:26s} {m[key]:.4f}")
+    if "test_roc_auc_ci_low" in m:
+        typer.echo(f"  ROC AUC 95% CI             {m['test_roc_auc_ci_low']:.4f} … "
+                   f"{m['test_roc_auc_ci_high']:.4f}")  # fmt: skip
+    if result.tuning is not None:
+        chosen = {k: getattr(result.tuning.params, k) for k in TUNED}
+        typer.echo(f"  tuned ({tune} trials, validation {tune_metric} "
+                   f"{result.tuning.best_value:.4f}): {chosen}")  # fmt: skip
+    if result.walk_forward is not None:
+        typer.echo("walk-forward (refitted per test year):")
+        columns = ["test_year", "roc_auc", "roc_auc_ci_low", "roc_auc_ci_high", "pr_auc", "brier"]
+        typer.echo(result.walk_forward[columns].to_string(index=False, float_format="%.4f"))
 
 
 @app.command()

@@ -31,7 +31,9 @@ class DemoRun:
 
 def small_params(**overrides: object) -> TrainParams:
     """Tiny, fast LightGBM settings for tests."""
-    return TrainParams(min_child_samples=40, max_rounds=300, **overrides)  # type: ignore[arg-type]
+    # One thread: on a busy 2-core machine OpenMP contention makes two threads far slower.
+    settings: dict[str, object] = {"min_child_samples": 40, "max_rounds": 300, "num_threads": 1}
+    return TrainParams(**{**settings, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

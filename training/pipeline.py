@@ -1,12 +1,13 @@
 """The training stage: feature table -> calibrated model -> evaluation -> MLflow run + registry.
 
-``train`` reads like the recipe; ``promote`` is the gate that moves ``champion``.
+``train`` reads like the recipe (optionally tuning first and walking forward over earlier test
+years as nested runs); ``promote`` is the gate that moves ``champion``, judged by ``compare``.
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mlflow
@@ -17,12 +18,14 @@ from core.bundle import LoadedModel, save_bundle
 from core.grades import GradeTable
 from core.settings import Settings
 from features.catalog import FEATURE_NAMES
-from training import registry, report
+from training import monitor, registry, report
 from training.baselines import altman_risk, fit_scorecard, scorecard_pd
-from training.evaluate import evaluate
+from training.compare import GateRules, compare
+from training.evaluate import Evaluation, evaluate
 from training.metrics import score_metrics
 from training.model import fit_booster, fit_calibration
 from training.params import TrainParams
+from training.tuning import TuningResult, tune
 
 
 class TrainingDataError(ValueError):
@@ -42,6 +45,9 @@ class TrainResult:
     run_id: str
     version: str
     metrics: dict[str, float]
+    params: TrainParams | None = None
+    tuning: TuningResult | None = None
+    walk_forward: pd.DataFrame | None = None
 
 
 def split_years(features: pd.DataFrame, params: TrainParams) -> Split:
@@ -76,25 +82,22 @@ def _oracle_pd(test: pd.DataFrame, oracle: pd.DataFrame | None) -> np.ndarray | 
     return keyed.reindex(index).to_numpy(dtype="float64")
 
 
-def train(
-    features: pd.DataFrame,
-    params: TrainParams,
-    settings: Settings,
-    first_defaults: pd.Series,
-    oracle: pd.DataFrame | None = None,
-    provenance: dict[str, str] | None = None,
-) -> TrainResult:
-    """Fit, calibrate, evaluate and register one model; its version gets alias ``challenger``."""
-    split = split_years(features, params)
+def _train_years(split: Split) -> list[int]:
+    years = split.years["train_years"]
+    assert isinstance(years, list)
+    return [int(y) for y in years]
+
+
+def fit_model(split: Split, params: TrainParams, folder: Path) -> LoadedModel:
+    """Boost on the training years, Platt-calibrate on the validation year, write the bundle."""
     names = FEATURE_NAMES
     booster = fit_booster(split.train, split.valid, names, params)
     margin_valid = np.asarray(
         booster.predict(split.valid[list(names)].to_numpy("float64"), raw_score=True)
     )
     calibration = fit_calibration(margin_valid, split.valid["label"].to_numpy())
-    workdir = Path(tempfile.mkdtemp(prefix="ews-train-"))
     bundle = save_bundle(
-        workdir / "bundle",
+        folder,
         booster,
         {
             "feature_names": names,
@@ -105,7 +108,19 @@ def train(
             "split": split.years,
         },
     )
-    model = LoadedModel(bundle, booster)
+    return LoadedModel(bundle, booster)
+
+
+def evaluate_split(
+    model: LoadedModel,
+    split: Split,
+    params: TrainParams,
+    first_defaults: pd.Series,
+    oracle: pd.DataFrame | None,
+    n_boot: int,
+) -> Evaluation:
+    """The test year against the baselines (fitted on the same training years) and the oracle."""
+    names = model.bundle.feature_names
     scorecard = fit_scorecard(split.train, names, params.seed)
     baselines = {
         "logit": scorecard_pd(scorecard, split.test, names),
@@ -115,67 +130,212 @@ def train(
     positives = split.test.loc[split.test["label"] == 1, "firm_id"]
     event_dates = first_defaults.reindex(positives.to_numpy()).dropna()
     evaluation = evaluate(
-        model, split.test, baselines, _oracle_pd(split.test, oracle), event_dates, history
+        model,
+        split.test,
+        baselines,
+        _oracle_pd(split.test, oracle),
+        event_dates,
+        history,
+        n_boot=n_boot,
+        seed=params.seed,
     )
     evaluation.metrics.update(
-        score_metrics(
-            split.valid["label"].to_numpy(), calibration.pd(margin_valid), prefix="valid_"
-        )
+        score_metrics(split.valid["label"].to_numpy(), model.predict_pd(split.valid), "valid_")
     )
-    with registry.training_run(settings, f"lgbm-{split.years['test_year']}") as run_id:
-        mlflow.log_params(params.to_mlflow())
-        mlflow.set_tags(
-            {
-                **(provenance or {}),
-                "code_version": registry.code_version(),
-                "rows_train": len(split.train),
-                "rows_valid": len(split.valid),
-                "rows_test": len(split.test),
-                "best_iteration": booster.best_iteration,
-            }
-        )
-        mlflow.log_metrics({k: v for k, v in evaluation.metrics.items() if np.isfinite(v)})
-        report.log_artifacts(model, split.test, evaluation, workdir / "report")
-        example = split.test[list(names)].head(5)
-        version = registry.log_model(
-            workdir / "bundle",
-            example,
-            pd.DataFrame({"pd": model.predict_pd(example)}),
-            settings.model_name,
-        )
-    return TrainResult(run_id, version, evaluation.metrics)
+    return evaluation
+
+
+WALK_FORWARD_COLUMNS = (
+    "rows",
+    "event_rate",
+    "roc_auc",
+    "roc_auc_ci_low",
+    "roc_auc_ci_high",
+    "pr_auc",
+    "ks",
+    "brier",
+    "ece",
+    "capture_top10pct",
+    "precision_top10pct",
+    "roc_auc_logit",
+    "roc_auc_altman",
+    "oracle_roc_auc",
+)
+
+
+def walk_forward(
+    features: pd.DataFrame,
+    params: TrainParams,
+    first_defaults: pd.Series,
+    oracle: pd.DataFrame | None,
+    years: int,
+    n_boot: int = 200,
+) -> pd.DataFrame:
+    """Refit for each of the last ``years`` test years (train before, validate the year before);
+    one nested MLflow run per fold when a run is active; one summary row per test year."""
+    if years < 1:
+        raise TrainingDataError(f"walk_forward years must be at least 1; got {years}")
+    last = int(str(split_years(features, params).years["test_year"]))
+    rows = []
+    for test_year in range(last - years + 1, last + 1):
+        fold = replace(params, test_year=test_year, valid_year=test_year - 1)
+        split = split_years(features, fold)
+        with tempfile.TemporaryDirectory(prefix="ews-fold-") as folder:
+            model = fit_model(split, fold, Path(folder))
+        m = evaluate_split(model, split, fold, first_defaults, oracle, n_boot).metrics
+        row = {
+            "test_year": test_year,
+            "valid_year": test_year - 1,
+            "train_years": "–".join(str(y) for y in _train_years(split)),
+            **{c: m.get(f"test_{c}", np.nan) for c in WALK_FORWARD_COLUMNS},
+        }
+        if mlflow.active_run() is not None:
+            with mlflow.start_run(run_name=f"walk-forward-{test_year}", nested=True):
+                mlflow.log_params(
+                    {
+                        "test_year": test_year,
+                        "valid_year": test_year - 1,
+                        "train_years": row["train_years"],
+                    }
+                )
+                mlflow.log_metrics({k: v for k, v in m.items() if np.isfinite(v)})
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    numeric = table[list(WALK_FORWARD_COLUMNS)]
+    summary = {"test_year": "mean", **numeric.mean().to_dict()}
+    spread = {"test_year": "sd", **numeric.std(ddof=1).to_dict()}
+    return pd.concat(
+        [table.astype({"test_year": str}), pd.DataFrame([summary, spread])], ignore_index=True
+    )
+
+
+def _log_run(
+    settings: Settings,
+    split: Split,
+    model: LoadedModel,
+    evaluation: Evaluation,
+    extras: report.Extras,
+    provenance: dict[str, str] | None,
+    workdir: Path,
+) -> str:
+    """Tags, metrics, the report, the drift reference and the model; returns the new version."""
+    mlflow.set_tags(
+        {
+            **(provenance or {}),
+            "code_version": registry.code_version(),
+            "rows_train": len(split.train),
+            "rows_valid": len(split.valid),
+            "rows_test": len(split.test),
+            "best_iteration": model.booster.best_iteration,
+        }
+    )
+    mlflow.log_metrics({k: v for k, v in evaluation.metrics.items() if np.isfinite(v)})
+    report.log_artifacts(model, split.test, evaluation, workdir / "report", extras)
+    reference = monitor.build_reference(split.train, model)
+    monitor.write_reference(reference, workdir / monitor.REFERENCE_PATH)
+    mlflow.log_artifacts(str(workdir / monitor.REFERENCE_PATH), monitor.REFERENCE_PATH)
+    example = split.test[list(model.bundle.feature_names)].head(5)
+    return registry.log_model(
+        workdir / "bundle",
+        example,
+        pd.DataFrame({"pd": model.predict_pd(example)}),
+        settings.model_name,
+    )
+
+
+def train(
+    features: pd.DataFrame,
+    params: TrainParams,
+    settings: Settings,
+    first_defaults: pd.Series,
+    oracle: pd.DataFrame | None = None,
+    provenance: dict[str, str] | None = None,
+    *,
+    tune_trials: int = 0,
+    tune_metric: str = "logloss",
+    walk_forward_years: int = 0,
+    n_boot: int = 200,
+) -> TrainResult:
+    """Fit, calibrate, evaluate and register one model; its version gets alias ``challenger``.
+
+    ``tune_trials`` > 0 first searches LightGBM parameters on the validation year; the test year
+    is never shown to the search. ``walk_forward_years`` > 0 also refits for that many test
+    years with the untuned ``params`` (the search looked at a year they test on).
+    """
+    split = split_years(features, params)
+    with (
+        tempfile.TemporaryDirectory(prefix="ews-train-") as folder,
+        registry.training_run(settings, f"lgbm-{split.years['test_year']}") as run_id,
+    ):
+        workdir = Path(folder)
+        tuning = None
+        if tune_trials:
+            tuning = tune(split.train, split.valid, FEATURE_NAMES, params, tune_trials, tune_metric)
+            mlflow.log_params({"tune_trials": tune_trials, "tune_metric": tune_metric})
+            mlflow.log_metric(f"tune_best_valid_{tune_metric}", tuning.best_value)
+        chosen = tuning.params if tuning else params
+        mlflow.log_params(chosen.to_mlflow())
+        model = fit_model(split, chosen, workdir / "bundle")
+        evaluation = evaluate_split(model, split, chosen, first_defaults, oracle, n_boot)
+        folds = None
+        if walk_forward_years:
+            folds = walk_forward(
+                features, params, first_defaults, oracle, walk_forward_years, n_boot
+            )
+            mlflow.log_param("walk_forward_years", walk_forward_years)
+            for column in ("roc_auc", "pr_auc", "brier"):
+                mlflow.log_metric(f"walk_forward_mean_{column}", float(folds[column].iloc[-2]))
+        extras = report.Extras(tuning.trials if tuning else None, folds)
+        version = _log_run(settings, split, model, evaluation, extras, provenance, workdir)
+    return TrainResult(run_id, version, evaluation.metrics, chosen, tuning, folds)
 
 
 def promote(
-    settings: Settings, features: pd.DataFrame, force: bool = False, reason: str = ""
+    settings: Settings,
+    features: pd.DataFrame,
+    force: bool = False,
+    reason: str = "",
+    n_boot: int = 200,
+    rules: GateRules | None = None,
 ) -> dict[str, object]:
-    """Move ``champion`` to the challenger if it is at least as good on the same test rows."""
+    """Move ``champion`` to the challenger unless ``compare`` finds it worse on the same test
+    rows (see ``GateRules``); the comparison is written under ``models/comparisons``."""
+    if force and not reason:
+        raise registry.PromotionRefused("--force needs a --reason, which is recorded")
     client = registry.connect(settings)
     name = settings.model_name
     challenger_version = registry.version_for(client, name, registry.CHALLENGER)
     if challenger_version is None:
         raise registry.PromotionRefused(f"model {name!r} has no {registry.CHALLENGER} version")
     champion_version = registry.version_for(client, name, registry.CHAMPION)
-    challenger = registry.load_alias(settings, registry.CHALLENGER)
     outcome: dict[str, object] = {"challenger": challenger_version, "champion": champion_version}
+    note: dict[str, object] = {
+        "promoted_from": champion_version or "none",
+        "forced": force,
+        "reason": reason,
+    }
     if champion_version is not None and champion_version != challenger_version:
-        champion = registry.load_alias(settings, registry.CHAMPION)
-        test_year = int(challenger.bundle.split["test_year"])
-        test = features[(features["as_of"].dt.year == test_year) & features["label"].notna()]
-        y = test["label"].to_numpy()
-        new = score_metrics(y, challenger.predict_pd(test))
-        old = score_metrics(y, champion.predict_pd(test))
-        outcome.update(
-            test_year=test_year, challenger_roc_auc=new["roc_auc"], champion_roc_auc=old["roc_auc"]
+        comparison = compare(
+            (challenger_version, registry.load_alias(settings, registry.CHALLENGER)),
+            (champion_version, registry.load_alias(settings, registry.CHAMPION)),
+            features,
+            n_boot=n_boot,
         )
-        if new["roc_auc"] < old["roc_auc"] and not force:
+        path = comparison.write(settings.models_dir / "comparisons")
+        difference = comparison.metrics.set_index("metric").loc["roc_auc"]
+        outcome.update(
+            test_year=comparison.test_year,
+            challenger_roc_auc=float(difference["challenger"]),
+            champion_roc_auc=float(difference["champion"]),
+            roc_auc_difference_ci=(float(difference["ci_low"]), float(difference["ci_high"])),
+            comparison=str(path),
+        )
+        note["gate_roc_auc_difference"] = f"{difference['difference']:.4f}"
+        refusal = comparison.refusal(rules or GateRules())
+        if refusal and not force:
             raise registry.PromotionRefused(
-                f"challenger v{challenger_version} ROC AUC {new['roc_auc']:.4f} is below champion "
-                f"v{champion_version} {old['roc_auc']:.4f} on as-of year {test_year}; "
-                "use --force with --reason to override"
+                f"{refusal}; see {path}; use --force with --reason to override"
             )
-    if force and not reason:
-        raise registry.PromotionRefused("--force needs a --reason, which is recorded")
-    note = {"promoted_from": champion_version or "none", "forced": force, "reason": reason}
+        note["gate"] = refusal or "passed"
     registry.set_champion(client, name, challenger_version, note)
     return outcome

@@ -1,7 +1,10 @@
-"""Run artifacts: importance, SHAP summary, calibration plot, evaluation tables, model card."""
+"""Run artifacts: the evaluation report (Markdown and HTML), importance, SHAP summary,
+calibration plot, evaluation tables and the model card, all logged under ``report/``."""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +19,22 @@ import pandas as pd
 from core.bundle import LoadedModel
 from features.catalog import BY_NAME
 from training.evaluate import Evaluation
+
+COUNT_COLUMNS = {"firms", "distressed", "rows", "events", "splits", "trial"}
+GROUP_COLUMNS = (
+    "rows",
+    "events",
+    "event_rate",
+    "mean_pd",
+    "roc_auc",
+    "pr_auc",
+    "ks",
+    "brier",
+    "ece",
+    "capture_top10pct",
+    "precision_top10pct",
+)
+HEADLINE = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "ks": "KS", "brier": "Brier"}
 
 
 def feature_importance(model: LoadedModel) -> pd.DataFrame:
@@ -112,8 +131,194 @@ def model_card(model: LoadedModel, evaluation: Evaluation) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class Extras:
+    """Optional sections: the tuning trials and the walk-forward summary."""
+
+    tuning: pd.DataFrame | None = None
+    walk_forward: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    text: str = ""
+    table: pd.DataFrame | None = None
+    image: str | None = None
+
+
+def _display(table: pd.DataFrame) -> pd.DataFrame:
+    """Counts as integers, rates and scores to four decimals, missing as blank."""
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        integral = str(column) in COUNT_COLUMNS or str(column).startswith(("rows", "firms"))
+        out[column] = [
+            "" if pd.isna(v) else (f"{v:,.0f}" if integral else f"{v:.4f}") for v in values
+        ]
+    return out
+
+
+def _groups(table: pd.DataFrame) -> pd.DataFrame:
+    """A group table cut to the columns a reader compares (the CSV keeps them all)."""
+    if table.empty:
+        return table
+    table = table.assign(events=(table["rows"] * table["event_rate"]).round())
+    keys = [table.columns[0], *(["role"] if "role" in table.columns else [])]
+    return table[keys + [c for c in GROUP_COLUMNS if c in table.columns]]
+
+
+def _headline_text(evaluation: Evaluation) -> str:
+    intervals = evaluation.tables["bootstrap_ci"]
+    model = intervals[intervals["score"] == "model"].set_index("metric")
+    parts = [
+        f"{HEADLINE[metric]} "
+        f"{model.loc[metric, 'estimate']:.4f} "
+        f"(95 % CI {model.loc[metric, 'ci_low']:.4f}–{model.loc[metric, 'ci_high']:.4f})"
+        for metric in HEADLINE
+        if metric in model.index
+    ]
+    n = int(evaluation.metrics.get("test_rows", 0))
+    rate = evaluation.metrics.get("test_event_rate", float("nan"))
+    return (
+        f"{n:,} firms in the test year, distress rate {rate:.2%}. Model: " + "; ".join(parts) + "."
+        " Intervals: percentile bootstrap over firms (shared resamples across scores)."
+    )
+
+
+def report_sections(model: LoadedModel, evaluation: Evaluation, extras: Extras) -> list[Section]:
+    """The report, top to bottom, as titled sections; rendered to Markdown and to HTML."""
+    m, t = evaluation.metrics, evaluation.tables
+    bundle = model.bundle
+    lead = m.get("lead_time_median_months", float("nan"))
+    sections = [
+        Section(
+            "Out-of-time split",
+            f"{bundle.split}; label rules {', '.join(bundle.label_rules)},"
+            f" horizon {bundle.horizon_months} months; Platt slope "
+            f"{bundle.calibration.slope:.4f}, intercept {bundle.calibration.intercept:.4f}.",
+        ),
+        Section("Headline metrics", _headline_text(evaluation)),
+        Section(
+            "Model against the baselines and the oracle",
+            "Logit scorecard and Altman Z'' are fitted/applied on the same training years; "
+            "the oracle (demo data only) is the true simulated PD — the ceiling.",
+            t["headline"],
+        ),
+        Section("Bootstrap confidence intervals (95 %)", "", t["bootstrap_ci"]),
+        Section(
+            "Calibration by grade",
+            "Mean predicted PD against the observed distress rate, test year.",
+            t["by_grade"],
+            "calibration.png",
+        ),
+        Section(
+            "Lead time",
+            f"Months from the first warning (PD at 경계 or above, unbroken to the "
+            f"event) to the first default-type event; median {lead:.1f} months, "
+            f"{m.get('lead_time_warned_share', float('nan')):.1%} of events warned.",
+            t["lead_time"],
+        ),
+        Section(
+            "By year",
+            "Validation year (early stopping, calibration) and test year.",
+            _groups(t["by_year"]),
+        ),
+        Section(
+            "By region (시도)",
+            "Regions with at least 50 test rows; few events make wide intervals.",
+            _groups(t["by_region"]),
+        ),
+        Section(
+            "By industry (KSIC division)",
+            "Industries with at least 200 test rows.",
+            _groups(t["by_industry"]),
+        ),
+        Section("By size class", "", _groups(t["by_size"])),
+    ]
+    if extras.walk_forward is not None:
+        sections.append(
+            Section(
+                "Walk-forward evaluation",
+                "Each test year refitted on the years "
+                "before it (validation = the year before); mean and sd last.",
+                extras.walk_forward,
+            )
+        )
+    if extras.tuning is not None:
+        sections.append(
+            Section(
+                "Tuning trials (Optuna TPE on the validation year)",
+                "The chosen trial is marked best; the test year was never seen.",
+                extras.tuning,
+            )
+        )
+    sections += [
+        Section("Feature importance", "", None, "feature_importance.png"),
+        Section("SHAP summary", "Mean |SHAP| in log-odds on test rows.", None, "shap_summary.png"),
+    ]
+    return sections
+
+
+def render_markdown(title: str, sections: list[Section]) -> str:
+    lines = [f"# {title}", ""]
+    for section in sections:
+        lines += [f"## {section.title}", ""]
+        if section.text:
+            lines += [section.text, ""]
+        if section.table is not None:
+            lines += [_display(section.table).to_markdown(index=False), ""]
+        if section.image:
+            lines += [f"![{section.title}]({section.image})", ""]
+    return "\n".join(lines)
+
+
+STYLE = (
+    "body{font-family:system-ui,'Noto Sans KR',sans-serif;max-width:1100px;margin:2em auto;"
+    "color:#222}table{border-collapse:collapse;font-size:13px;margin:.5em 0 1.5em}"
+    "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f0f3f8}"
+    "img{max-width:600px}"
+)
+
+
+def render_html(title: str, sections: list[Section]) -> str:
+    parts = [
+        f"<!doctype html><html lang='ko'><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{STYLE}</style><body><h1>{html.escape(title)}</h1>"
+    ]
+    for section in sections:
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        if section.text:
+            parts.append(f"<p>{html.escape(section.text)}</p>")
+        if section.table is not None:
+            parts.append(_display(section.table).to_html(index=False, border=0, na_rep=""))
+        if section.image:
+            parts.append(f"<img src='{html.escape(section.image)}' alt=''>")
+    return "".join(parts) + "</body></html>\n"
+
+
+def write_report(
+    model: LoadedModel, evaluation: Evaluation, folder: Path, extras: Extras | None = None
+) -> Path:
+    """``report.md`` and ``report.html`` in ``folder``; returns the Markdown path."""
+    year = model.bundle.split.get("test_year", "?")
+    title = f"Evaluation report — PD within {model.bundle.horizon_months} months, test year {year}"
+    sections = report_sections(model, evaluation, extras or Extras())
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.html").write_text(render_html(title, sections), encoding="utf-8")
+    path = folder / "report.md"
+    path.write_text(render_markdown(title, sections), encoding="utf-8")
+    return path
+
+
 def log_artifacts(
-    model: LoadedModel, test: pd.DataFrame, evaluation: Evaluation, folder: Path
+    model: LoadedModel,
+    test: pd.DataFrame,
+    evaluation: Evaluation,
+    folder: Path,
+    extras: Extras | None = None,
 ) -> None:
     """Write every report file into ``folder`` and log the folder to the active run."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,5 +331,11 @@ def log_artifacts(
     calibration_plot(model, test, folder / "calibration.png")
     for name, table in evaluation.tables.items():
         table.to_csv(folder / f"evaluation_{name}.csv", index=False)
+    extras = extras or Extras()
+    if extras.tuning is not None:
+        extras.tuning.to_csv(folder / "tuning_trials.csv", index=False)
+    if extras.walk_forward is not None:
+        extras.walk_forward.to_csv(folder / "walk_forward.csv", index=False)
     (folder / "model_card.md").write_text(model_card(model, evaluation), encoding="utf-8")
+    write_report(model, evaluation, folder, extras)
     mlflow.log_artifacts(str(folder), artifact_path="report")
