@@ -1,7 +1,13 @@
-"""Distress labels for (firm, as-of) rows by configurable rules (SPEC §5)."""
+"""Distress labels for (firm, as-of) rows by configurable rules (SPEC §5).
+
+Besides the rules computed from events and statements, ``column:<name>`` takes a label the user
+brought: column ``<name>`` of the ``labels`` table (firm_id, fiscal_year or as_of, label
+columns), as written by ``ews ingest``.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Final
 
@@ -14,19 +20,72 @@ from features.statements import filed_by
 
 LABEL_RULES: Final[tuple[str, ...]] = ("default_event", "capital_impairment", "marginal_firm")
 DEFAULT_RULES: Final[tuple[str, ...]] = ("default_event",)
+COLUMN_RULE: Final[str] = "column:"
+# The user-label table: a label for the row built on a fiscal year's statement, or for an as-of.
+LABEL_KEYS: Final[tuple[str, ...]] = ("firm_id", "fiscal_year", "as_of")
+_LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class LabelRuleError(ValueError):
-    """An unknown label rule was asked for."""
+    """An unknown label rule was asked for, or its label column is not there."""
 
 
 def check_rules(rules: Sequence[str]) -> tuple[str, ...]:
-    unknown = [r for r in rules if r not in LABEL_RULES]
+    unknown = [r for r in rules if r not in LABEL_RULES and not _is_column_rule(r)]
     if unknown or not rules:
         raise LabelRuleError(
-            f"label_rules must be a non-empty subset of {', '.join(LABEL_RULES)}; got {list(rules)}"
+            f"label_rules must be a non-empty subset of {', '.join(LABEL_RULES)} or "
+            f"{COLUMN_RULE}<name> (a column of the labels table); got {list(rules)}"
         )
     return tuple(rules)
+
+
+def _is_column_rule(rule: str) -> bool:
+    return rule.startswith(COLUMN_RULE) and bool(_LABEL_NAME.match(rule[len(COLUMN_RULE) :]))
+
+
+def normalise_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """Key types for the labels table; label columns as floats (1, 0 or missing)."""
+    labels = labels.copy()
+    for column in LABEL_KEYS:
+        if column not in labels.columns:
+            labels[column] = pd.NA
+    labels["firm_id"] = labels["firm_id"].astype("string")
+    labels["fiscal_year"] = pd.to_numeric(labels["fiscal_year"]).astype("Int64")
+    labels["as_of"] = pd.to_datetime(labels["as_of"]).astype("datetime64[ns]")
+    for column in labels.columns.difference(LABEL_KEYS):
+        labels[column] = pd.to_numeric(labels[column], errors="coerce").astype("float64")
+    return labels
+
+
+def user_label(keys: pd.DataFrame, labels: pd.DataFrame | None, column: str) -> pd.Series:
+    """The user's label for each row; missing where the user gave none.
+
+    A label keyed by ``as_of`` belongs to that as-of row. One keyed by ``fiscal_year`` belongs
+    to the first as-of row built on that year's statement; later rows that still use the same
+    (by then stale) statement are left unlabelled, so no label counts twice.
+    """
+    if labels is None or column not in labels.columns:
+        have = [] if labels is None else sorted(labels.columns.difference(LABEL_KEYS))
+        raise LabelRuleError(
+            f"label rule {COLUMN_RULE}{column}: no column {column!r} in the labels table "
+            f"(label columns: {have or 'none; ingest a labels table first'})"
+        )
+    labels = normalise_labels(labels)
+    by_as_of = labels.dropna(subset=["as_of"]).drop_duplicates(["firm_id", "as_of"], keep="last")
+    exact = pd.MultiIndex.from_arrays([keys["firm_id"].astype("string"), keys["as_of"]])
+    label = by_as_of.set_index(["firm_id", "as_of"])[column].reindex(exact).to_numpy()
+    by_year = labels[labels["as_of"].isna()].dropna(subset=["fiscal_year"])
+    by_year = by_year.drop_duplicates(["firm_id", "fiscal_year"], keep="last")
+    year_keys = pd.MultiIndex.from_arrays(
+        [keys["firm_id"].astype("string"), keys["fiscal_year"].astype("Int64")]
+    )
+    from_year = by_year.set_index(["firm_id", "fiscal_year"])[column].reindex(year_keys)
+    first = keys.groupby([keys["firm_id"], keys["fiscal_year"]])["as_of"].transform("min")
+    from_year = from_year.to_numpy().astype("float64")
+    from_year[(keys["as_of"] != first).to_numpy()] = np.nan
+    merged = np.where(np.isnan(label.astype("float64")), from_year, label)
+    return pd.Series(merged, index=keys.index, dtype="float64")
 
 
 def default_event(keys: pd.DataFrame, events: pd.DataFrame, horizon_months: int) -> pd.Series:
@@ -66,18 +125,23 @@ def make_labels(
     rules: Sequence[str],
     horizon_months: int,
     observed_until: pd.Timestamp,
+    labels: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """1 if any chosen rule fires; missing where the horizon runs past the observed data."""
+    """1 if any chosen rule fires; missing where the horizon runs past the observed data.
+
+    A user label (``column:<name>``) is taken as given: the user's data define its horizon.
+    """
+    open_window = keys["as_of"] + pd.DateOffset(months=horizon_months) > observed_until
     parts = []
     for rule in check_rules(rules):
-        if rule == "default_event":
-            parts.append(default_event(keys, events, horizon_months))
+        if rule.startswith(COLUMN_RULE):
+            parts.append(user_label(keys, labels, rule[len(COLUMN_RULE) :]))
+        elif rule == "default_event":
+            parts.append(default_event(keys, events, horizon_months).mask(open_window))
         elif rule == "capital_impairment":
-            parts.append(capital_impairment(keys, financials))
+            parts.append(capital_impairment(keys, financials).mask(open_window))
         else:
-            parts.append(marginal_firm(keys, financials))
+            parts.append(marginal_firm(keys, financials).mask(open_window))
     stacked = np.vstack([p.to_numpy(dtype="float64") for p in parts])
     label = pd.Series(np.nanmax(np.where(np.isnan(stacked), -1, stacked), axis=0), index=keys.index)
-    label = label.where(label >= 0)
-    open_window = keys["as_of"] + pd.DateOffset(months=horizon_months) > observed_until
-    return label.mask(open_window).rename("label")
+    return label.where(label >= 0).rename("label")

@@ -116,13 +116,25 @@ def build_features(
     horizon_months: int = 12,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """The training table: features and flags per (firm, as-of), with a ``label`` column."""
+    """The training table: features and flags per (firm, as-of), with a ``label`` column.
+
+    ``label_rules`` may include ``column:<name>``: a label column of ``tables.labels``.
+    """
     dates = list(dates) if dates is not None else as_of_dates(tables.financials)
     parts = [features_as_of(tables, d) for d in tqdm(dates, desc="features", disable=not progress)]
     table = pd.concat(parts, ignore_index=True)
-    observed_until = max(tables.events["event_date"].max(), tables.financials["filed_on"].max())
+    # Skip NaT: a panel without events is observed until its last filing.
+    observed_until = pd.Series(
+        [tables.events["event_date"].max(), tables.financials["filed_on"].max()]
+    ).max()
     table["label"] = make_labels(
-        table, tables.financials, tables.events, label_rules, horizon_months, observed_until
+        table,
+        tables.financials,
+        tables.events,
+        label_rules,
+        horizon_months,
+        observed_until,
+        tables.labels,
     )
     return table
 

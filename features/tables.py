@@ -16,6 +16,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "regional": contract.REGIONAL_COLUMNS,
     "visits": contract.VISIT_COLUMNS,
 }
+LABELS = "labels"  # file stem of the user-supplied labels table
 _DATES: dict[str, tuple[str, ...]] = {
     "firms": ("founded",),
     "financials": ("period_end", "filed_on"),
@@ -27,13 +28,18 @@ _DATES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class RawTables:
-    """The five contract tables (SPEC §3); optional columns may be absent or empty."""
+    """The five contract tables (SPEC §3); optional columns may be absent or empty.
+
+    ``labels`` holds user-supplied label columns when the user brought them (see
+    ``features.labels``); it is not a contract table and usually absent.
+    """
 
     firms: pd.DataFrame
     financials: pd.DataFrame
     events: pd.DataFrame
     regional: pd.DataFrame
     visits: pd.DataFrame
+    labels: pd.DataFrame | None = None
 
     def for_firms(self, firm_ids: list[str]) -> RawTables:
         """The same tables cut to some firms (regional indicators are kept whole)."""
@@ -44,6 +50,7 @@ class RawTables:
             financials=self.financials[self.financials["firm_id"].isin(keep)],
             events=self.events[self.events["firm_id"].isin(keep)],
             visits=self.visits[self.visits["firm_id"].isin(keep)],
+            labels=None if self.labels is None else self.labels[self.labels["firm_id"].isin(keep)],
         )
 
 
@@ -81,11 +88,16 @@ def normalise(name: str, table: pd.DataFrame) -> pd.DataFrame:
 def write_tables(tables: RawTables, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for item in fields(tables):
-        getattr(tables, item.name).to_parquet(folder / f"{item.name}.parquet", index=False)
+        table = getattr(tables, item.name)
+        if table is not None:
+            table.to_parquet(folder / f"{item.name}.parquet", index=False)
 
 
 def read_tables(folder: Path) -> RawTables:
-    """Read the contract tables; a missing table reads as empty, except ``firms``."""
+    """Read the contract tables; a missing table reads as empty, except ``firms``.
+
+    A ``labels.parquet`` (user-supplied labels) is read when present.
+    """
     if not (folder / "firms.parquet").exists():
         raise FileNotFoundError(
             f"no firms table at {folder / 'firms.parquet'}; run `ews demo-data` or `ews ingest`"
@@ -96,4 +108,5 @@ def read_tables(folder: Path) -> RawTables:
         loaded[name] = (
             normalise(name, pd.read_parquet(path)) if path.exists() else empty_table(name)
         )
-    return RawTables(**loaded)
+    labels = folder / f"{LABELS}.parquet"
+    return RawTables(**loaded, labels=pd.read_parquet(labels) if labels.exists() else None)
