@@ -51,9 +51,10 @@ def plan(mapping: TableMapping, header: list[str]) -> Plan:
         if found is not None:
             sources[spec.target] = found
         elif spec.sources and spec.target in schema.REQUIRED[mapping.table]:
+            hint = " (one column: is source.sep right?)" if len(header) == 1 else ""
             raise MappingError(
                 f"{where}.{spec.where}.from",
-                f"none of {list(spec.sources)} is in the source; it has {header}",
+                f"none of {list(spec.sources)} is in the source; it has {header}{hint}",
             )
         elif spec.sources:
             absent[spec.target] = spec.sources
