@@ -8,11 +8,17 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pytest
+from sklearn.model_selection import train_test_split
 from typer.testing import CliRunner
 
 from core.settings import Settings
 from training.benchmarks import BenchmarkResult, log_benchmark, run_polish, run_spain
-from training.benchmarks.polish import PolishModel, pairwise_features, read_polish
+from training.benchmarks.polish import (
+    PolishModel,
+    cross_validated_auc,
+    pairwise_features,
+    read_polish,
+)
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 needs_polish = pytest.mark.skipif(
@@ -41,11 +47,20 @@ def test_polish_protocol_on_a_subsample() -> None:
     assert "published" in result.notes[1]
 
 
+@needs_polish
+def test_shuffled_labels_give_a_coin_flip_even_with_synthetic_features() -> None:
+    x, y = read_polish(SHARED_DATA / "polish" / "1year.arff")
+    x, _, y, _ = train_test_split(x, y, train_size=2000, stratify=y, random_state=0)
+    shuffled = np.random.default_rng(0).permutation(y)
+    aucs = cross_validated_auc(x, shuffled, PolishModel(rounds=60, combine_top=8), folds=4)
+    assert abs(aucs.mean() - 0.5) < 0.1  # features chosen per training part: no leak
+
+
 def test_pairwise_features_come_from_the_chosen_columns_only() -> None:
     x = np.array([[1.0, 2.0, 5.0], [3.0, 0.0, 7.0]])
     wide = pairwise_features(x, np.array([0, 1]))
     np.testing.assert_array_equal(wide[:, :3], x)
-    np.testing.assert_array_equal(wide[0, 3:], [0.5, 2.0, 2.0, -1.0])
+    np.testing.assert_array_equal(wide[0, 3:], [0.5, 2.0, 2.0])
     assert np.isnan(wide[1, 3]) and wide[1, 4] == 0.0  # 3/0 is missing, 0/3 is 0
 
 
