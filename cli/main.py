@@ -48,11 +48,34 @@ def demo_data(
     first_year: Annotated[int, typer.Option(help="First fiscal year.")] = 2012,
     last_year: Annotated[int, typer.Option(help="Last fiscal year.")] = 2025,
     out: Annotated[Path | None, typer.Option(help="Folder for the raw tables.")] = None,
+    per_partition: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Write partitions of this many firms (raw/part-NNNNN/, national size); "
+            "0: one folder.",
+        ),
+    ] = 0,
+    only: Annotated[
+        str | None,
+        typer.Option(help="With --per-partition: write partitions A to B-1 only ('A:B')."),
+    ] = None,
 ) -> None:
     """Generate the synthetic demo panel (the five contract tables plus the oracle PDs)."""
     from features.demo import generate_demo, write_demo
+    from features.demo.partitions import write_partitioned_demo
 
     folder = out or get_settings().raw_dir
+    if per_partition:
+        first, _, stop = (only or "").partition(":")
+        subset = range(int(first), int(stop)) if only else None
+        written = write_partitioned_demo(
+            folder, firms, seed, per_partition, first_year, last_year, only=subset
+        )
+        typer.echo(f"wrote {len(written)} partitions of up to {per_partition:,} firms to {folder}")
+        return
+    if only:
+        _fail("--only needs --per-partition")
     data = generate_demo(
         firms, seed=seed, first_year=first_year, last_year=last_year, progress=True
     )

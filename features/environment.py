@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from features.asof import ByDate, take_or_missing
 from features.signals import first_default
 
 REGION_FEATURES = {
@@ -61,3 +63,41 @@ def industry_distress_rate(
 ) -> pd.Series:
     """Share of an industry's firms with a default-type event in the 12 months before ``as_of``."""
     return distress_rate(industry_distress_counts(firms, events, as_of))
+
+
+def regional_by_date(regional: pd.DataFrame, dates: pd.DatetimeIndex) -> ByDate:
+    """``regional_as_of`` on each of ``dates``, for ``ByDate.lookup`` by region."""
+    published = regional
+    if "district" in published.columns:
+        published = published[published["district"].isna()]
+    published = published.sort_values(["region", "period", "published_on"], kind="stable")
+    regions = pd.Index(published["region"].unique())
+    code = regions.get_indexer(published["region"])
+    when = published["published_on"].to_numpy()
+    latest = np.full((len(dates), len(regions)), -1)
+    for position, as_of in enumerate(dates):
+        known = np.flatnonzero(when < as_of.to_datetime64())
+        # Within a region rows run in (period, published_on) order: the last known row wins.
+        np.maximum.at(latest[position], code[known], known)
+    values = published[list(REGION_FEATURES.values())].to_numpy("float64").T
+    return ByDate(regions, take_or_missing(values, latest).transpose(1, 2, 0))
+
+
+def industry_rates_by_date(
+    firms: pd.DataFrame, events: pd.DataFrame, dates: pd.DatetimeIndex
+) -> ByDate:
+    """``industry_distress_rate`` on each of ``dates``, for ``ByDate.lookup`` by industry."""
+    first = first_default(events, firms["firm_id"]).to_numpy()
+    founded = firms["founded"].to_numpy()
+    code, industries = pd.factorize(industry_of(firms["ksic"]))
+    firm_known, code = code >= 0, code[code >= 0]
+    rates = np.empty((len(dates), len(industries), 1))
+    for position, as_of in enumerate(dates):
+        start = (as_of - pd.DateOffset(months=12)).to_datetime64()
+        at_risk = ((founded < start) & ~(first < start))[firm_known]
+        defaulted = at_risk & (first < as_of.to_datetime64())[firm_known]
+        at_risk_n = np.bincount(code, weights=at_risk, minlength=len(industries))
+        defaulted_n = np.bincount(code, weights=defaulted, minlength=len(industries))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates[position, :, 0] = defaulted_n / at_risk_n  # 0 / 0: no firm at risk, missing
+    return ByDate(pd.Index(industries), rates)

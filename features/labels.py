@@ -91,8 +91,16 @@ def user_label(keys: pd.DataFrame, labels: pd.DataFrame | None, column: str) -> 
 def default_event(keys: pd.DataFrame, events: pd.DataFrame, horizon_months: int) -> pd.Series:
     """1 when the first default-type event falls in [as_of, as_of + horizon)."""
     when = first_default(events, keys["firm_id"])
-    end = keys["as_of"] + pd.DateOffset(months=horizon_months)
+    end = horizon_end(keys["as_of"], horizon_months)
     return ((when >= keys["as_of"]) & (when < end)).astype("float64")
+
+
+def horizon_end(as_of: pd.Series, months: int) -> pd.Series:
+    """``as_of + months`` by the calendar, computed once per distinct date (rows share a few)."""
+    codes, dates = pd.factorize(as_of)
+    ends = (pd.DatetimeIndex(dates) + pd.DateOffset(months=months)).to_numpy()
+    # A missing as-of (code -1) reads the NaT appended last.
+    return pd.Series(np.append(ends, np.datetime64("NaT"))[codes], index=as_of.index)
 
 
 def _next_statement(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.DataFrame:
@@ -131,7 +139,7 @@ def make_labels(
 
     A user label (``column:<name>``) is taken as given: the user's data define its horizon.
     """
-    open_window = keys["as_of"] + pd.DateOffset(months=horizon_months) > observed_until
+    open_window = horizon_end(keys["as_of"], horizon_months) > observed_until
     parts = []
     for rule in check_rules(rules):
         if rule.startswith(COLUMN_RULE):

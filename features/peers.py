@@ -48,3 +48,50 @@ class PeerReference:
                 out[where] = 100.0 * ranks / len(sorted_values)
         out[np.isnan(column_values)] = np.nan
         return pd.Series(out, index=frame.index, name=column)
+
+
+def cross_section_percentiles(
+    values: np.ndarray, cross_section: np.ndarray, groups: np.ndarray, min_group_size: int = 20
+) -> np.ndarray:
+    """``PeerReference.fit(...).percentile(...)`` within each row's own cross-section, for many
+    cross-sections (as-of dates) at once: the share of the row's group (or, where the group has
+    fewer than ``min_group_size`` known values, of its cross-section) at or below its value."""
+    known = np.flatnonzero(~np.isnan(values))
+    # Values as dense ranks (ties share one), so that (key, value) orders as a single integer.
+    _, rank = np.unique(values[known], return_inverse=True)
+    width = int(groups.max(initial=0)) + 1
+    percent, group_size = _percent_at_or_below(rank, (cross_section * width + groups)[known])
+    # The few rows of small groups compare with their whole cross-section instead.
+    small = np.flatnonzero(group_size < min_group_size)
+    percent[small] = _percent_at_or_below_for(rank, cross_section[known], small)
+    percentile = np.full(len(values), np.nan)
+    percentile[known] = percent
+    return percentile
+
+
+def _percent_at_or_below(rank: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per value: 100 × the share of its key's values at or below it (as ``searchsorted`` on
+    the key's sorted values, side "right"), and how many values the key has."""
+    width = int(rank.max(initial=0)) + 1
+    composite = keys.astype("int64") * width + rank
+    order = np.argsort(composite)
+    ordered = composite[order]  # searched in sorted order: much faster than in row order
+    key_start = ordered - ordered % width
+    first = np.searchsorted(ordered, key_start)
+    at_or_below = np.searchsorted(ordered, ordered, "right") - first
+    size = np.searchsorted(ordered, key_start + width) - first
+    percent, count = np.empty(len(rank)), np.empty(len(rank), dtype="int64")
+    percent[order] = 100.0 * at_or_below / size
+    count[order] = size
+    return percent, count
+
+
+def _percent_at_or_below_for(rank: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``_percent_at_or_below(rank, keys)[0][rows]``, cheaply when ``rows`` are few."""
+    width = int(rank.max(initial=0)) + 1
+    composite = keys.astype("int64") * width + rank
+    ordered, asked = np.sort(composite), composite[rows]
+    key_start = asked - asked % width
+    first = np.searchsorted(ordered, key_start)
+    at_or_below = np.searchsorted(ordered, asked, "right") - first
+    return 100.0 * at_or_below / (np.searchsorted(ordered, key_start + width) - first)

@@ -1,8 +1,10 @@
 """Raw contract tables -> point-in-time feature table (one row per firm and as-of date).
 
-The same ``features_as_of`` serves training (many as-of dates) and online scoring (one firm,
-one date): the service passes the ``MarketContext`` it built from the stored cross-section so
-that peer percentiles and industry rates mean the same thing online as in training.
+The same code serves training (``build_features``: every as-of date in one vectorised pass)
+and online scoring (``features_as_of``: one firm, one date): the service passes the
+``MarketContext`` it built from the stored cross-section so that peer percentiles and industry
+rates mean the same thing online as in training. ``features.reference`` keeps the plain
+per-date version that this one is tested against.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from features import environment, signals, statements
+from features.asof import ByDate, days_between
 from features.catalog import FEATURE_NAMES, FLAGS
 from features.flags import rule_flags
 from features.labels import DEFAULT_RULES, make_labels
-from features.peers import PeerReference, peer_group
-from features.ratios import _icr, compute_ratios
+from features.peers import PeerReference, cross_section_percentiles, peer_group
+from features.ratios import EARLIER_YEARS, _icr, compute_ratios
 from features.tables import RawTables
 
 ID_COLUMNS = (
@@ -56,16 +59,6 @@ def as_of_dates(financials: pd.DataFrame, month: int = 6, day: int = 30) -> list
     return [d for d in dates if first <= d]
 
 
-def _population(tables: RawTables, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Firms to score on ``as_of``: founded, with a filed statement, not already in distress."""
-    panel = statements.latest_statements(tables.financials, as_of)
-    firms = tables.firms.set_index("firm_id")
-    panel = panel[panel.index.isin(firms.index)]
-    panel = panel[~panel.index.isin(signals.defaulted_before(tables.events, as_of))]
-    founded = firms["founded"].reindex(panel.index)
-    return panel[~(founded > as_of)]
-
-
 def build_context(features: pd.DataFrame, industry_rates: pd.Series) -> MarketContext:
     """Peer reference and industry rates from one as-of cross-section of features."""
     groups = peer_group(environment.industry_of(features["ksic"]), features["size_class"])
@@ -77,36 +70,127 @@ def features_as_of(
     tables: RawTables, as_of: pd.Timestamp, context: MarketContext | None = None
 ) -> pd.DataFrame:
     """Feature rows for every eligible firm in ``tables`` on ``as_of`` (no labels)."""
-    panel = _population(tables, as_of)
-    firms = tables.firms.set_index("firm_id").reindex(panel.index)
-    arrears = signals.arrears_signals(tables.events, panel.index, as_of)
-    frame = compute_ratios(panel).join(arrears)
-    frame["firm_age"] = (as_of - firms["founded"]).dt.days / 365.25
-    frame["statement_age_months"] = (as_of - panel["period_end"]).dt.days / signals.DAYS_PER_MONTH
-    region = environment.regional_as_of(tables.regional, as_of)
-    frame = frame.join(region.reindex(firms["region"].to_numpy()).set_axis(frame.index))
-    if context is None:
-        rates = environment.industry_distress_rate(tables.firms, tables.events, as_of)
-    else:
-        rates = context.industry_rates
-    industry = environment.industry_of(firms["ksic"])
-    frame["industry_distress_rate"] = industry.map(rates).astype("float64").to_numpy()
-    groups = peer_group(industry, firms["size_class"])
-    peers = (
-        context.peers
-        if context is not None
-        else PeerReference.fit(frame, groups, list(PEER_FEATURES.values()))
-    )
+    return features_on_dates(tables, [as_of], context)
+
+
+def features_on_dates(
+    tables: RawTables, dates: Sequence[pd.Timestamp], context: MarketContext | None = None
+) -> pd.DataFrame:
+    """``features_as_of`` on each of ``dates``, concatenated: by date, then by firm_id.
+
+    All dates are computed together: each table is sorted once and every (firm, date) row looks
+    up what was known on its date. Cross-sectional facts (peer percentiles, industry rates) are
+    computed within each date, unless a ``context`` (one date only) supplies them.
+    """
+    when = pd.DatetimeIndex(dates)
+    if context is not None and len(when) != 1:
+        raise ValueError(f"a market context holds one as-of date; got {len(when)} dates")
+    firms = _firms_by_id(tables.firms)
+    filings = statements.Filings(tables.financials, firms.index)
+    keys = filings.latest_years(when)
+    keys = keys[_eligible(keys, firms, tables.events, when)].reset_index(drop=True)
+    rows = _Rows(when, keys["date"].to_numpy(), keys["firm"].to_numpy())
+    panel = filings.panel(keys, when, EARLIER_YEARS)
+    arrears = signals.arrears_signals_at(tables.events, firms.index, rows.firm, when, rows.date)
+    surroundings = _ages_and_environment(tables, firms, panel, rows, context)
+    frame = pd.concat([compute_ratios(panel), arrears, surroundings], axis=1)
+    groups = peer_group(environment.industry_of(firms["ksic"]), firms["size_class"])
     for column, source in PEER_FEATURES.items():
-        frame[column] = peers.percentile(frame, groups, source)
-    ids = firms[["region", "district", "ksic", "size_class", "cluster_id", "audited"]].copy()
-    ids["as_of"] = as_of
-    ids["fiscal_year"] = panel["fiscal_year"]
-    flags = rule_flags(panel, arrears)
-    below = (_icr(panel) < 1.0) & (_icr(panel, "_l1") < 1.0)
+        frame[column] = _peer_percentile(frame, rows, groups, source, context)
+    return _feature_rows(firms, panel, rows, frame, rule_flags(panel, arrears))
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The (firm, as-of date) rows being built: positions in the firms table and in ``dates``."""
+
+    dates: pd.DatetimeIndex
+    date: np.ndarray
+    firm: np.ndarray
+
+    @property
+    def as_of(self) -> np.ndarray:
+        return self.dates.to_numpy()[self.date]
+
+
+def _firms_by_id(firms: pd.DataFrame) -> pd.DataFrame:
+    """The firm attributes the rows need, by firm_id in sorted order (the rows' order)."""
+    attributes = ["region", "district", "ksic", "size_class", "cluster_id", "audited", "founded"]
+    return firms.set_index("firm_id")[attributes].sort_index()
+
+
+def _eligible(
+    keys: pd.DataFrame, firms: pd.DataFrame, events: pd.DataFrame, dates: pd.DatetimeIndex
+) -> np.ndarray:
+    """Rows to score: firms founded by the date and not already in distress before it."""
+    as_of = dates.to_numpy()[keys["date"].to_numpy()]
+    firm = keys["firm"].to_numpy()
+    first = signals.first_default(events, firms.index.to_series()).to_numpy()[firm]
+    founded = firms["founded"].to_numpy()[firm]
+    # Missing dates compare False: never founded "after", never defaulted "before".
+    return ~(first < as_of) & ~(founded > as_of)
+
+
+def _ages_and_environment(
+    tables: RawTables,
+    firms: pd.DataFrame,
+    panel: pd.DataFrame,
+    rows: _Rows,
+    context: MarketContext | None,
+) -> pd.DataFrame:
+    """Firm and statement age, regional indicators and the industry's distress rate."""
+    as_of = rows.as_of
+    regional = environment.regional_by_date(tables.regional, rows.dates)
+    region = regional.lookup(rows.date, firms["region"], rows.firm)
+    rates = _industry_rates(tables, rows.dates, context)
+    industry = environment.industry_of(firms["ksic"])
+    columns = {
+        "firm_age": days_between(firms["founded"].to_numpy()[rows.firm], as_of) / 365.25,
+        "statement_age_months": days_between(panel["period_end"], as_of) / signals.DAYS_PER_MONTH,
+        **dict(zip(environment.REGION_FEATURES, region.T, strict=True)),
+        "industry_distress_rate": rates.lookup(rows.date, industry, rows.firm)[:, 0],
+    }
+    return pd.DataFrame(columns, copy=False)
+
+
+def _industry_rates(
+    tables: RawTables, dates: pd.DatetimeIndex, context: MarketContext | None
+) -> ByDate:
+    """Industry distress rates on each date, or the context's (which has one date)."""
+    if context is None:
+        return environment.industry_rates_by_date(tables.firms, tables.events, dates)
+    rates = context.industry_rates.astype("float64")
+    return ByDate(rates.index, rates.to_numpy()[np.newaxis, :, np.newaxis])
+
+
+def _peer_percentile(
+    frame: pd.DataFrame,
+    rows: _Rows,
+    groups: pd.Series,
+    source: str,
+    context: MarketContext | None,
+) -> pd.Series:
+    """Percentile of ``source`` among the row's peers (``groups``: each firm's peer group):
+    within the row's own date, or in the context's reference."""
+    if context is not None:
+        row_groups = groups.take(rows.firm).reset_index(drop=True)
+        return context.peers.percentile(frame, row_groups, source)
+    values = frame[source].to_numpy("float64")
+    percentile = cross_section_percentiles(values, rows.date, pd.factorize(groups)[0][rows.firm])
+    return pd.Series(percentile, index=frame.index, name=source)
+
+
+def _feature_rows(
+    firms: pd.DataFrame, panel: pd.DataFrame, rows: _Rows, frame: pd.DataFrame, flags: pd.DataFrame
+) -> pd.DataFrame:
+    """Identifiers, model features (and Altman's Z), rule flags: the columns ``features_as_of``
+    returns, in its order."""
+    ids = firms[["region", "district", "ksic", "size_class", "cluster_id", "audited"]]
+    ids = ids.take(rows.firm).reset_index()
+    ids = ids.assign(as_of=rows.as_of, fiscal_year=panel["fiscal_year"])
     out = pd.concat([ids, frame[[*FEATURE_NAMES, "altman_z"]], flags], axis=1)
-    out["icr_below_one_2y"] = below.to_numpy()
-    return out.rename_axis("firm_id").reset_index()
+    out["icr_below_one_2y"] = ((_icr(panel) < 1.0) & (_icr(panel, "_l1") < 1.0)).to_numpy()
+    return out
 
 
 def build_features(
@@ -119,10 +203,17 @@ def build_features(
     """The training table: features and flags per (firm, as-of), with a ``label`` column.
 
     ``label_rules`` may include ``column:<name>``: a label column of ``tables.labels``.
+    All as-of dates are built in one vectorised pass; ``progress`` is kept for callers.
     """
     dates = list(dates) if dates is not None else as_of_dates(tables.financials)
-    parts = [features_as_of(tables, d) for d in tqdm(dates, desc="features", disable=not progress)]
-    table = pd.concat(parts, ignore_index=True)
+    table = features_on_dates(tables, dates)
+    return with_labels(table, tables, label_rules, horizon_months)
+
+
+def with_labels(
+    table: pd.DataFrame, tables: RawTables, label_rules: Sequence[str], horizon_months: int
+) -> pd.DataFrame:
+    """The feature table with its ``label`` column (see ``features.labels``)."""
     # Skip NaT: a panel without events is observed until its last filing.
     observed_until = pd.Series(
         [tables.events["event_date"].max(), tables.financials["filed_on"].max()]

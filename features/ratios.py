@@ -15,17 +15,29 @@ import pandas as pd
 # Interest coverage of a firm that pays no interest is unbounded; cap it so trees see "ample".
 ICR_CAP = 100.0
 _LAGS = ("", "_l1", "_l2")
+# How many earlier years (``_l1`` … ``_l3``) of each item some feature or rule flag reads: a
+# panel built for many dates carries only these.
+EARLIER_YEARS = {
+    "revenue": 3,
+    "net_income": 2,
+    "operating_income": 2,
+    "interest_expense": 2,
+    "total_assets": 1,
+    "total_liabilities": 1,
+    "equity": 1,
+    "employees": 1,
+}
 
 
 def ratio(numerator: pd.Series, denominator: pd.Series, positive_only: bool = False) -> pd.Series:
     """numerator / denominator, missing where the denominator is missing, zero or (if asked) ≤ 0."""
     num = np.asarray(numerator, dtype="float64")
     den = np.asarray(denominator, dtype="float64")
-    bad = np.isnan(den) | (den == 0)
-    if positive_only:
-        bad |= den < 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.where(bad, np.nan, num / np.where(bad, 1.0, den))
+    # A missing denominator compares False, so "not above 0" covers it too.
+    bad = ~(den > 0) if positive_only else np.isnan(den) | (den == 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # bad rows: masked below
+        values = num / den
+    values[bad] = np.nan
     return pd.Series(values, index=numerator.index)
 
 
@@ -138,15 +150,21 @@ def revenue_growth_3y(panel: pd.DataFrame) -> pd.Series:
 
 
 def revenue_growth_volatility(panel: pd.DataFrame) -> pd.Series:
-    growths = pd.concat(
+    growths = np.stack(
         [
             _growth(panel, "revenue", "_l1"),
             _growth(panel, "revenue", "_l2", "_l1"),
             _growth(panel, "revenue", "_l3", "_l2"),
-        ],
-        axis=1,
+        ]
     )
-    return growths.std(axis=1, ddof=0).where(growths.notna().sum(axis=1) >= 2)
+    # Population standard deviation of the known growths, as DataFrame.std(axis=1, ddof=0)
+    # computes it (and as fast on many rows as it is slow there).
+    known = ~np.isnan(growths)
+    count = known.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(known, growths, 0.0).sum(axis=0) / count
+        variance = np.where(known, (mean - growths) ** 2, 0.0).sum(axis=0) / count
+    return pd.Series(np.sqrt(variance), index=panel.index).where(count >= 2)
 
 
 def asset_growth(panel: pd.DataFrame) -> pd.Series:
@@ -224,5 +242,5 @@ def compute_ratios(panel: pd.DataFrame) -> pd.DataFrame:
     """All ratio features for a statement panel, one column per function, same index."""
     # Plain float columns on a RangeIndex: pandas aligns string indexes slowly, per operation.
     numeric = panel.select_dtypes("number").astype("float64").reset_index(drop=True)
-    ratios = pd.DataFrame({fn.__name__: fn(numeric) for fn in RATIO_FEATURES})
+    ratios = pd.DataFrame({fn.__name__: fn(numeric) for fn in RATIO_FEATURES}, copy=False)
     return ratios.set_axis(panel.index)

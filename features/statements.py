@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import pandas as pd
 
 from core import contract
+from features.asof import TimeIndex, positions
 
 LAGS = 3
 
@@ -34,3 +38,103 @@ def latest_statements(financials: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
         earlier.index = panel.index
         panel = panel.join(earlier.add_suffix(f"_l{lag}"))
     return panel
+
+
+class Filings:
+    """Every firm's filings, indexed once to answer ``latest_statements`` for many dates.
+
+    Firms are positions in ``firm_ids``; filings of other firms, or never filed, are left out.
+    """
+
+    def __init__(self, financials: pd.DataFrame, firm_ids: pd.Index) -> None:
+        firm = positions(firm_ids, financials["firm_id"])
+        known = np.flatnonzero((firm >= 0) & financials["filed_on"].notna().to_numpy())
+        self._firm = firm[known]
+        self._filed = financials["filed_on"].to_numpy()[known]
+        self._years = financials["fiscal_year"].to_numpy()[known]
+        self._period_end = financials["period_end"].to_numpy()[known]
+        self._items = _items_by_row(financials, known)
+        self._by_firm = TimeIndex(self._firm, self._filed)
+        self._year_key = _FirmYearKey(self._years)
+        self._by_year = TimeIndex(self._year_key(self._firm, self._years), self._filed)
+
+    def latest_years(self, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        """``date``, ``firm`` and latest known ``fiscal_year`` for each firm with a filing by
+        each of ``dates`` (positions in ``dates``), ordered by date, then firm."""
+        # In filing order, a firm's latest known year is the running maximum of the years filed.
+        # Each firm's keys lie above all earlier firms', so one running maximum restarts at each.
+        in_order = self._by_firm.order
+        running = np.maximum.accumulate(self._year_key(self._firm, self._years)[in_order])
+        latest = np.empty_like(self._years)  # ``latest[row]``: once filing ``row`` is in
+        latest[in_order] = self._year_key.year(running, self._firm[in_order])
+        firms = np.unique(self._firm)
+        date = np.repeat(np.arange(len(dates)), len(firms))
+        firm = np.tile(firms, len(dates))
+        row = self._by_firm.last(firm, dates.to_numpy(), date, inclusive=True)
+        found = row >= 0
+        return pd.DataFrame(
+            {"date": date[found], "firm": firm[found], "fiscal_year": latest[row[found]]}
+        )
+
+    def panel(
+        self, rows: pd.DataFrame, dates: pd.DatetimeIndex, earlier: Mapping[str, int] | None = None
+    ) -> pd.DataFrame:
+        """The ``latest_statements`` panel for ``rows`` (from ``latest_years``) on their dates:
+        the year's items, and items of earlier years (``_l1`` … ``_l3``): all of them, or as many
+        years of each item as ``earlier`` asks for."""
+        if earlier is None:
+            earlier = dict.fromkeys(contract.FINANCIAL_AMOUNTS, LAGS)
+        date, firm = rows["date"].to_numpy(), rows["firm"].to_numpy()
+        years = rows["fiscal_year"].to_numpy()
+        parts = []
+        for lag in range(LAGS + 1):
+            items = [i for i in contract.FINANCIAL_AMOUNTS if lag == 0 or earlier.get(i, 0) >= lag]
+            if not items:
+                continue
+            # The version of year (latest - lag) known on the date: its last filing by then.
+            key = self._year_key(firm, years - lag)
+            found = self._by_year.last(key, dates, date, inclusive=True)
+            if lag == 0:  # always found: the latest year was filed by the date
+                parts.append(self._filing(years, found))
+            parts.append(self._amounts(items, found, f"_l{lag}" if lag else ""))
+        return pd.concat(parts, axis=1)
+
+    def _filing(self, years: np.ndarray, found: np.ndarray) -> pd.DataFrame:
+        period_end, filed_on = self._period_end[found], self._filed[found]
+        return pd.DataFrame({"fiscal_year": years, "period_end": period_end, "filed_on": filed_on})
+
+    def _amounts(self, items: list[str], found: np.ndarray, suffix: str) -> pd.DataFrame:
+        every_item = len(items) == len(contract.FINANCIAL_AMOUNTS)
+        which = [contract.FINANCIAL_AMOUNTS.index(item) for item in items]
+        source = self._items if every_item else self._items[which]  # not copied when all
+        # Item-major, so that each column is contiguous for the ratios; filing -1 reads the
+        # missing column appended last.
+        amounts = np.take(source, found, axis=1)
+        return pd.DataFrame(amounts.T, columns=[f"{i}{suffix}" for i in items], copy=False)
+
+
+class _FirmYearKey:
+    """One non-negative integer per (firm, fiscal year), for years down to LAGS before the first."""
+
+    def __init__(self, years: np.ndarray) -> None:
+        self._base = int(years.min()) - LAGS if len(years) else 0
+        self._span = int(years.max()) - self._base + 1 if len(years) else 1
+
+    def __call__(self, firm: np.ndarray, years: np.ndarray) -> np.ndarray:
+        return firm.astype("int64") * self._span + (years - self._base)
+
+    def year(self, keys: np.ndarray, firm: np.ndarray) -> np.ndarray:
+        return keys - firm.astype("int64") * self._span + self._base
+
+
+def _items_by_row(financials: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The amounts of filings ``rows``: one row per item (so that each gathered item column is
+    contiguous for the ratios), one column per filing and a last, all-missing column that
+    filing -1 (none found) picks."""
+    items = np.empty((len(contract.FINANCIAL_AMOUNTS), len(rows) + 1))
+    items[:, -1] = np.nan
+    every_row = len(rows) == len(financials)  # rows are sorted: then they are all the rows
+    for position, item in enumerate(contract.FINANCIAL_AMOUNTS):
+        amounts = financials[item].to_numpy("float64")
+        items[position, :-1] = amounts if every_row else amounts[rows]
+    return items

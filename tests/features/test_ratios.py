@@ -54,3 +54,27 @@ def test_loss_years_counts_only_known_years() -> None:
     result = ratios.loss_years_3y(p)
     assert result.iloc[0] == 2.0
     assert np.isnan(result.iloc[1])
+
+
+def test_revenue_growth_volatility_is_the_row_wise_population_std() -> None:
+    rng = np.random.default_rng(0)
+    revenue = rng.lognormal(10, 1, (500, 4))
+    revenue[rng.random(revenue.shape) < 0.25] = np.nan
+    revenue[rng.random(revenue.shape) < 0.05] *= -1.0  # a negative base gives no growth
+    p = panel(
+        **{
+            name: list(revenue[:, i])
+            for i, name in enumerate(["revenue", "revenue_l1", "revenue_l2", "revenue_l3"])
+        }
+    )
+    growths = pd.concat(
+        [
+            ratios._growth(p, "revenue", "_l1"),
+            ratios._growth(p, "revenue", "_l2", "_l1"),
+            ratios._growth(p, "revenue", "_l3", "_l2"),
+        ],
+        axis=1,
+    )
+    expected = growths.std(axis=1, ddof=0).where(growths.notna().sum(axis=1) >= 2)
+    pd.testing.assert_series_equal(ratios.revenue_growth_volatility(p), expected, rtol=1e-15)
+    assert 0 < expected.isna().mean() < 1
