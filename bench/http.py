@@ -4,7 +4,7 @@ One run, one model, one machine: the registered champion of the world given by `
 and ``EWS_MODELS_DIR`` (the benchmark creates an API key and writes scores there, so point it at
 a copy). Each server variant is started, warmed up and left to go idle (the service computes
 every firm's reasons in the background after start), then driven by 1, 16 and 64 concurrent
-keep-alive clients (one ``httpx.Client`` per thread) for a bounded number of requests and
+keep-alive clients (a bare HTTP/1.1 client on one asyncio loop) for a bounded number of requests and
 seconds. Every request must succeed. The ratio is our throughput at 16 clients over mlflow's at
 16 clients with the same number of workers; ``mlflow models serve`` returns only a probability.
 
@@ -16,13 +16,13 @@ clients the client threads take a share of the CPU; that is the same for every v
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -189,68 +189,152 @@ class Load:
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    reconnects: int = 0  # idle keep-alive connections the server had closed, reopened
 
     @property
     def figures(self) -> dict[str, float]:
         p50, p99 = np.percentile(self.latencies_ms, [50, 99]) if self.latencies_ms else (0, 0)
         n = len(self.latencies_ms)
         return {"clients": self.clients, "requests": n, "errors": len(self.errors),
-                "p50_ms": float(p50), "p99_ms": float(p99),
+                "p50_ms": float(p50), "p99_ms": float(p99), "reconnects": self.reconnects,
                 "rps": n / self.seconds if self.seconds else 0.0}  # fmt: skip
 
 
 def drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str], clients: int,
           requests: int, seconds: float, warm: int = 5) -> Load:  # fmt: skip
-    """``clients`` threads, one keep-alive connection each, until ``requests`` or ``seconds``."""
-    load = Load(clients)
-    lock = threading.Lock()
-    counter = iter(range(requests))
-    go = threading.Barrier(clients + 1)
-    stop_at = [math.inf]
-    headers = {**headers, "content-type": "application/json"}
+    """``clients`` keep-alive connections, one request at a time each, until ``requests`` or
+    ``seconds``; all driven from one asyncio loop (uvloop) in this process."""
+    run = asyncio.run
+    with suppress(ImportError):
+        import uvloop
 
+        run = uvloop.run
+    return run(_drive(base, path, bodies, headers, clients, requests, seconds, warm))
+
+
+class _Connection:
+    """A bare HTTP/1.1 keep-alive client: a prebuilt request out, status and body back.
+
+    httpx costs about a millisecond of this process's CPU per request, as much as the service's
+    own work after the speed-ups; on 2 shared cores the load generator's CPU is taken from the
+    servers, so it would cap the throughput of a fast server long before a slow one. This one
+    costs tens of microseconds and treats every server alike.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.reconnects = 0
+
+    async def post(self, request: bytes) -> tuple[int, bytes]:
+        """One exchange; a kept-alive connection the server closed while idle (nothing read
+        back) is reopened and the request sent again once, as HTTP clients do."""
+        reused = self.writer is not None
+        try:
+            return await self._exchange(request)
+        except (asyncio.IncompleteReadError, ConnectionError) as error:
+            partial = error.partial if isinstance(error, asyncio.IncompleteReadError) else b""
+            if not reused or partial:
+                raise
+            self.close()
+            self.reconnects += 1
+            return await self._exchange(request)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length, close = 0, False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                raise RuntimeError("chunked responses are not expected here")
+            elif name == b"connection" and b"close" in value.lower():
+                close = True
+        body = await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def _requests(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str]
+              ) -> tuple[str, int, list[bytes]]:  # fmt: skip
+    url = httpx.URL(base)
+    host, port = str(url.host), int(url.port or 80)
+    fixed = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    prebuilt = [(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{fixed}"
+                 f"Content-Type: application/json\r\nContent-Length: {len(b)}\r\n\r\n"
+                 ).encode() + b for b in bodies]  # fmt: skip
+    return host, port, prebuilt
+
+
+async def _drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str],
+                 clients: int, requests: int, seconds: float, warm: int) -> Load:  # fmt: skip
+    host, port, prebuilt = _requests(base, path, bodies, headers)
+    load = Load(clients)
+    remaining = [requests]
+    stop_at = [math.inf]
     starts: list[float] = []
 
-    def client(offset: int) -> None:
-        mine: list[float] = []
-        with httpx.Client(base_url=base, headers=headers, timeout=30.0) as http:
-            # Warm up after the start signal, not before it: a connection left idle while 63
-            # others warm up outlives uvicorn's 5 s keep-alive and is closed under the client.
-            go.wait()
-            try:
-                for i in range(warm):  # opens the connection and warms the server's path
-                    http.post(path, content=bodies[(offset + i) % len(bodies)]).raise_for_status()
-            except httpx.HTTPError as error:
-                load.errors.append(f"warm-up: {error!r}")
-            with lock:
-                starts.append(time.perf_counter())
-            while time.perf_counter() < stop_at[0]:
-                with lock:
-                    n = next(counter, None)
-                if n is None:
-                    break
+    async def client(offset: int) -> None:
+        connection = _Connection(host, port)
+        try:
+            # Warm-ups open the connection and warm the server's path; a failed one is an error.
+            for i in range(warm):
+                status, body = await connection.post(prebuilt[(offset + i) % len(prebuilt)])
+                if status != 200:
+                    load.errors.append(f"warm-up {status}: {body[:200]!r}")
+        except (OSError, asyncio.IncompleteReadError) as error:
+            load.errors.append(f"warm-up: {error!r}")
+            connection.close()
+        finally:
+            warmed[0] += 1
+        try:
+            await ready.wait()
+            starts.append(time.perf_counter())
+            n = 0
+            while time.perf_counter() < stop_at[0] and remaining[0] > 0:
+                remaining[0] -= 1
+                n += 1
                 start = time.perf_counter()
                 try:
-                    response = http.post(path, content=bodies[(offset + n) % len(bodies)])
-                    elapsed = time.perf_counter() - start
-                    if response.status_code != 200:
-                        load.errors.append(f"{response.status_code}: {response.text[:200]}")
-                        continue
-                except httpx.HTTPError as error:
+                    status, body = await connection.post(prebuilt[(offset + n) % len(prebuilt)])
+                except (OSError, asyncio.IncompleteReadError) as error:
                     load.errors.append(repr(error))
+                    connection.close()
                     continue
-                mine.append(elapsed * 1e3)
-        with lock:
-            load.latencies_ms += mine
+                elapsed = time.perf_counter() - start
+                if status != 200:
+                    load.errors.append(f"{status}: {body[:200]!r}")
+                    continue
+                load.latencies_ms.append(elapsed * 1e3)
+        finally:
+            load.reconnects += connection.reconnects
+            connection.close()
 
-    threads = [threading.Thread(target=client, args=(c * 7,)) for c in range(clients)]
-    for thread in threads:
-        thread.start()
-    go.wait()
+    ready = asyncio.Event()
+    warmed = [0]
+    tasks = [asyncio.create_task(client(c * 7)) for c in range(clients)]
+    # Start measuring once every connection is open and warm (or after 60 s at most).
+    deadline = time.monotonic() + 60.0
+    while warmed[0] < clients and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
     stop_at[0] = time.perf_counter() + seconds
-    for thread in threads:
-        thread.join()
-    # From the first measured request (warm-ups of slower threads overlap its start a little).
+    ready.set()
+    await asyncio.gather(*tasks)
     load.seconds = time.perf_counter() - min(starts, default=stop_at[0] - seconds)
     return load
 
@@ -331,7 +415,8 @@ def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Seq
 def _line(row: dict[str, Any]) -> str:
     return (f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  {row['rps']:7.1f} req/s"
             f"  server CPU {row['server_cpu_ms']:.2f} ms/req"
-            f"  ({row['requests']} requests, {row['errors']} errors, busiest process "
+            f"  ({row['requests']} requests, {row['errors']} errors, "
+            f"{row['reconnects']} idle connections reopened, busiest process "
             f"{row['busiest_process_cpu_share']:.0%} of server CPU)")  # fmt: skip
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
-from typing import Annotated, Final
+from collections.abc import AsyncIterator
+from typing import Annotated, Final, cast
 
+import anyio
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.contract import REGIONS
 from serving.db import ApiKey, now
 from serving.errors import RegionForbidden
+from serving.prepared import prepared_lookup
 
 ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
 KEY_PREFIX: Final = "ews_"
@@ -67,8 +69,12 @@ def revoke_key(engine: Engine, key: str) -> bool:
     return True
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session per request; writes commit inside ``serving.db.record`` before responding."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session per request; writes commit inside ``serving.db.record`` before responding.
+
+    Made in the event loop: creating a session opens no connection, and a synchronous
+    dependency would cost a hand-off to the thread pool on every request.
+    """
     factory: sessionmaker[Session] = request.app.state.sessions
     with factory() as session:
         yield session
@@ -80,8 +86,20 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key 
 _bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
 
 
-def current_key(
-    session: SessionDep,
+def find_key(engine: Engine, key: str) -> ApiKey | None:
+    """The stored key (live or revoked) for a plain key, read on every request.
+
+    A prepared ``SELECT`` by the indexed hash (``serving.prepared``): a tenth of the ORM
+    session's cost, and still read per request, so a revoked key is refused from the next
+    request on, in every worker. The row comes back as a detached ``ApiKey``.
+    """
+    table = cast(Table, ApiKey.__table__)
+    found = prepared_lookup(engine, table, "key_hash").first(hash_key(key))
+    return ApiKey(**found) if found is not None else None
+
+
+async def current_key(
+    request: Request,
     header: Annotated[str | None, Depends(_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
@@ -89,8 +107,11 @@ def current_key(
     key = header or (bearer.credentials if bearer else None)
     if not key:
         raise _unauthorised("missing API key: send it in the X-API-Key header")
-    with session.begin():
-        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    engine: Engine = request.app.state.engine
+    if engine.dialect.name == "sqlite":  # a local file read: cheaper than a thread hand-off
+        row = find_key(engine, key)
+    else:  # a network round trip must not hold up the event loop
+        row = await anyio.to_thread.run_sync(find_key, engine, key)
     if row is None or row.revoked_at is not None:
         raise _unauthorised("unknown or revoked API key")
     return row
@@ -103,7 +124,7 @@ def _unauthorised(message: str) -> HTTPException:
 CurrentKey = Annotated[ApiKey, Depends(current_key)]
 
 
-def admin_key(key: CurrentKey) -> ApiKey:
+async def admin_key(key: CurrentKey) -> ApiKey:
     if key.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this call needs an admin key")
     return key

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, cast
 
+import anyio
 from sqlalchemy import (
     Date,
     DateTime,
@@ -29,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from serving.prepared import PreparedInsert, insert_many, prepared_insert
 
 
 class Base(DeclarativeBase):
@@ -185,18 +188,33 @@ def record(session: Session, rows: Iterable[Base]) -> None:
         session.add_all(list(rows))
 
 
-def insert_rows(session: Session, rows: Iterable[Base]) -> None:
-    """As ``record``, by one plain INSERT per row instead of the ORM's unit of work.
+def insert_rows(engine: Engine, rows: Iterable[Base]) -> None:
+    """As ``record``, by prepared ``INSERT``s on the DBAPI connection (``serving.prepared``).
 
     For new rows whose objects are not used after this (a served score and its audit row): the
     objects stay transient, so database-generated values (an autoincrement ``id``) are not set
-    on them. About a millisecond less per scored request than ``record``.
+    on them. The ORM session's unit of work cost several times the statements themselves.
     """
-    with session.begin():
-        for row in rows:
-            table = cast(Table, row.__table__)
-            values = {c.key: row.__dict__[c.key] for c in table.columns if c.key in row.__dict__}
-            session.execute(table.insert(), values)
+    groups: dict[str, tuple[PreparedInsert, list[dict[str, Any]]]] = {}
+    for row in rows:
+        table = cast(Table, row.__table__)
+        if table.name not in groups:
+            groups[table.name] = (prepared_insert(engine, table), [])
+        groups[table.name][1].append(row.__dict__)
+    insert_many(groups.values())
+
+
+async def write(engine: Engine, rows: Iterable[Base]) -> None:
+    """``insert_rows`` from a coroutine, committed before it returns.
+
+    SQLite is a local file and the two inserts take a fraction of a millisecond: cheaper inline
+    than a hand-off to the thread pool. A server database's network round trips must not hold
+    up the event loop, so they go to a thread.
+    """
+    if engine.dialect.name == "sqlite":
+        insert_rows(engine, rows)
+    else:
+        await anyio.to_thread.run_sync(insert_rows, engine, list(rows))
 
 
 def find_score(session: Session, score_id: str) -> ScoreRecord | None:

@@ -20,6 +20,7 @@ the largest contribution so that ``base_pd + Σ contribution_i == PD`` to 1e-12.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import lightgbm as lgb
 import numpy as np
@@ -174,22 +175,29 @@ def reasons(
     return listed, families(feature_names, points, set(shown.tolist()))
 
 
+@lru_cache(maxsize=16)
+def _family_index(feature_names: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The families of a model's features (first-seen order) and each feature's family number."""
+    names = [_feature(name).family for name in feature_names]
+    order = tuple(dict.fromkeys(names))
+    return order, np.array([order.index(family) for family in names], dtype=np.intp)
+
+
 def families(
     feature_names: tuple[str, ...], points: np.ndarray, shown: set[int]
 ) -> list[FamilyOut]:
     """Per-family sums of one row's contributions, largest |total| first."""
-    totals: dict[str, list[float]] = {}
-    for j, name in enumerate(feature_names):
-        family = _feature(name).family
-        entry = totals.setdefault(family, [0.0, 0.0, 0.0])
-        entry[0] += float(points[j])
-        entry[1] += 0.0 if j in shown else float(points[j])
-        entry[2] += 1
+    order, index = _family_index(feature_names)
+    hidden = np.asarray(points, dtype="float64").copy()
+    hidden[list(shown)] = 0.0
+    totals = np.bincount(index, weights=points, minlength=len(order))
+    rests = np.bincount(index, weights=hidden, minlength=len(order))
+    counts = np.bincount(index, minlength=len(order))
     out = [
         FamilyOut(
             family=family, name_ko=FAMILIES[family], name_en=wording.FAMILIES_EN[family],
-            contribution=total, rest=rest, n_features=int(count),
+            contribution=float(totals[f]), rest=float(rests[f]), n_features=int(counts[f]),
         )
-        for family, (total, rest, count) in totals.items()
+        for f, family in enumerate(order)
     ]  # fmt: skip
     return sorted(out, key=lambda item: -abs(item.contribution))

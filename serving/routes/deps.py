@@ -9,7 +9,8 @@ from fastapi import Depends, Query, Request
 from serving.state import ServiceState
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
+    # async: a plain function dependency would be run in the thread pool on every request
     state: ServiceState = request.app.state.service
     return state
 

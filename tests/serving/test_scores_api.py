@@ -10,6 +10,7 @@ from core.contract import FINANCIAL_AMOUNTS
 from core.grades import GRADES
 from features.tables import RawTables
 from serving.db import AuditEntry, ScoreRecord
+from serving.schemas import ScoreOut
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 
@@ -34,6 +35,16 @@ def test_score_by_id_has_grade_reasons_and_adds_up(
     first = score["reasons"][0]
     assert first["sentence_ko"].endswith("니다.") and first["sentence_en"]
     assert first["direction"] == ("up" if first["contribution"] > 0 else "down")
+
+
+def test_a_served_score_is_a_valid_score_out(service: TestClient, keys: dict[str, str]) -> None:
+    # The stored payload is served as raw bytes, past FastAPI's response model: it must still
+    # pass the documented schema, field by field.
+    for body in ({"firm_id": FIRM_26}, {"firm_id": FIRM_11}):
+        score = _score(service, keys["analyst"], body)
+        parsed = ScoreOut.model_validate(score)
+        assert parsed.model_dump(mode="json") == score
+        assert all(type(r["contribution"]) is float for r in score["reasons"])
 
 
 def test_all_reasons_on_request(service: TestClient, keys: dict[str, str]) -> None:
