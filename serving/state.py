@@ -100,11 +100,11 @@ def serve(snapshot: Snapshot, name: str, alias: str, version: str, model: Loaded
 def settle_heap() -> None:
     """Move everything alive now out of the garbage collector's sight (``gc.freeze``).
 
-    The snapshot and the warmed explanations are millions of long-lived Python objects. Left in
-    the collected generations, every full collection walks all of them, and the pauses landed
-    on requests: about 5 ms of CPU per scored request against well under 1 ms after freezing.
-    They stay alive for the life of the snapshot anyway; a reload frees the old champion's
-    objects by reference counting, which freezing does not stop.
+    The snapshot and the warmed explanations are ~440,000 tracked objects on the 20k world; a
+    full collection walks all of them, 0.49 s on this machine, and lands as a pause on whichever
+    request triggers it (3 µs after freezing). Such collections are rare, so the average cost of
+    a request did not change measurably; the worst one does. The objects stay alive for the life
+    of the snapshot anyway; a reload frees the old champion's by reference counting.
     """
     gc.collect()
     gc.freeze()
