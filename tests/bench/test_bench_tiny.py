@@ -42,6 +42,23 @@ def test_partitioned_demo_has_disjoint_ids_and_scores(tmp_path: Path) -> None:
     assert written == len(pd.read_parquet(tmp_path / "scores.parquet")) > 0
 
 
+def test_demo_data_cli_writes_the_partitions_asked_for(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    args = ["demo-data", "--firms", "300", "--per-partition", "100", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--only", "1:3"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part-00001", "part-00002"]
+    whole = write_partitioned_demo(tmp_path / "all", 300, per_partition=100, progress=False)
+    assert pd.read_parquet(whole[1] / "firms.parquet").equals(
+        pd.read_parquet(tmp_path / "part-00001" / "firms.parquet")
+    )  # a partition is the same whichever subset is written
+    refused = CliRunner().invoke(app, ["demo-data", "--firms", "300", "--only", "0:1"])
+    assert refused.exit_code == 2 and "--per-partition" in refused.output
+
+
 def test_http_benchmark_runs_at_a_tiny_size(
     demo_run: DemoRun, capsys: pytest.CaptureFixture[str]
 ) -> None:
