@@ -3,10 +3,11 @@
 Scoring one firm needs an API-key look-up and two inserts (the score and its audit row). Through
 SQLAlchemy's ``Connection.execute`` one insert and its commit cost 210–280 µs on this machine
 (cache key, execution context, result wrapping), where both inserts and the commit take
-80–160 µs on the DBAPI cursor; the ORM session's look-up of a key cost ~500 µs. Here each statement is compiled once for the engine's
-dialect, values pass through the column types' own bind and result processors (so a SQLite
-``DATETIME`` is stored exactly as SQLAlchemy stores it and reads back the same), and any
-driver error becomes SQLAlchemy's ``DBAPIError``, which the service answers with 503.
+80–160 µs on the DBAPI cursor; the ORM session's look-up of a key cost ~500 µs. Here each
+statement is compiled once for the engine's dialect, values pass through the column types' own
+bind and result processors (so a SQLite ``DATETIME`` is stored exactly as SQLAlchemy stores it
+and reads back the same), and any driver error becomes SQLAlchemy's ``DBAPIError``, which the
+service answers with 503.
 """
 
 from __future__ import annotations
