@@ -137,19 +137,27 @@ def score_frame(
     return part
 
 
-def grades(table: GradeTable, pd_: np.ndarray) -> np.ndarray:
-    """The grade of each PD (same rule as ``GradeTable.grade``, vectorised)."""
+def grades(table: GradeTable, pd_: np.ndarray) -> pd.Categorical:
+    """The grade of each PD (same rule as ``GradeTable.grade``, vectorised).
+
+    Categorical, like the flags: five labels over a million rows are codes in memory and
+    dictionary-encoded in Parquet, not a million Python strings to make and write.
+    """
     codes = np.searchsorted(np.asarray(table.cut_points), pd_, side="right")
-    return np.asarray(table.grades, dtype=object)[codes]
+    return pd.Categorical.from_codes(codes, categories=list(table.grades))
 
 
-def flag_text(raised: np.ndarray) -> list[str]:
-    """Comma-joined names of the raised flags, per row (few distinct combinations: cached)."""
+# Every combination of raised flags, numbered by its bit pattern: the same dictionary in every
+# chunk, so the Parquet row groups share one, and a row's code is just its bits.
+_FLAG_COMBINATIONS = [
+    ",".join(f for k, f in enumerate(FLAGS) if b >> k & 1) for b in range(1 << len(FLAGS))
+]
+
+
+def flag_text(raised: np.ndarray) -> pd.Categorical:
+    """Comma-joined names of the raised flags, per row ("" when none)."""
     bits = raised.astype(np.int64) @ (1 << np.arange(len(FLAGS), dtype=np.int64))
-    names = {
-        int(b): ",".join(f for k, f in enumerate(FLAGS) if b >> k & 1) for b in np.unique(bits)
-    }
-    return [names[b] for b in bits.tolist()]
+    return pd.Categorical.from_codes(bits, categories=_FLAG_COMBINATIONS)
 
 
 def top_reasons(names: tuple[str, ...], points: np.ndarray, top: int) -> dict[str, Any]:
