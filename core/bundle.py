@@ -139,8 +139,10 @@ def fetch_registered(tracking_uri: str, model_name: str, alias: str) -> tuple[st
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     version = str(client.get_model_version_by_alias(model_name, alias).version)
     mlflow.set_tracking_uri(tracking_uri)
-    folder = tempfile.mkdtemp(prefix=f"ews-{model_name}-v{version}-")
-    local = mlflow.artifacts.download_artifacts(
-        artifact_uri=f"models:/{model_name}/{version}", dst_path=folder
-    )
-    return version, load_bundle(Path(local) / "artifacts" / "bundle")
+    # The bundle is read into memory, so the download is removed again: each service start,
+    # reload and promotion used to leave a copy of the model in the temp folder.
+    with tempfile.TemporaryDirectory(prefix=f"ews-{model_name}-v{version}-") as folder:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{model_name}/{version}", dst_path=folder
+        )
+        return version, load_bundle(Path(local) / "artifacts" / "bundle")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -57,10 +60,14 @@ def test_model_beats_baselines_and_approaches_the_oracle(demo_run: DemoRun) -> N
     assert abs(m["test_mean_pd"] - m["test_event_rate"]) < 0.01  # calibrated on average
 
 
-def test_champion_is_registered_and_verified(demo_run: DemoRun) -> None:
+def test_champion_is_registered_and_verified(
+    demo_run: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     s = demo_run.settings
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     version, model = fetch_registered(s.tracking_uri, s.model_name, "champion")
     assert version == demo_run.result.version
+    assert list(tmp_path.iterdir()) == []  # the download is gone once the model is in memory
     assert model.bundle.split["test_year"] > model.bundle.split["valid_year"]
 
 
