@@ -92,6 +92,20 @@ FINANCIAL_AMOUNTS: Final[tuple[str, ...]] = (
     "payroll",
 )
 FINANCIAL_COLUMNS: Final[tuple[str, ...]] = FINANCIAL_KEYS + FINANCIAL_AMOUNTS
+# The balance-sheet items: missing together when only an income statement was filed.
+BALANCE_SHEET: Final[tuple[str, ...]] = (
+    "total_assets",
+    "current_assets",
+    "cash",
+    "receivables",
+    "inventory",
+    "total_liabilities",
+    "current_liabilities",
+    "borrowings",
+    "equity",
+    "paid_in_capital",
+    "retained_earnings",
+)
 
 EVENT_COLUMNS: Final[tuple[str, ...]] = ("firm_id", "event_date", "event_type", "amount")
 EVENT_TYPES: Final[tuple[str, ...]] = (

@@ -34,19 +34,6 @@ ACCOUNTS = {
     "operating_cash_flow": "영업활동현금흐름",
     "payroll": "급여",
 }
-BALANCE_SHEET = (
-    "total_assets",
-    "current_assets",
-    "cash",
-    "receivables",
-    "inventory",
-    "total_liabilities",
-    "current_liabilities",
-    "borrowings",
-    "equity",
-    "paid_in_capital",
-    "retained_earnings",
-)
 
 
 def won(amount: float) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.contract import REGIONS
+from features.ingestion.codes import kosis_sido_code
 
 KOSIS_FILE = (
     Path(__file__).resolve().parents[3]
@@ -26,26 +27,6 @@ KOSIS_FILE = (
 )
 _KOSIS_CODE, _KOSIS_NAME, _KOSIS_TYPE = "[15133JYB]시군구별", "시군구별", "사업자별"
 _KOSIS_YEAR, _KOSIS_VALUE = "시점", "가동사업자 현황[명]"
-# The two characters before the last two of the KOSIS code name the 시도.
-_KOSIS_REGION = {
-    "07": "11",
-    "08": "28",
-    "09": "41",
-    "0A": "51",
-    "0B": "30",
-    "0C": "43",
-    "0D": "44",
-    "0E": "29",
-    "0F": "52",
-    "0G": "46",
-    "0H": "27",
-    "0I": "47",
-    "0J": "26",
-    "0K": "31",
-    "0L": "48",
-    "0M": "50",
-}
-_SEJONG_CODE = "15133JYB0D0GA01"
 
 # Used without the KOSIS file: a few districts per region, weights ≈ corporations (thousands).
 _FALLBACK_DISTRICTS: dict[str, list[tuple[str, float]]] = {
@@ -242,7 +223,7 @@ def read_kosis(path: Path, kind: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "code": code,
-            "region": code.str[8:10].map(_KOSIS_REGION).where(code != _SEJONG_CODE, "36"),
+            "region": code.map(kosis_sido_code),
             "name": counts[_KOSIS_NAME],
             "period": counts[_KOSIS_YEAR].str.extract(r"(\d{4})", expand=False).astype(int),
             "count": counts[_KOSIS_VALUE],

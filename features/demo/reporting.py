@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.contract import BALANCE_SHEET
 from features.demo.firms import Firms
 
 # Chance that an unaudited firm leaves an item out (scaled by the firm's own sparsity).
@@ -25,19 +26,6 @@ _OMITTED = {
     "interest_expense": 0.05,
     "pretax_income": 0.1,
 }
-BALANCE_SHEET = (
-    "total_assets",
-    "current_assets",
-    "cash",
-    "receivables",
-    "inventory",
-    "total_liabilities",
-    "current_liabilities",
-    "borrowings",
-    "equity",
-    "paid_in_capital",
-    "retained_earnings",
-)
 _INCOME_ONLY = 0.05  # unaudited firm-years that file only an income statement
 _NEVER_FILED = 0.02  # unaudited firm-years with no statement at all
 _RESTATED = 0.015

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.contract import BALANCE_SHEET
 from core.settings import Settings
 from features.demo import generate_demo
 from features.ingestion import ingest, load_mapping
@@ -16,7 +17,7 @@ from features.pipeline import build_features
 from features.signals import first_default
 from features.tables import read_tables
 from tests.conftest import small_params
-from tests.exports import BALANCE_SHEET, korean_events, korean_export
+from tests.exports import korean_events, korean_export
 from training.pipeline import train
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
