@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,7 +210,11 @@ def drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str]
         import uvloop
 
         run = uvloop.run
-    return run(_drive(base, path, bodies, headers, clients, requests, seconds, warm))
+    # A loop of its own in a thread of its own: the caller's thread may already run one (a
+    # notebook, or Playwright's sync API earlier in a pytest session), and then ``run`` refuses.
+    with ThreadPoolExecutor(1) as thread:
+        work = _drive(base, path, bodies, headers, clients, requests, seconds, warm)
+        return thread.submit(run, work).result()
 
 
 class _Connection:
