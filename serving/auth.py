@@ -12,7 +12,6 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated, Final, cast
 
-import anyio
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, Table, select
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.contract import REGIONS
 from serving.db import ApiKey, now
 from serving.errors import RegionForbidden
-from serving.prepared import prepared_lookup
+from serving.prepared import call, prepared_lookup
 
 ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
 KEY_PREFIX: Final = "ews_"
@@ -107,11 +106,7 @@ async def current_key(
     key = header or (bearer.credentials if bearer else None)
     if not key:
         raise _unauthorised("missing API key: send it in the X-API-Key header")
-    engine: Engine = request.app.state.engine
-    if engine.dialect.name == "sqlite":  # a local file read: cheaper than a thread hand-off
-        row = find_key(engine, key)
-    else:  # a network round trip must not hold up the event loop
-        row = await anyio.to_thread.run_sync(find_key, engine, key)
+    row = await call(request.app.state.engine, find_key, request.app.state.engine, key)
     if row is None or row.revoked_at is not None:
         raise _unauthorised("unknown or revoked API key")
     return row

@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterable
 from typing import Any, cast
 
-import anyio
 from sqlalchemy import (
     Date,
     DateTime,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serving.prepared import PreparedInsert, insert_many, prepared_insert
+from serving.prepared import PreparedInsert, call, insert_many, prepared_insert
 
 
 class Base(DeclarativeBase):
@@ -205,16 +204,8 @@ def insert_rows(engine: Engine, rows: Iterable[Base]) -> None:
 
 
 async def write(engine: Engine, rows: Iterable[Base]) -> None:
-    """``insert_rows`` from a coroutine, committed before it returns.
-
-    SQLite is a local file and the two inserts take a fraction of a millisecond: cheaper inline
-    than a hand-off to the thread pool. A server database's network round trips must not hold
-    up the event loop, so they go to a thread.
-    """
-    if engine.dialect.name == "sqlite":
-        insert_rows(engine, rows)
-    else:
-        await anyio.to_thread.run_sync(insert_rows, engine, list(rows))
+    """``insert_rows`` from a coroutine, committed before it returns (``prepared.call``)."""
+    await call(engine, insert_rows, engine, list(rows))
 
 
 def find_score(session: Session, score_id: str) -> ScoreRecord | None:

@@ -155,7 +155,6 @@ class ServiceState:
             log.exception("service not ready")
             self.problem = f"{type(error).__name__}: {error}"
             return
-        settle_heap()
         warm_up(self.snapshot, self.champion)
 
     def current(self) -> tuple[Snapshot, Champion]:
@@ -177,6 +176,5 @@ class ServiceState:
                 conflict = isinstance(error, ValueError)  # ModelIntegrityError, feature mismatch
                 raise ReloadRefused(f"{type(error).__name__}: {error}", conflict) from error
             self.champion = fresh
-            settle_heap()
             warm_up(snapshot, fresh)
             return old.version, fresh.version
