@@ -41,6 +41,7 @@ from core.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = (1, 16, 64)
+RECOMMENDED = "ews2"  # the configuration docs/benchmarks.md recommends for 2 cores
 # N independent uvicorn processes, each binding its own SO_REUSEPORT socket on one port: the
 # kernel spreads new connections over them by hash, unlike one shared listening socket.
 _REUSEPORT_SERVER = """
@@ -65,10 +66,13 @@ class Variant:
     processes: int = 1  # independent server processes (SO_REUSEPORT), each started alike
 
 
-def ews_variant(workers: int) -> Variant:
+def ews_variant(workers: int, access_log: bool = True) -> Variant:
     argv = (sys.executable, "-m", "cli.main", "serve", "--port", "{port}",
             "--workers", str(workers))  # fmt: skip
-    return Variant(f"ews serve, uvicorn --workers {workers}", argv, "ews", workers)
+    if access_log:
+        return Variant(f"ews serve, uvicorn --workers {workers}", argv, "ews", workers)
+    return Variant(f"ews serve, uvicorn --workers {workers} --no-access-log",
+                   (*argv, "--no-access-log"), "ews", workers)  # fmt: skip
 
 
 def gunicorn_variant(workers: int) -> Variant:
@@ -90,10 +94,13 @@ def mlflow_variant(workers: int, model_uri: str) -> Variant:
     return Variant(f"mlflow models serve -w {workers}", argv, "mlflow", workers)
 
 
-def default_variants(settings: Settings) -> list[Variant]:
+def named_variants(settings: Settings) -> dict[str, Variant]:
+    """Every variant by its short name (for ``EWS_BENCH_HTTP``)."""
     uri = f"models:/{settings.model_name}@{settings.model_alias}"
-    return [ews_variant(1), ews_variant(2), gunicorn_variant(2), reuseport_variant(2),
-            mlflow_variant(1, uri), mlflow_variant(2, uri)]  # fmt: skip
+    return {"ews1": ews_variant(1), "ews2": ews_variant(2),
+            "ews2quiet": ews_variant(2, access_log=False), "gunicorn2": gunicorn_variant(2),
+            "reuseport2": reuseport_variant(2), "mlflow1": mlflow_variant(1, uri),
+            "mlflow2": mlflow_variant(2, uri)}  # fmt: skip
 
 
 def free_port() -> int:
@@ -383,38 +390,121 @@ def prepare(settings: Settings, firms: int = 200) -> Requests:
     return Requests(ews, mlflow_bodies, key)
 
 
-def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Sequence[int],
-            requests: int, seconds: float, warm: int = 400) -> list[dict[str, Any]]:  # fmt: skip
-    """Start one variant and drive it at each level of concurrency; figures per level."""
+@dataclass(frozen=True)
+class Server:
+    """A started, warmed-up and idle server variant, ready to be driven."""
+
+    variant: Variant
+    base: str
+    processes: list[psutil.Process]
+    path: str
+    payloads: list[bytes]
+    headers: dict[str, str]
+    startup_s: float
+    idle_wait_s: float
+
+
+@contextmanager
+def serving(variant: Variant, settings: Settings, bodies: Requests, warm: int = 400
+            ) -> Iterator[Server]:  # fmt: skip
+    """Start ``variant``, warm it with ``warm`` requests and wait until its processes are idle."""
     is_ews = variant.kind == "ews"
     ready, path = ("/readyz", "/v1/scores") if is_ews else ("/ping", "/invocations")
     payloads = bodies.ews if is_ews else bodies.mlflow
     headers = {"X-API-Key": bodies.key} if is_ews else {}
     start = time.monotonic()
-    rows = []
     with started(variant, settings, ready) as (base, processes):
         startup = time.monotonic() - start
         drive(base, path, payloads, headers, 2, warm, 60.0, warm=5)
         idle = wait_idle(processes, 300.0)
+        yield Server(variant, base, processes, path, payloads, headers, startup, idle)
+
+
+def level(server: Server, clients: int, requests: int, seconds: float) -> dict[str, Any]:
+    """Drive ``server`` with ``clients`` connections; the figures of that level."""
+    variant = server.variant
+    before = cpu_seconds(server.processes)
+    load = drive(server.base, server.path, server.payloads, server.headers, clients, requests,
+                 seconds)  # fmt: skip
+    after = cpu_seconds(server.processes)
+    if load.errors:
+        raise RuntimeError(f"{variant.name}, {clients} clients: {len(load.errors)} errors, "
+                           f"first: {load.errors[0]}")  # fmt: skip
+    used = sorted((after[p] - before.get(p, 0.0) for p in after), reverse=True)
+    busy = [u for u in used if u > 0.05 * max(used[0], 1e-9)]
+    share = used[0] / sum(used) if sum(used) else 1.0
+    # Server CPU per request: what a request costs, much less moved by other load.
+    cpu_ms = 1e3 * sum(used) / max(1, len(load.latencies_ms))
+    return {"variant": variant.name, "kind": variant.kind, "workers": variant.workers,
+            **load.figures, "busiest_process_cpu_share": share, "busy_processes": len(busy),
+            "server_cpu_ms": cpu_ms, "startup_s": server.startup_s,
+            "idle_wait_s": server.idle_wait_s}  # fmt: skip
+
+
+def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Sequence[int],
+            requests: int, seconds: float, warm: int = 400) -> list[dict[str, Any]]:  # fmt: skip
+    """Start one variant and drive it at each level of concurrency; figures per level."""
+    rows = []
+    with serving(variant, settings, bodies, warm) as server:
         for n in clients:
-            before = cpu_seconds(processes)
-            load = drive(base, path, payloads, headers, n, requests, seconds)
-            after = cpu_seconds(processes)
-            if load.errors:
-                raise RuntimeError(f"{variant.name}, {n} clients: {len(load.errors)} errors, "
-                                   f"first: {load.errors[0]}")  # fmt: skip
-            used = sorted((after[p] - before.get(p, 0.0) for p in after), reverse=True)
-            busy = [u for u in used if u > 0.05 * max(used[0], 1e-9)]
-            share = used[0] / sum(used) if sum(used) else 1.0
-            # Server CPU per request: what a request costs, much less moved by other load.
-            cpu_ms = 1e3 * sum(used) / max(1, len(load.latencies_ms))
-            rows.append({"variant": variant.name, "kind": variant.kind,
-                         "workers": variant.workers, **load.figures,
-                         "busiest_process_cpu_share": share, "busy_processes": len(busy),
-                         "server_cpu_ms": cpu_ms,
-                         "startup_s": startup, "idle_wait_s": idle})  # fmt: skip
+            rows.append(level(server, n, requests, seconds))
             print(f"  {variant.name:<42} {n:>3} clients: {_line(rows[-1])}", flush=True)
     return rows
+
+
+def paired(settings: Settings, ours: Variant, reference: Variant, bodies: Requests,
+           clients: int = 16, rounds: int = 3, requests: int = 3000, seconds: float = 20.0,
+           warm: int = 400) -> list[dict[str, Any]]:  # fmt: skip
+    """Both servers up at once, driven in turn (ours, reference, ours, …) at ``clients``.
+
+    Other users' load on this shared machine changes from minute to minute and moves both the
+    throughput and the CPU per request by up to 1.5×; measured minutes apart, two servers can
+    be compared under different machines. Driven in alternation, each round's ratio compares
+    two measurements seconds apart; the median of the rounds is the figure. An idle server
+    takes no CPU from the one being driven.
+    """
+    rows = []
+    with serving(ours, settings, bodies, warm) as a, serving(reference, settings, bodies,
+                                                             warm) as b:  # fmt: skip
+        wait_idle(a.processes + b.processes, 300.0)
+        for number in range(1, rounds + 1):
+            mine, theirs = (
+                level(a, clients, requests, seconds),
+                level(b, clients, requests, seconds),
+            )
+            rows.append({"round": number, "clients": clients, "ours": ours.name,
+                         "reference": reference.name, "rps": mine["rps"],
+                         "reference_rps": theirs["rps"], "server_cpu_ms": mine["server_cpu_ms"],
+                         "reference_cpu_ms": theirs["server_cpu_ms"],
+                         "p50_ms": mine["p50_ms"], "p99_ms": mine["p99_ms"],
+                         "ratio": mine["rps"] / theirs["rps"]})  # fmt: skip
+            print(f"  round {number}: {ours.name} {mine['rps']:.1f} req/s "
+                  f"({mine['server_cpu_ms']:.2f} ms CPU/req), {reference.name} "
+                  f"{theirs['rps']:.1f} req/s ({theirs['server_cpu_ms']:.2f} ms CPU/req), "
+                  f"ratio {rows[-1]['ratio']:.2f}", flush=True)  # fmt: skip
+    return rows
+
+
+def paired_table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| round | clients | ours req/s | ours CPU ms/req | reference req/s "
+             "| reference CPU ms/req | ratio |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        lines.append(f"| {r['round']} | {r['clients']} | {r['rps']:,.1f} | {r['server_cpu_ms']:.2f}"
+                     f" | {r['reference_rps']:,.1f} | {r['reference_cpu_ms']:.2f}"
+                     f" | {r['ratio']:.2f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def paired_ratio(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median round's ratio as the benchmark's figure, with the spread."""
+    ratios = [r["ratio"] for r in rows]
+    name = f"http {rows[0]['ours']} vs {rows[0]['reference']}, {rows[0]['clients']} clients, " \
+           f"{len(rows)} alternating rounds"  # fmt: skip
+    return report(name, {"median_rps": float(np.median([r["rps"] for r in rows])),
+                         "median_reference_rps": float(np.median([r["reference_rps"]
+                                                                  for r in rows])),
+                         "lowest_ratio": min(ratios), "highest_ratio": max(ratios)},
+                  float(np.median(ratios)), ">= 10")  # fmt: skip
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -476,14 +566,27 @@ def table(rows: list[dict[str, Any]]) -> str:
 def http_speed(world: object, rows: int) -> list[dict[str, Any]]:
     """The suite's entry: the EWS_* world, ``rows`` requests per level (at most 20 s each).
 
-    ``EWS_BENCH_HTTP`` picks variants by name (comma-separated: ews1, ews2, gunicorn2,
-    reuseport2, mlflow1, mlflow2); default all.
+    ``EWS_BENCH_HTTP`` picks the variants of the table by name (comma-separated: ews1, ews2,
+    ews2quiet, gunicorn2, reuseport2, mlflow1, mlflow2; default ews1, ews2, mlflow1, mlflow2).
+    Then the recommended server (``ews2``) and mlflow with as many workers are
+    driven in ``EWS_BENCH_ROUNDS`` alternating rounds at 16 clients (default 3; 0 skips them):
+    the ratio of record.
     """
     settings = get_settings()
-    chosen = os.environ.get("EWS_BENCH_HTTP", "")
-    named = dict(zip(["ews1", "ews2", "gunicorn2", "reuseport2", "mlflow1", "mlflow2"],
-                     default_variants(settings), strict=True))  # fmt: skip
-    variants = [named[n] for n in chosen.split(",")] if chosen else list(named.values())
-    measured = run(settings, variants, requests=max(50, rows), seconds=20.0)
-    print(table(measured), flush=True)
-    return ratios(measured)
+    named = named_variants(settings)
+    chosen = os.environ.get("EWS_BENCH_HTTP", "ews1,ews2,mlflow1,mlflow2")
+    variants = [named[n] for n in chosen.split(",") if n]
+    requests = max(50, rows)
+    measured = run(settings, variants, requests=requests, seconds=20.0) if variants else []
+    if measured:
+        print(table(measured), flush=True)
+    results = ratios(measured)
+    rounds = int(os.environ.get("EWS_BENCH_ROUNDS", "3"))
+    if rounds > 0:
+        print(f"http: {RECOMMENDED} and mlflow2 in {rounds} alternating rounds at 16 clients",
+              flush=True)  # fmt: skip
+        pairs = paired(settings, named[RECOMMENDED], named["mlflow2"], prepare(settings),
+                       rounds=rounds, requests=requests)  # fmt: skip
+        print(paired_table(pairs), flush=True)
+        results.append(paired_ratio(pairs))
+    return results

@@ -248,6 +248,10 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (EWS_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (EWS_PORT).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Uvicorn worker processes.")] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(help="Log every request on stderr (each score is in the audit log anyway)."),
+    ] = True,
 ) -> None:
     """Serve the champion model over HTTP (OpenAPI docs at /docs)."""
     import uvicorn
@@ -260,6 +264,7 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
     )
 
 

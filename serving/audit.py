@@ -14,7 +14,7 @@ from typing import IO, Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from serving.db import ApiKey, AuditEntry, Base, audit_entry, record
+from serving.db import ApiKey, AuditEntry, Base, audit_row, record
 
 EXPORT_COLUMNS = (
     "id", "at", "key_id", "key_prefix", "role", "region", "endpoint", "subject_region",
@@ -33,7 +33,7 @@ def audited(
     rows: Iterable[Base] = (),
 ) -> None:
     """Commit one audit row (with ``rows`` in the same transaction); raises if it cannot."""
-    entry = audit_entry(endpoint, firm_ids, outcome, key, model_version,
+    entry = audit_row(endpoint, firm_ids, outcome, key, model_version,
                         subject_region=subject_region)  # fmt: skip
     record(session, [*rows, entry])
 

@@ -19,6 +19,7 @@ the largest contribution so that ``base_pd + Σ contribution_i == PD`` to 1e-12.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -126,15 +127,17 @@ def peer_percentiles(
 
 
 def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def reason(feature: Feature, value: float, peer: float, contribution: float) -> Reason:
     """One feature's reason line: value as staff read it, peer rank, probability points."""
-    shown_ko, shown_en = wording.display(feature, _finite(value))
-    missing, peer_value = not np.isfinite(value), _finite(peer)
-    if missing:
-        peer_value = None
+    shown = _finite(value)
+    shown_ko, shown_en = wording.display(feature, shown)
+    missing = shown is None
+    peer_value = None if missing else _finite(peer)
+    contribution = float(contribution)
     return Reason(
         feature=feature.name,
         family=feature.family,
@@ -142,11 +145,11 @@ def reason(feature: Feature, value: float, peer: float, contribution: float) -> 
         family_en=wording.FAMILIES_EN[feature.family],
         label_ko=feature.ko,
         label_en=feature.en,
-        value=_finite(value),
+        value=shown,
         display=shown_ko,
         display_en=shown_en,
         peer_percentile=peer_value,
-        contribution=float(contribution),
+        contribution=contribution,
         direction="up" if contribution > 0 else "down",
         sentence_ko=wording.sentence_ko(feature, shown_ko, missing, peer_value, contribution),
         sentence_en=wording.sentence_en(feature, shown_en, missing, peer_value, contribution),

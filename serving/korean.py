@@ -7,6 +7,7 @@ Latin letters and symbols are read the way staff would say them.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
@@ -57,6 +58,7 @@ def particle(word: str, pair: str) -> str:
     return after_consonant if has_final else after_vowel
 
 
+@lru_cache(maxsize=8192)  # labels and shown values repeat; every served reason needs two
 def attach(word: str, pair: str) -> str:
     """``word`` followed by the right particle: attach("부채비율", "이/가") -> "부채비율이"."""
     return word + particle(word, pair)

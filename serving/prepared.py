@@ -12,9 +12,10 @@ service answers with 503.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 from sqlalchemy import Column, Engine, Table, bindparam, insert, select
@@ -131,6 +132,69 @@ async def call(engine: Engine, work: Callable[..., T], *args: Any) -> T:
     if engine.dialect.name == "sqlite":
         return work(*args)
     return await anyio.to_thread.run_sync(work, *args)
+
+
+class GroupCommit(Generic[T]):
+    """Rows written by concurrent requests of one event loop, committed in one transaction.
+
+    Each request still waits until its own rows are committed before it answers (an
+    acknowledged score is in the audit log); requests that reach their write in the same turn
+    of the event loop share the transaction. A commit's fixed cost (~200 µs on SQLite here,
+    a network round trip on PostgreSQL) was the largest part of a scored request's database
+    time; with 2–16 requests per commit it is shared. If the transaction fails, every request
+    in it gets the error and none is acknowledged.
+    """
+
+    def __init__(self, engine: Engine, commit: Callable[[Engine, list[T]], None]) -> None:
+        self.engine, self._commit = engine, commit
+        self.loop = asyncio.get_running_loop()
+        self._waiting: list[tuple[list[T], asyncio.Future[None]]] = []
+        self._flushing = False
+
+    async def write(self, rows: list[T]) -> None:
+        """Return once ``rows`` are committed (with whatever else was waiting)."""
+        done = self.loop.create_future()
+        self._waiting.append((rows, done))
+        if not self._flushing:
+            # A task starts on the next turn: requests already ready to run join this batch.
+            self._flushing = True
+            self.loop.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    rows = [row for written, _ in batch for row in written]
+                    await call(self.engine, self._commit, self.engine, rows)
+                except Exception as error:  # every waiter gets it; the handler answers 503
+                    outcome: BaseException | None = error
+                else:
+                    outcome = None
+                for _, done in batch:
+                    if done.done():  # the request was cancelled (client gone)
+                        continue
+                    if outcome is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(outcome)
+        finally:
+            self._flushing = False
+
+
+_GROUPS: weakref.WeakKeyDictionary[Engine, dict[Callable[..., None], GroupCommit[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def group_commit(engine: Engine, commit: Callable[[Engine, list[T]], None]) -> GroupCommit[T]:
+    """The group commit of ``commit(engine, rows)`` for the running event loop."""
+    groups = _GROUPS.setdefault(engine, {})
+    group = groups.get(commit)
+    if group is None or group.loop is not asyncio.get_running_loop():
+        group = groups[commit] = GroupCommit(engine, commit)
+    return group
 
 
 _CACHE: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()

@@ -20,14 +20,13 @@ from features.catalog import FLAGS
 from features.pipeline import features_as_of
 from features.tables import RawTables, empty_table, normalise
 from serving import explain
-from serving.db import ScoreRecord, now
+from serving.db import SCORES, NewRow, now
 from serving.errors import InvalidSubmission, NotScorable, RegionForbidden, UnknownFirm
 from serving.explain import Attribution
 from serving.schemas import FlagOut, ScoreOut, ScoreRequest
 from serving.state import Champion, Snapshot
 
 SUBMITTED_ID = "0000000000"  # stands in for a submitted firm without a firm_id
-_FEW_ROWS = 64  # up to this many stored rows are looked up one by one (cheaper than a take)
 
 
 @dataclass(frozen=True)
@@ -58,19 +57,16 @@ def locate(snapshot: Snapshot, firm_id: str, region: str | None) -> int:
     return row
 
 
-def stored(snapshot: Snapshot, champion: Champion, rows: Sequence[int]) -> Subjects:
+def stored(
+    snapshot: Snapshot, champion: Champion, firm_ids: Sequence[str], rows: Sequence[int]
+) -> Subjects:
+    """The stored firms ``firm_ids`` at their ``rows`` (from ``locate``)."""
+    if len(firm_ids) != len(rows):
+        raise ValueError(f"{len(firm_ids)} firm ids for {len(rows)} rows")
     index = np.asarray(rows, dtype=np.intp)
-    # Only the chosen rows: converting the whole (Arrow-backed) column cost ~4 ms per request,
-    # a pandas ``take`` ~1 ms; a scalar look-up per row ~10 µs.
-    features = snapshot.features
-    if len(index) <= _FEW_ROWS:
-        column = features.columns.get_loc("firm_id")
-        firms = [features.iat[int(i), column] for i in index]  # type: ignore[index]
-    else:
-        firms = features["firm_id"].take(index).tolist()
     return Subjects(
-        firm_ids=[str(f) for f in firms],
-        regions=[snapshot.regions[str(f)] for f in firms],
+        firm_ids=list(firm_ids),
+        regions=[snapshot.regions[f] for f in firm_ids],
         as_of=snapshot.as_of,
         matrix=champion.matrix[index],
         peers=champion.peers[index],
@@ -79,9 +75,10 @@ def stored(snapshot: Snapshot, champion: Champion, rows: Sequence[int]) -> Subje
 
 
 def score(
-    champion: Champion, subjects: Subjects, top: int | None
-) -> tuple[list[ScoreOut], list[ScoreRecord]]:
-    """One ``pred_contrib`` call for all rows, then a response and a record per row."""
+    champion: Champion, subjects: Subjects, top: int | None, key_id: int
+) -> tuple[list[ScoreOut], list[NewRow]]:
+    """One ``pred_contrib`` call for all rows, then a response and a ``scores`` row per row,
+    recorded as served to key ``key_id``."""
     if len(subjects.firm_ids) == 0:
         return [], []
     model = champion.model
@@ -89,7 +86,7 @@ def score(
     created_at = now()
     outs = [_response(champion, subjects, attribution, i, top, created_at)
             for i in range(len(subjects.firm_ids))]  # fmt: skip
-    return outs, [_record(out) for out in outs]
+    return outs, [_record(out, key_id) for out in outs]
 
 
 def _response(
@@ -119,13 +116,14 @@ def _response(
     )  # fmt: skip
 
 
-def _record(out: ScoreOut) -> ScoreRecord:
-    return ScoreRecord(
-        score_id=out.score_id, firm_id=out.firm_id, region=out.region, as_of=out.as_of,
-        pd=out.pd, grade=out.grade, grade_table_version=out.grade_table_version,
-        model_name=out.model_name, model_version=out.model_version, created_at=out.created_at,
-        payload=out.model_dump_json(),
-    )  # fmt: skip
+def _record(out: ScoreOut, key_id: int) -> NewRow:
+    return SCORES, {
+        "score_id": out.score_id, "firm_id": out.firm_id, "region": out.region,
+        "as_of": out.as_of, "pd": out.pd, "grade": out.grade,
+        "grade_table_version": out.grade_table_version, "model_name": out.model_name,
+        "model_version": out.model_version, "key_id": key_id, "created_at": out.created_at,
+        "payload": out.model_dump_json(),
+    }  # fmt: skip
 
 
 def submitted(snapshot: Snapshot, champion: Champion, request: ScoreRequest) -> Subjects:

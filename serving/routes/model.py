@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from core.grades import GRADE_COLOURS, GRADES_EN
 from features.catalog import BY_NAME
 from serving.auth import AdminKey, CurrentKey, SessionDep
-from serving.db import audit_entry, record
+from serving.db import audit_row, record
 from serving.errors import ReloadRefused
 from serving.routes.deps import StateDep
 from serving.schemas import FeatureOut, GradeOut, ModelOut, ReloadOut
@@ -59,7 +59,7 @@ def reload_model(key: AdminKey, state: StateDep, session: SessionDep) -> ReloadO
     try:
         previous, version = state.reload()
     except ReloadRefused:
-        record(session, [audit_entry("POST /v1/admin/reload", [], "refused", key)])
+        record(session, [audit_row("POST /v1/admin/reload", [], "refused", key)])
         raise
-    record(session, [audit_entry("POST /v1/admin/reload", [], "ok", key, version)])
+    record(session, [audit_row("POST /v1/admin/reload", [], "ok", key, version)])
     return ReloadOut(previous_version=previous, version=version)

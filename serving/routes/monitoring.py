@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field, ValidationError
 
 from serving.auth import CurrentKey, SessionDep
-from serving.db import audit_entry, record
+from serving.db import audit_row, record
 
 router = APIRouter(prefix="/v1", tags=["monitoring"])
 LATEST = Path("monitoring") / "latest.json"
@@ -108,8 +108,8 @@ def latest_drift(key: CurrentKey, request: Request, session: SessionDep) -> Drif
     """PSI of the PD and of every feature against the champion's training reference, by 시도,
     missing-value shifts and grade changes since the previous as-of date."""
     if key.role == "center":
-        record(session, [audit_entry(ENDPOINT, [], "forbidden", key)])
+        record(session, [audit_row(ENDPOINT, [], "forbidden", key)])
         raise HTTPException(status.HTTP_403_FORBIDDEN, "drift reports need an analyst or admin key")
     report = _read(request.app.state.settings.models_dir / LATEST)
-    record(session, [audit_entry(ENDPOINT, [], "ok", key, report.model.get("version"))])
+    record(session, [audit_row(ENDPOINT, [], "ok", key, report.model.get("version"))])
     return report

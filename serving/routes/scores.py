@@ -17,9 +17,9 @@ from serving import scoring
 from serving.auth import CurrentKey, SessionDep, check_region
 from serving.db import (
     ApiKey,
-    AuditEntry,
+    NewRow,
     ScoreRecord,
-    audit_entry,
+    audit_row,
     find_score,
     record,
     write,
@@ -55,7 +55,7 @@ def _audit_refusal(
     error: ServingError,
     version: str | None,
 ) -> None:
-    record(session, [audit_entry(endpoint, [firm_id], outcome(error), key, version)])
+    record(session, [audit_row(endpoint, [firm_id], outcome(error), key, version)])
 
 
 @router.post("/scores", response_model=ScoreOut, summary="Score one firm, with reasons")
@@ -75,20 +75,18 @@ async def score_one(
     try:
         if body.firm_id is not None:
             row = scoring.locate(snapshot, body.firm_id, center_region(key.role, key.region))
-            subjects = scoring.stored(snapshot, champion, [row])
+            subjects = scoring.stored(snapshot, champion, [body.firm_id], [row])
         else:
             assert body.firm is not None
             check_region(key, body.firm.region)
             subjects = await anyio.to_thread.run_sync(scoring.submitted, snapshot, champion, body)
     except ServingError as error:
-        refusal = audit_entry(endpoint, [firm_id], outcome(error), key, champion.version)
-        await write(engine, [refusal])
+        await write(engine, [audit_row(endpoint, [firm_id], outcome(error), key, champion.version)])
         raise
-    outs, records = scoring.score(champion, subjects, top or None)
-    records[0].key_id = key.id
-    audit = audit_entry(endpoint, [firm_id], "ok", key, champion.version, outs[0].score_id)
+    outs, records = scoring.score(champion, subjects, top or None, key.id)
+    audit = audit_row(endpoint, [firm_id], "ok", key, champion.version, outs[0].score_id)
     await write(engine, [records[0], audit])
-    return Response(records[0].payload, media_type=JSON)
+    return Response(records[0][1]["payload"], media_type=JSON)
 
 
 @router.post("/scores/batch", response_model=BatchOut, summary="Score up to 1000 stored firms")
@@ -99,23 +97,24 @@ def score_batch(
     snapshot, champion = state.current()
     region = center_region(key.role, key.region)
     items: list[BatchItem] = []
+    found: list[str] = []
     rows: list[int] = []
     for firm_id in body.firm_ids:
         try:
             rows.append(scoring.locate(snapshot, firm_id, region))
+            found.append(firm_id)
             items.append(BatchItem(firm_id=firm_id, status="ok"))
         except (UnknownFirm, NotScorable, RegionForbidden) as error:
             items.append(BatchItem(firm_id=firm_id, status=outcome(error), error=str(error)))
-    outs, records = scoring.score(champion, scoring.stored(snapshot, champion, rows), top or None)
-    scored = iter(zip(outs, records, strict=True))
-    audits: list[AuditEntry] = []
+    subjects = scoring.stored(snapshot, champion, found, rows)
+    outs, records = scoring.score(champion, subjects, top or None, key.id)
+    scored = iter(outs)
+    audits: list[NewRow] = []
     for item in items:
-        out, score_record = next(scored) if item.status == "ok" else (None, None)
-        if score_record is not None:
-            score_record.key_id = key.id
+        out = next(scored) if item.status == "ok" else None
         item.score = out
-        audits.append(audit_entry("POST /v1/scores/batch", [item.firm_id], item.status, key,
-                                  champion.version, out.score_id if out else None))  # fmt: skip
+        audits.append(audit_row("POST /v1/scores/batch", [item.firm_id], item.status, key,
+                                champion.version, out.score_id if out else None))  # fmt: skip
     record(session, [*records, *audits])
     return BatchOut(items=items)
 
@@ -131,10 +130,10 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
         check_region(key, stored.region)
     except ServingError as error:
         firm_id = stored.firm_id if stored else None
-        record(session, [audit_entry(endpoint, [firm_id], outcome(error), key,
+        record(session, [audit_row(endpoint, [firm_id], outcome(error), key,
                                      score_id=str(score_id))])  # fmt: skip
         raise
-    record(session, [audit_entry(endpoint, [stored.firm_id], "ok", key, stored.model_version,
+    record(session, [audit_row(endpoint, [stored.firm_id], "ok", key, stored.model_version,
                                  stored.score_id)])  # fmt: skip
     return Response(stored.payload, media_type=JSON)
 
@@ -162,5 +161,5 @@ def firm_history(
     with session.begin():
         history = [HistoryItem.model_validate(row, from_attributes=True)
                    for row in session.scalars(query)]  # fmt: skip
-    record(session, [audit_entry(endpoint, [firm_id], "ok", key, champion.version)])
+    record(session, [audit_row(endpoint, [firm_id], "ok", key, champion.version)])
     return history

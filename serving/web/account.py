@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from serving.auth import SessionDep
-from serving.db import audit_entry, record
+from serving.db import audit_row, record
 from serving.web.access import PageRoute, PageUser, check_csrf
 from serving.web.render import page
 from serving.web.sessions import COOKIE, LIFETIME_S, close_session, find_key, open_session
@@ -42,7 +42,7 @@ def sign_in(
 ) -> Response:
     """Check the key as the API does; on success the browser gets an opaque session cookie."""
     key = find_key(db, api_key) if api_key.strip() else None
-    record(db, [audit_entry("POST /web/sign-in", [], "ok" if key else "unauthorised", key)])
+    record(db, [audit_row("POST /web/sign-in", [], "ok" if key else "unauthorised", key)])
     if key is None:
         context = {"next": safe_next(next), "failed": True}
         return page(request, "sign_in.html", context, status_code=401)

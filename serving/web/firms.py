@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from serving import scoring
 from serving.auth import SessionDep, check_region
-from serving.db import ApiKey, audit_entry, find_score, record
+from serving.db import ApiKey, audit_row, find_score, record
 from serving.errors import NotScorable, ServingError, UnknownFirm
 from serving.history import firm_history
 from serving.routes.deps import StateDep, center_region
@@ -48,17 +48,17 @@ def look_up(
             raise UnknownFirm("a firm_id is 10 digits")
         row = scoring.locate(snapshot, firm_id, center_region(key.role, key.region))
     except NotScorable as error:
-        record(db, [audit_entry(FIRM_ENDPOINT, [firm_id], outcome(error), key, champion.version,
+        record(db, [audit_row(FIRM_ENDPOINT, [firm_id], outcome(error), key, champion.version,
                                 subject_region=region)])  # fmt: skip
         return None
     except ServingError as error:
-        record(db, [audit_entry(FIRM_ENDPOINT, [firm_id[:20]], outcome(error), key,
+        record(db, [audit_row(FIRM_ENDPOINT, [firm_id[:20]], outcome(error), key,
                                 champion.version, subject_region=region)])  # fmt: skip
         raise
-    outs, rows = scoring.score(champion, scoring.stored(snapshot, champion, [row]), None)
-    rows[0].key_id = key.id
-    audit = audit_entry(FIRM_ENDPOINT, [firm_id], "ok", key, champion.version, outs[0].score_id,
-                        subject_region=region)  # fmt: skip
+    subjects = scoring.stored(snapshot, champion, [firm_id], [row])
+    outs, rows = scoring.score(champion, subjects, None, key.id)
+    audit = audit_row(FIRM_ENDPOINT, [firm_id], "ok", key, champion.version, outs[0].score_id,
+                      subject_region=region)  # fmt: skip
     record(db, [rows[0], audit])
     return outs[0]
 
@@ -149,11 +149,11 @@ def print_report(
         check_region(user.key, stored.region)
     except ServingError as error:
         firm_id = stored.firm_id if stored else None
-        record(db, [audit_entry(endpoint, [firm_id], outcome(error), user.key,
+        record(db, [audit_row(endpoint, [firm_id], outcome(error), user.key,
                                 score_id=stored.score_id if stored else None,
                                 subject_region=stored.region if stored else None)])  # fmt: skip
         raise
-    record(db, [audit_entry(endpoint, [stored.firm_id], "ok", user.key, stored.model_version,
+    record(db, [audit_row(endpoint, [stored.firm_id], "ok", user.key, stored.model_version,
                             stored.score_id, subject_region=stored.region)])  # fmt: skip
     score = ScoreOut.model_validate_json(stored.payload)
     lang = language(request)

@@ -72,3 +72,19 @@ def test_http_benchmark_runs_at_a_tiny_size(
     assert [r["name"] for r in results] == ["http ews serve, uvicorn --workers 1, 1 client"]
     assert "| ews serve, uvicorn --workers 1 | 1 |" in http.table(rows)
     assert "no mlflow reference" in capsys.readouterr().out
+
+
+def test_paired_rounds_drive_both_servers_in_turn(demo_run: DemoRun) -> None:
+    """The alternating comparison, with `ews serve` standing in for both sides at tiny size."""
+    ours = http.ews_variant(1)
+    reference = http.ews_variant(1, access_log=False)
+    bodies = http.prepare(demo_run.settings, 5)
+    rows = http.paired(demo_run.settings, ours, reference, bodies, clients=2, rounds=2,
+                       requests=6, seconds=30.0, warm=4)  # fmt: skip
+    assert [(r["round"], r["clients"]) for r in rows] == [(1, 2), (2, 2)]
+    assert all(r["rps"] > 0 and r["reference_rps"] > 0 for r in rows)
+    result = http.paired_ratio(rows)
+    ratios = [r["rps"] / r["reference_rps"] for r in rows]
+    assert result["ratio"] == pytest.approx(sum(ratios) / 2)  # the median of two rounds
+    assert (result["lowest_ratio"], result["highest_ratio"]) == (min(ratios), max(ratios))
+    assert "| 2 | 2 |" in http.paired_table(rows)

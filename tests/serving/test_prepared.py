@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from serving.auth import create_key, find_key, hash_key
-from serving.db import ApiKey, AuditEntry, ScoreRecord, create_schema, insert_rows, make_engine
+from serving.db import (
+    ApiKey,
+    AuditEntry,
+    Base,
+    NewRow,
+    ScoreRecord,
+    audit_row,
+    create_schema,
+    insert_rows,
+    make_engine,
+    record,
+)
+from serving.prepared import group_commit
 
 
 def test_prepared_inserts_read_back_through_the_orm(tmp_path: Path) -> None:
@@ -54,3 +69,92 @@ def test_a_failed_statement_is_a_dbapi_error_and_writes_nothing(tmp_path: Path) 
     with Session(engine) as session:
         assert session.scalars(select(AuditEntry)).all() == []
         assert session.scalars(select(ApiKey)).all() == []
+
+
+def test_plain_rows_are_stored_like_orm_objects(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
+    create_schema(engine)
+    key = find_key(engine, create_key(engine, "center", "26"))
+    assert key is not None
+    insert_rows(engine, [audit_row("e", ["1234567890", None], "ok", key, "3", "s1", "26")])
+    with Session(engine) as session:
+        record(session, [audit_row("e", ["1234567890"], "ok", key, "3", "s1", "26")])
+        _, values = audit_row("e", ["1234567890"], "ok", key, "3", "s1", "26")
+        record(session, [AuditEntry(**values)])  # ORM objects and plain rows alike
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    seen = {(a.key_id, a.role, a.region, a.endpoint, a.firm_ids, a.model_version, a.score_id,
+             a.outcome, a.subject_region) for a in rows}  # fmt: skip
+    assert len(rows) == 3
+    assert seen == {(key.id, "center", "26", "e", '["1234567890"]', "3", "s1", "ok", "26")}
+
+
+def _audit(endpoint: str) -> NewRow:
+    return audit_row(endpoint, [], "ok", None)
+
+
+def test_concurrent_writes_share_one_commit_and_each_waits_for_it(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
+    create_schema(engine)
+    commits: list[int] = []
+
+    def commit(engine: Engine, rows: list[NewRow]) -> None:
+        commits.append(len(rows))
+        insert_rows(engine, rows)
+
+    async def request(i: int) -> int:
+        await group_commit(engine, commit).write([_audit(f"e{i}"), _audit(f"f{i}")])
+        with Session(engine) as session:  # committed before write returned
+            return len(session.scalars(select(AuditEntry).where(AuditEntry.endpoint == f"e{i}"))
+                       .all())  # fmt: skip
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*(request(i) for i in range(20)))
+
+    assert asyncio.run(main()) == [1] * 20
+    assert commits == [40]  # all 20 reached their write in the same turn of the loop
+
+
+def test_a_failed_group_commit_fails_every_request_in_it(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
+    create_schema(engine)
+    at = dt.datetime.now(dt.UTC)
+    duplicate = ApiKey(key_hash=hash_key("x"), prefix="ews_x", role="admin", created_at=at)
+    again = ApiKey(key_hash=hash_key("x"), prefix="ews_x", role="admin", created_at=at)
+
+    async def main() -> list[BaseException | None]:
+        batches: list[list[Base | NewRow]] = [[_audit("a")], [duplicate], [_audit("b"), again]]
+        writes = [group_commit(engine, insert_rows).write(rows) for rows in batches]
+        return await asyncio.gather(*writes, return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert all(isinstance(o, DBAPIError) for o in outcomes)
+    with Session(engine) as session:
+        assert session.scalars(select(AuditEntry)).all() == []
+
+
+class _ServerEngine:
+    dialect = SimpleNamespace(name="postgresql")
+
+
+def test_with_a_server_database_writes_during_a_commit_join_the_next_one() -> None:
+    # A server database commits in a worker thread, so the event loop keeps taking requests.
+    engine = _ServerEngine()
+    batches: list[list[str]] = []
+
+    def commit(_: object, rows: list[str]) -> None:
+        time.sleep(0.05)
+        batches.append(rows)
+
+    def write(rows: list[str]) -> asyncio.Task[None]:
+        return asyncio.ensure_future(group_commit(engine, commit).write(rows))  # type: ignore[arg-type]
+
+    async def main() -> None:
+        first = write(["a"])
+        await asyncio.sleep(0.01)  # the first commit is running in its thread
+        gone, later = write(["gone"]), [write(["b"]), write(["c"])]
+        await asyncio.sleep(0)
+        gone.cancel()  # a client that went away: the others still complete
+        await asyncio.gather(first, *later)
+
+    asyncio.run(main())
+    assert batches == [["a"], ["gone", "b", "c"]]  # a cancelled waiter's rows are still written
