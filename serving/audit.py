@@ -34,7 +34,7 @@ def audited(
 ) -> None:
     """Commit one audit row (with ``rows`` in the same transaction); raises if it cannot."""
     entry = audit_row(endpoint, firm_ids, outcome, key, model_version,
-                        subject_region=subject_region)  # fmt: skip
+                      subject_region=subject_region)  # fmt: skip
     record(session, [*rows, entry])
 
 

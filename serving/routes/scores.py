@@ -131,10 +131,10 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
     except ServingError as error:
         firm_id = stored.firm_id if stored else None
         record(session, [audit_row(endpoint, [firm_id], outcome(error), key,
-                                     score_id=str(score_id))])  # fmt: skip
+                                   score_id=str(score_id))])  # fmt: skip
         raise
     record(session, [audit_row(endpoint, [stored.firm_id], "ok", key, stored.model_version,
-                                 stored.score_id)])  # fmt: skip
+                               stored.score_id)])  # fmt: skip
     return Response(stored.payload, media_type=JSON)
 
 

@@ -49,11 +49,11 @@ def look_up(
         row = scoring.locate(snapshot, firm_id, center_region(key.role, key.region))
     except NotScorable as error:
         record(db, [audit_row(FIRM_ENDPOINT, [firm_id], outcome(error), key, champion.version,
-                                subject_region=region)])  # fmt: skip
+                              subject_region=region)])  # fmt: skip
         return None
     except ServingError as error:
         record(db, [audit_row(FIRM_ENDPOINT, [firm_id[:20]], outcome(error), key,
-                                champion.version, subject_region=region)])  # fmt: skip
+                              champion.version, subject_region=region)])  # fmt: skip
         raise
     subjects = scoring.stored(snapshot, champion, [firm_id], [row])
     outs, rows = scoring.score(champion, subjects, None, key.id)
@@ -150,11 +150,11 @@ def print_report(
     except ServingError as error:
         firm_id = stored.firm_id if stored else None
         record(db, [audit_row(endpoint, [firm_id], outcome(error), user.key,
-                                score_id=stored.score_id if stored else None,
-                                subject_region=stored.region if stored else None)])  # fmt: skip
+                              score_id=stored.score_id if stored else None,
+                              subject_region=stored.region if stored else None)])  # fmt: skip
         raise
     record(db, [audit_row(endpoint, [stored.firm_id], "ok", user.key, stored.model_version,
-                            stored.score_id, subject_region=stored.region)])  # fmt: skip
+                          stored.score_id, subject_region=stored.region)])  # fmt: skip
     score = ScoreOut.model_validate_json(stored.payload)
     lang = language(request)
     snapshot, _ = state.current()
