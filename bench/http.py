@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -466,7 +466,6 @@ def paired(settings: Settings, ours: Variant, reference: Variant, bodies: Reques
     rows = []
     with serving(ours, settings, bodies, warm) as a, serving(reference, settings, bodies,
                                                              warm) as b:  # fmt: skip
-        wait_idle(a.processes + b.processes, 300.0)
         for number in range(1, rounds + 1):
             mine, theirs = (
                 level(a, clients, requests, seconds),
@@ -476,7 +475,6 @@ def paired(settings: Settings, ours: Variant, reference: Variant, bodies: Reques
                          "reference": reference.name, "rps": mine["rps"],
                          "reference_rps": theirs["rps"], "server_cpu_ms": mine["server_cpu_ms"],
                          "reference_cpu_ms": theirs["server_cpu_ms"],
-                         "p50_ms": mine["p50_ms"], "p99_ms": mine["p99_ms"],
                          "ratio": mine["rps"] / theirs["rps"]})  # fmt: skip
             print(f"  round {number}: {ours.name} {mine['rps']:.1f} req/s "
                   f"({mine['server_cpu_ms']:.2f} ms CPU/req), {reference.name} "
@@ -486,12 +484,17 @@ def paired(settings: Settings, ours: Variant, reference: Variant, bodies: Reques
 
 
 def paired_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| round | clients | ours req/s | ours CPU ms/req | reference req/s "
-             "| reference CPU ms/req | ratio |", "|---|---|---|---|---|---|---|"]  # fmt: skip
-    for r in rows:
-        lines.append(f"| {r['round']} | {r['clients']} | {r['rps']:,.1f} | {r['server_cpu_ms']:.2f}"
-                     f" | {r['reference_rps']:,.1f} | {r['reference_cpu_ms']:.2f}"
-                     f" | {r['ratio']:.2f} |")  # fmt: skip
+    header = ("round", "clients", "ours req/s", "ours CPU ms/req", "reference req/s",
+              "reference CPU ms/req", "ratio")  # fmt: skip
+    return _markdown(header, [(r["round"], r["clients"], f"{r['rps']:,.1f}",
+                               f"{r['server_cpu_ms']:.2f}", f"{r['reference_rps']:,.1f}",
+                               f"{r['reference_cpu_ms']:.2f}", f"{r['ratio']:.2f}")
+                              for r in rows])  # fmt: skip
+
+
+def _markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -516,10 +519,10 @@ def _line(row: dict[str, Any]) -> str:
 
 
 def run(settings: Settings, variants: Sequence[Variant], clients: Sequence[int] = CLIENTS,
-        requests: int = 2000, seconds: float = 15.0, firms: int = 200, warm: int = 400
-        ) -> list[dict[str, Any]]:  # fmt: skip
+        requests: int = 2000, seconds: float = 15.0, firms: int = 200, warm: int = 400,
+        bodies: Requests | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Every variant at every level, in one run; the rows of the table."""
-    bodies = prepare(settings, firms)
+    bodies = bodies or prepare(settings, firms)
     print(f"http: {len(bodies.ews)} firms, <= {requests} requests or {seconds:.0f} s per level, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)  # fmt: skip
     rows: list[dict[str, Any]] = []
@@ -553,22 +556,20 @@ def ratios(rows: list[dict[str, Any]], clients: int = 16) -> list[dict[str, Any]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| server | clients | p50 ms | p99 ms | req/s | server CPU ms/req | requests | errors"
-             " | busiest proc |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for r in rows:
-        lines.append(f"| {r['variant']} | {r['clients']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}"
-                     f" | {r['rps']:,.1f} | {r['server_cpu_ms']:.2f} | {r['requests']}"
-                     f" | {r['errors']} |"
-                     f" {r['busiest_process_cpu_share']:.0%} |")  # fmt: skip
-    return "\n".join(lines)
+    header = ("server", "clients", "p50 ms", "p99 ms", "req/s", "server CPU ms/req", "requests",
+              "errors", "busiest proc")  # fmt: skip
+    return _markdown(header, [(r["variant"], r["clients"], f"{r['p50_ms']:.2f}",
+                               f"{r['p99_ms']:.2f}", f"{r['rps']:,.1f}",
+                               f"{r['server_cpu_ms']:.2f}", r["requests"], r["errors"],
+                               f"{r['busiest_process_cpu_share']:.0%}") for r in rows])  # fmt: skip
 
 
 def http_speed(world: object, rows: int) -> list[dict[str, Any]]:
     """The suite's entry: the EWS_* world, ``rows`` requests per level (at most 20 s each).
 
     ``EWS_BENCH_HTTP`` picks the variants of the table by name (comma-separated: ews1, ews2,
-    ews2quiet, gunicorn2, reuseport2, mlflow1, mlflow2; default ews1, ews2, mlflow1, mlflow2).
-    Then the recommended server (``ews2``) and mlflow with as many workers are
+    ews2quiet, gunicorn2, reuseport2, mlflow1, mlflow2; default ews1, ews2, mlflow1, mlflow2;
+    empty for none). Then ``EWS_BENCH_PAIR`` (default the recommended ``ews2`` and mlflow2) is
     driven in ``EWS_BENCH_ROUNDS`` alternating rounds at 16 clients (default 3; 0 skips them):
     the ratio of record.
     """
@@ -577,16 +578,18 @@ def http_speed(world: object, rows: int) -> list[dict[str, Any]]:
     chosen = os.environ.get("EWS_BENCH_HTTP", "ews1,ews2,mlflow1,mlflow2")
     variants = [named[n] for n in chosen.split(",") if n]
     requests = max(50, rows)
-    measured = run(settings, variants, requests=requests, seconds=20.0) if variants else []
+    bodies = prepare(settings)
+    measured = run(settings, variants, requests=requests, seconds=20.0, bodies=bodies)
     if measured:
         print(table(measured), flush=True)
     results = ratios(measured)
     rounds = int(os.environ.get("EWS_BENCH_ROUNDS", "3"))
+    ours, reference = os.environ.get("EWS_BENCH_PAIR", f"{RECOMMENDED},mlflow2").split(",")
     if rounds > 0:
-        print(f"http: {RECOMMENDED} and mlflow2 in {rounds} alternating rounds at 16 clients",
+        print(f"http: {ours} and {reference} in {rounds} alternating rounds at 16 clients",
               flush=True)  # fmt: skip
-        pairs = paired(settings, named[RECOMMENDED], named["mlflow2"], prepare(settings),
-                       rounds=rounds, requests=requests)  # fmt: skip
+        pairs = paired(settings, named[ours], named[reference], bodies, rounds=rounds,
+                       requests=requests)  # fmt: skip
         print(paired_table(pairs), flush=True)
         results.append(paired_ratio(pairs))
     return results

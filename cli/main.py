@@ -250,7 +250,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Uvicorn worker processes.")] = 1,
     access_log: Annotated[
         bool,
-        typer.Option(help="Log every request on stderr (each score is in the audit log anyway)."),
+        typer.Option(help="Uvicorn's line per request (each score is in the audit log anyway)."),
     ] = True,
 ) -> None:
     """Serve the champion model over HTTP (OpenAPI docs at /docs)."""

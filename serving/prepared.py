@@ -149,16 +149,15 @@ class GroupCommit(Generic[T]):
         self.engine, self._commit = engine, commit
         self.loop = asyncio.get_running_loop()
         self._waiting: list[tuple[list[T], asyncio.Future[None]]] = []
-        self._flushing = False
+        self._flushing: asyncio.Task[None] | None = None  # held: the loop keeps only a weak one
 
     async def write(self, rows: list[T]) -> None:
         """Return once ``rows`` are committed (with whatever else was waiting)."""
         done = self.loop.create_future()
         self._waiting.append((rows, done))
-        if not self._flushing:
+        if self._flushing is None:
             # A task starts on the next turn: requests already ready to run join this batch.
-            self._flushing = True
-            self.loop.create_task(self._flush())
+            self._flushing = self.loop.create_task(self._flush())
         await done
 
     async def _flush(self) -> None:
@@ -180,7 +179,7 @@ class GroupCommit(Generic[T]):
                     else:
                         done.set_exception(outcome)
         finally:
-            self._flushing = False
+            self._flushing = None
 
 
 _GROUPS: weakref.WeakKeyDictionary[Engine, dict[Callable[..., None], GroupCommit[Any]]] = (
