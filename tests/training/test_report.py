@@ -102,4 +102,4 @@ def test_walk_forward_refits_each_test_year_on_earlier_years_only(demo_run: Demo
     children = MlflowClient().search_runs(
         [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
     )
-    assert sorted(r.data.params["test_year"] for r in children) == ["2024", "2025"]
+    assert sorted(r.data.params["test_year"] for r in children) == [str(last - 1), str(last)]
