@@ -91,7 +91,10 @@ FINANCIAL_AMOUNTS: Final[tuple[str, ...]] = (
     "employees",
     "payroll",
 )
-FINANCIAL_COLUMNS: Final[tuple[str, ...]] = FINANCIAL_KEYS + FINANCIAL_AMOUNTS
+# The auditor's report on the statement (외감기업 only): opinion and a going-concern paragraph.
+AUDIT_OPINIONS: Final[tuple[str, ...]] = ("적정", "한정", "부적정", "의견거절")
+FINANCIAL_NOTES: Final[tuple[str, ...]] = ("audit_opinion", "going_concern")
+FINANCIAL_COLUMNS: Final[tuple[str, ...]] = FINANCIAL_KEYS + FINANCIAL_AMOUNTS + FINANCIAL_NOTES
 # The balance-sheet items: missing together when only an income statement was filed.
 BALANCE_SHEET: Final[tuple[str, ...]] = (
     "total_assets",

@@ -72,6 +72,8 @@ def normalise(name: str, table: pd.DataFrame) -> pd.DataFrame:
         table["fiscal_year"] = table["fiscal_year"].astype("int64")
         for column in contract.FINANCIAL_AMOUNTS:
             table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+        table["audit_opinion"] = table["audit_opinion"].astype("string")
+        table["going_concern"] = table["going_concern"].astype("boolean")
     if name == "events":
         table["amount"] = pd.to_numeric(table["amount"], errors="coerce").astype("float64")
     if name == "regional":
