@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     model_alias: str = "champion"
     host: str = "127.0.0.1"
     port: int = 8000
+    # A statement older than this (months after its period end) gets no fresh grade (자료 오래됨).
+    stale_after_months: int = 18
 
     @property
     def tracking_uri(self) -> str:

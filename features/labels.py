@@ -26,6 +26,25 @@ LABEL_KEYS: Final[tuple[str, ...]] = ("firm_id", "fiscal_year", "as_of")
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+# What each rule predicts, in the words staff use ("부도위험을 높입니다" is wrong for a 한계기업
+# model): (Korean noun phrase, English noun phrase).
+EVENT_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "default_event": ("부도·폐업 위험", "risk of default or closure"),
+    "capital_impairment": ("자본잠식 위험", "risk of capital impairment"),
+    "marginal_firm": ("한계기업 진입 위험", "risk of becoming a marginal firm"),
+}
+# The state a firm is already in, for rules whose population at risk excludes it: the rule flag
+# (a column of the feature table) and its name for staff.
+STATE_FLAGS: Final[dict[str, tuple[str, str, str]]] = {
+    "marginal_firm": ("marginal_firm", "이미 한계기업", "already a marginal firm"),
+    "capital_impairment": (
+        "complete_capital_impairment",
+        "이미 완전 자본잠식",
+        "already in complete capital impairment",
+    ),
+}
+
+
 class LabelRuleError(ValueError):
     """An unknown label rule was asked for, or its label column is not there."""
 
@@ -42,6 +61,37 @@ def check_rules(rules: Sequence[str]) -> tuple[str, ...]:
 
 def _is_column_rule(rule: str) -> bool:
     return rule.startswith(COLUMN_RULE) and bool(_LABEL_NAME.match(rule[len(COLUMN_RULE) :]))
+
+
+def event_name(rules: Sequence[str], lang: str = "ko") -> str:
+    """What a model trained on ``rules`` predicts: "한계기업 진입 위험", or the user label's name
+    ("위험: closure_12m"); several rules are joined ("부도·폐업 위험 또는 자본잠식 위험")."""
+    names = []
+    for rule in rules:
+        if rule in EVENT_NAMES:
+            names.append(EVENT_NAMES[rule][1 if lang == "en" else 0])
+        else:
+            label = rule.removeprefix(COLUMN_RULE)
+            names.append(f"risk of {label}" if lang == "en" else f"{label} 위험")
+    return (" or " if lang == "en" else " 또는 ").join(names) or (
+        "risk of distress" if lang == "en" else "부실 위험"
+    )
+
+
+def in_state(rows: pd.DataFrame, rules: Sequence[str]) -> pd.Series:
+    """True where a row is already in the state every one of ``rules`` predicts, so that it is
+    out of the population at risk (a 한계기업 cannot *become* one); missing where that cannot be
+    told. Rules without such a state (a default event removes the firm already) give False."""
+    states = []
+    for rule in rules:
+        if rule not in STATE_FLAGS:
+            return pd.Series(False, index=rows.index, dtype="boolean")
+        flag = STATE_FLAGS[rule][0]
+        states.append(rows[flag].astype("boolean") if flag in rows else pd.NA)
+    combined = pd.Series(True, index=rows.index, dtype="boolean")
+    for state in states:
+        combined = combined & state
+    return combined
 
 
 def normalise_labels(labels: pd.DataFrame) -> pd.DataFrame:
