@@ -28,22 +28,81 @@ class Feature:
     family: str
     ko: str
     en: str
-    unit: str  # pct | ratio | times | days | count | years | log_krw | months | flag | index
+    # pct | ratio | times | days | count | years | log_krw | months | flag | index | percentile
+    # | streak (consecutive years a state held, said "2년 연속 <state>") | opinion (감사의견)
+    unit: str
+    state_ko: str = ""  # streaks: the state that held ("이자보상배율 1 미만")
+    state_en: str = ""
 
 
 _F = Feature
 CATALOG: Final[tuple[Feature, ...]] = (
     _F("operating_margin", "profitability", "영업이익률", "operating margin", "pct"),
+    _F(
+        "operating_margin_l1",
+        "profitability",
+        "전년도 영업이익률",
+        "operating margin a year earlier",
+        "pct",
+    ),
     _F("net_margin", "profitability", "순이익률", "net margin", "pct"),
     _F("roa", "profitability", "총자산순이익률", "return on assets", "pct"),
     _F("ebitda_margin", "profitability", "EBITDA 마진", "EBITDA margin", "pct"),
     _F("loss_years_3y", "profitability", "최근 3년 적자 연수", "loss years in last 3", "count"),
+    _F(
+        "loss_streak_years",
+        "profitability",
+        "연속 적자 연수",
+        "consecutive loss years",
+        "streak",
+        "적자",
+        "losses",
+    ),
+    _F(
+        "impairment_streak_years",
+        "leverage",
+        "연속 자본잠식 연수",
+        "consecutive years of capital impairment",
+        "streak",
+        "자본잠식",
+        "capital impairment",
+    ),
     _F("debt_ratio", "leverage", "부채비율", "debt-to-equity ratio", "pct"),
     _F("equity_ratio", "leverage", "자기자본비율", "equity ratio", "pct"),
     _F("borrowings_to_assets", "leverage", "차입금의존도", "borrowings to assets", "pct"),
     _F("capital_impairment_ratio", "leverage", "자본잠식률", "capital impairment ratio", "pct"),
     _F("debt_ratio_change", "leverage", "부채비율 변화", "change in debt ratio", "pct"),
     _F("interest_coverage", "debt_service", "이자보상배율", "interest coverage", "times"),
+    _F(
+        "interest_coverage_l1",
+        "debt_service",
+        "전년도 이자보상배율",
+        "interest coverage a year earlier",
+        "times",
+    ),
+    _F(
+        "interest_coverage_l2",
+        "debt_service",
+        "2년 전 이자보상배율",
+        "interest coverage two years earlier",
+        "times",
+    ),
+    _F(
+        "interest_coverage_change",
+        "debt_service",
+        "이자보상배율 변화",
+        "change in interest coverage",
+        "times",
+    ),
+    _F(
+        "icr_below_one_years",
+        "debt_service",
+        "이자보상배율 1 미만 연속 연수",
+        "consecutive years of interest coverage below 1",
+        "streak",
+        "이자보상배율 1 미만",
+        "interest coverage below 1",
+    ),
     _F(
         "interest_coverage_min_3y",
         "debt_service",
@@ -58,6 +117,20 @@ CATALOG: Final[tuple[Feature, ...]] = (
         "차입금 대비 영업현금흐름",
         "operating cash flow to borrowings",
         "pct",
+    ),
+    _F(
+        "ocf_to_revenue",
+        "debt_service",
+        "매출액 대비 영업현금흐름",
+        "operating cash flow to revenue",
+        "pct",
+    ),
+    _F(
+        "ocf_to_interest",
+        "debt_service",
+        "이자비용 대비 영업현금흐름",
+        "operating cash flow to interest expense",
+        "times",
     ),
     _F("current_ratio", "liquidity", "유동비율", "current ratio", "pct"),
     _F("quick_ratio", "liquidity", "당좌비율", "quick ratio", "pct"),
@@ -122,6 +195,14 @@ CATALOG: Final[tuple[Feature, ...]] = (
         "최근 체납 후 경과월수",
         "months since the latest arrears",
         "months",
+    ),
+    _F("audit_opinion_severity", "non_financial", "감사의견", "audit opinion", "opinion"),
+    _F(
+        "going_concern_doubt",
+        "non_financial",
+        "계속기업 불확실성",
+        "going-concern doubt",
+        "flag",
     ),
     _F(
         "region_grdp_growth",

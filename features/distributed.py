@@ -20,8 +20,14 @@ import pandas as pd
 
 from features import environment
 from features.labels import DEFAULT_RULES, make_labels
-from features.peers import ALL, PeerReference, peer_group
-from features.pipeline import PEER_FEATURES, MarketContext, as_of_dates, features_as_of
+from features.peers import ALL, PeerReference, peer_keys
+from features.pipeline import (
+    PEER_FEATURES,
+    PEER_LEVEL_COLUMNS,
+    MarketContext,
+    as_of_dates,
+    features_as_of,
+)
 from features.tables import RawTables, read_tables
 
 _NO_PEERS = PeerReference({source: {ALL: np.empty(0)} for source in PEER_FEATURES.values()})
@@ -45,8 +51,8 @@ def features_without_peers(
     return features_as_of(tables, as_of, MarketContext(as_of, _NO_PEERS, rates))
 
 
-def peer_groups(features: pd.DataFrame) -> pd.Series:
-    return peer_group(environment.industry_of(features["ksic"]), features["size_class"])
+def peer_groups(features: pd.DataFrame) -> pd.DataFrame:
+    return peer_keys(features["ksic"], features["size_class"])
 
 
 def peer_sources(features: pd.DataFrame) -> pd.DataFrame:
@@ -64,7 +70,8 @@ def with_peers(features: pd.DataFrame, peers: PeerReference) -> pd.DataFrame:
     groups = peer_groups(features)
     out = features.copy()
     for column, source in PEER_FEATURES.items():
-        out[column] = peers.percentile(features, groups, source).to_numpy()
+        percentile, level = peers.percentile_and_level(features, groups, source)
+        out[column], out[PEER_LEVEL_COLUMNS[column]] = percentile.to_numpy(), level.to_numpy()
     return out
 
 

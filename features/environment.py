@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core import ksic
 from features.asof import ByDate, take_or_missing
 from features.signals import first_default
 
@@ -19,9 +20,10 @@ REGION_FEATURES = {
 }
 
 
-def industry_of(ksic: pd.Series) -> pd.Series:
-    """KSIC division (first two digits): the industry used for peers and industry rates."""
-    return ksic.astype("string").str[:2]
+def industry_of(ksic_codes: pd.Series) -> pd.Series:
+    """The industry of industry rates and reports: the KSIC division (first two digits), or the
+    section letter where an export gives only that (``core.ksic.industry``)."""
+    return ksic.industry(ksic_codes)
 
 
 def regional_as_of(regional: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

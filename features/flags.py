@@ -26,3 +26,14 @@ def rule_flags(panel: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return flags.fillna(False).astype(bool).set_axis(index)
+
+
+def icr_below_one_2y(panel: pd.DataFrame) -> pd.Series:
+    """Interest coverage below 1 this year and last (the 한계기업 rule's own persistence score):
+    True, False where either year is known to be at or above 1, missing where undecided."""
+    numeric = panel.select_dtypes("number").astype("float64").reset_index(drop=True)
+    now, last = _icr(numeric), _icr(numeric, "_l1")
+    both = (now < 1.0) & (last < 1.0)
+    either_fine = (now >= 1.0) | (last >= 1.0)
+    decided = both | either_fine
+    return both.astype("boolean").where(decided, pd.NA).set_axis(panel.index)

@@ -23,6 +23,8 @@ DEFAULT_RULES: Final[tuple[str, ...]] = ("default_event",)
 COLUMN_RULE: Final[str] = "column:"
 # The user-label table: a label for the row built on a fiscal year's statement, or for an as-of.
 LABEL_KEYS: Final[tuple[str, ...]] = ("firm_id", "fiscal_year", "as_of")
+# Default of the service's EWS_STALE_AFTER_MONTHS: older statements get no grade, nor a label.
+STALE_AFTER_MONTHS: Final[int] = 18
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -153,27 +155,62 @@ def horizon_end(as_of: pd.Series, months: int) -> pd.Series:
     return pd.Series(np.append(ends, np.datetime64("NaT"))[codes], index=as_of.index)
 
 
-def _next_statement(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.DataFrame:
-    """The statement for the fiscal year after the row's latest one, whenever it was filed."""
+def _statement_after(keys: pd.DataFrame, financials: pd.DataFrame, years: int) -> pd.DataFrame:
+    """The statement for the fiscal year ``years`` after the row's latest one (0: that year
+    itself), in its final version, whenever it was filed: labels look ahead by design."""
     final = filed_by(financials, pd.Timestamp.max).set_index(["firm_id", "fiscal_year"])
-    index = pd.MultiIndex.from_arrays([keys["firm_id"], keys["fiscal_year"] + 1])
+    index = pd.MultiIndex.from_arrays([keys["firm_id"], keys["fiscal_year"] + years])
     return final.reindex(index).set_axis(keys.index)
 
 
+def _decided(one: pd.Series, zero: pd.Series) -> pd.Series:
+    """1 where ``one`` holds, else 0 where ``zero`` holds, else missing (undecidable)."""
+    label = pd.Series(np.nan, index=one.index)
+    label[zero.fillna(False).to_numpy(bool)] = 0.0
+    label[one.fillna(False).to_numpy(bool)] = 1.0
+    return label
+
+
 def capital_impairment(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.Series:
-    """1 when the next statement shows complete capital impairment (자본총계 < 0)."""
-    following = _next_statement(keys, financials)
-    return (following["equity"] < 0).astype("float64").where(following["equity"].notna())
+    """1 when the next statement shows complete capital impairment (자본총계 < 0).
+
+    A firm already impaired is out of the population at risk; one whose equity now, or next
+    year, is not known cannot be decided: both stay missing, never 0.
+    """
+    now = _statement_after(keys, financials, 0)["equity"]
+    following = _statement_after(keys, financials, 1)["equity"]
+    at_risk = now >= 0
+    return _decided(at_risk & (following < 0), at_risk & (following >= 0))
 
 
 def marginal_firm(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.Series:
-    """1 when the next statement makes the firm a 한계기업 (third straight year of ICR < 1)."""
-    following = _next_statement(keys, financials)
-    icr_next = _icr(following)
-    was_below = keys["icr_below_one_2y"].astype(bool)
-    label = ((icr_next < 1.0) & was_below).astype("float64").where(icr_next.notna())
-    # A firm that already is a 한계기업 cannot become one: leave it out of this target.
-    return label.mask(keys["marginal_firm"].astype(bool))
+    """1 when the next statement makes the firm a 한계기업 (third straight year of ICR < 1).
+
+    Decided only where interest coverage is known for the two years before, this year and the
+    next: a shorter history could not tell whether the firm already is one, and leaving out just
+    the rows that might be positive would bias the rest towards 0. A firm already a 한계기업
+    cannot become one and is left out of the population at risk. Missing, never 0.
+    """
+    icr_next = _icr(_statement_after(keys, financials, 1))
+    now, last, before = (keys[f"interest_coverage{lag}"] for lag in ("", "_l1", "_l2"))
+    history = icr_next.notna() & now.notna() & last.notna() & before.notna()
+    already = (now < 1.0) & (last < 1.0) & (before < 1.0)
+    becomes = (icr_next < 1.0) & (now < 1.0) & (last < 1.0)
+    at_risk = history & ~already
+    return _decided(at_risk & becomes, at_risk & ~becomes)
+
+
+def first_row_per_statement(keys: pd.DataFrame) -> pd.Series:
+    """True on the first as-of row built on each (firm, fiscal year) statement: a label about
+    the *next* statement belongs to it once, not again on later rows still showing the same one."""
+    first = keys.groupby([keys["firm_id"], keys["fiscal_year"]])["as_of"].transform("min")
+    return keys["as_of"] == first
+
+
+def stale(keys: pd.DataFrame, months: int = STALE_AFTER_MONTHS) -> pd.Series:
+    """Rows built on a statement older than ``months`` after its period end: the service gives
+    them no grade (자료 오래됨), so no label either."""
+    return (keys["statement_age_months"] > months).fillna(False).astype(bool)
 
 
 def make_labels(
@@ -190,16 +227,20 @@ def make_labels(
     A user label (``column:<name>``) is taken as given: the user's data define its horizon.
     """
     open_window = horizon_end(keys["as_of"], horizon_months) > observed_until
+    not_scored = stale(keys)
+    repeated = ~first_row_per_statement(keys)
     parts = []
     for rule in check_rules(rules):
         if rule.startswith(COLUMN_RULE):
             parts.append(user_label(keys, labels, rule[len(COLUMN_RULE) :]))
         elif rule == "default_event":
-            parts.append(default_event(keys, events, horizon_months).mask(open_window))
+            parts.append(default_event(keys, events, horizon_months).mask(open_window | not_scored))
         elif rule == "capital_impairment":
-            parts.append(capital_impairment(keys, financials).mask(open_window))
+            label = capital_impairment(keys, financials)
+            parts.append(label.mask(open_window | not_scored | repeated))
         else:
-            parts.append(marginal_firm(keys, financials).mask(open_window))
+            label = marginal_firm(keys, financials)
+            parts.append(label.mask(open_window | not_scored | repeated))
     stacked = np.vstack([p.to_numpy(dtype="float64") for p in parts])
     label = pd.Series(np.nanmax(np.where(np.isnan(stacked), -1, stacked), axis=0), index=keys.index)
     return label.where(label >= 0).rename("label")

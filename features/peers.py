@@ -1,72 +1,145 @@
-"""Peer percentiles within industry × size class (동종업계 순위)."""
+"""Peer percentiles (동종업계 순위): within industry × size class, falling back to coarser peers.
+
+A firm is compared with firms of its KSIC division and size class; where that group has fewer
+than ``min_group_size`` known values (or the firm's division is not known — an export may give
+only the section letter), with its division across sizes, then its KSIC section, then every firm.
+Each percentile comes with the level it was taken at, so staff can be told who the peers were.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from core import ksic
+
 ALL = "*"
+PEER_LEVELS: Final[tuple[str, ...]] = ("industry_size", "industry", "section", "all")
+# How each level reads to staff: (Korean, English).
+PEER_LEVEL_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "industry_size": ("같은 업종·규모", "same industry and size"),
+    "industry": ("같은 업종", "same industry"),
+    "section": ("같은 대분류 업종", "same industry section"),
+    "all": ("전체 기업", "all firms"),
+}
 
 
-def peer_group(industry: pd.Series, size_class: pd.Series) -> pd.Series:
-    return industry.fillna("??").astype("string") + "|" + size_class.fillna("?").astype("string")
+def peer_keys(ksic_codes: pd.Series, size_class: pd.Series) -> pd.DataFrame:
+    """Each firm's group at each level but the last (missing where not known), as text."""
+    division = ksic.division(ksic_codes)
+    return pd.DataFrame(
+        {
+            "industry_size": division + "|" + size_class.astype("string"),
+            "industry": division,
+            "section": ksic.section(ksic_codes),
+        },
+        index=ksic_codes.index,
+    ).astype("string")
+
+
+def _key(level: str, group: object) -> str:
+    return f"{level}:{group}"
 
 
 @dataclass(frozen=True)
 class PeerReference:
-    """Sorted values of each feature per peer group, and over all firms as the fallback."""
+    """Sorted values of each feature per peer group at every level, and over all firms."""
 
     values: dict[str, dict[str, np.ndarray]]
     min_group_size: int = 20
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame, groups: pd.Series, columns: list[str]) -> PeerReference:
+    def fit(cls, frame: pd.DataFrame, keys: pd.DataFrame, columns: list[str]) -> PeerReference:
         values: dict[str, dict[str, np.ndarray]] = {}
         for column in columns:
             series = frame[column].astype("float64")
-            per_group = {
-                str(g): np.sort(s.dropna().to_numpy()) for g, s in series.groupby(groups.to_numpy())
-            }
-            per_group[ALL] = np.sort(series.dropna().to_numpy())
+            per_group = {ALL: np.sort(series.dropna().to_numpy())}
+            for level in keys.columns:
+                groups = keys[level].to_numpy(object, na_value=None)
+                known = groups != None  # noqa: E711 (elementwise)
+                for group, part in series[known].groupby(groups[known]):
+                    per_group[_key(level, group)] = np.sort(part.dropna().to_numpy())
             values[column] = per_group
         return cls(values)
 
-    def percentile(self, frame: pd.DataFrame, groups: pd.Series, column: str) -> pd.Series:
+    def percentile(self, frame: pd.DataFrame, keys: pd.DataFrame, column: str) -> pd.Series:
         """Share of peers (0–100) at or below each value; missing value → missing."""
+        return self.percentile_and_level(frame, keys, column)[0]
+
+    def percentile_and_level(
+        self, frame: pd.DataFrame, keys: pd.DataFrame, column: str
+    ) -> tuple[pd.Series, pd.Series]:
+        """The percentile and the level of ``PEER_LEVELS`` it was taken at (missing with it)."""
         out = np.full(len(frame), np.nan)
+        level_of = np.full(len(frame), None, dtype=object)
         column_values = frame[column].to_numpy(dtype="float64")
-        group_keys = groups.to_numpy()
-        for key in pd.unique(group_keys):
-            sorted_values = self.values[column].get(str(key))
-            if sorted_values is None or len(sorted_values) < self.min_group_size:
-                sorted_values = self.values[column][ALL]
-            where = group_keys == key
-            if len(sorted_values):
+        reference = self.values[column]
+        pending = ~np.isnan(column_values)
+        for level in (*keys.columns, "all"):
+            groups = (
+                np.full(len(frame), ALL, dtype=object)
+                if level == "all"
+                else keys[level].to_numpy(object, na_value=None)
+            )
+            for group in pd.unique(groups[pending]):
+                if group is None:
+                    continue
+                sorted_values = reference.get(ALL if level == "all" else _key(level, group))
+                enough = level == "all" or (
+                    sorted_values is not None and len(sorted_values) >= self.min_group_size
+                )
+                if sorted_values is None or not enough or not len(sorted_values):
+                    continue
+                where = pending & (groups == group)
                 ranks = np.searchsorted(sorted_values, column_values[where], side="right")
                 out[where] = 100.0 * ranks / len(sorted_values)
-        out[np.isnan(column_values)] = np.nan
-        return pd.Series(out, index=frame.index, name=column)
+                level_of[where] = level
+                pending &= ~where
+        index = frame.index
+        return (
+            pd.Series(out, index=index, name=column),
+            pd.Series(level_of, index=index, dtype="string", name=column),
+        )
 
 
 def cross_section_percentiles(
-    values: np.ndarray, cross_section: np.ndarray, groups: np.ndarray, min_group_size: int = 20
-) -> np.ndarray:
-    """``PeerReference.fit(...).percentile(...)`` within each row's own cross-section, for many
-    cross-sections (as-of dates) at once: the share of the row's group (or, where the group has
-    fewer than ``min_group_size`` known values, of its cross-section) at or below its value."""
+    values: np.ndarray,
+    cross_section: np.ndarray,
+    groups: list[np.ndarray],
+    min_group_size: int = 20,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``PeerReference.fit(...).percentile_and_level(...)`` within each row's own cross-section
+    (as-of date), for many cross-sections at once. ``groups`` holds one integer code per row for
+    each level but the last (-1: not known); a row takes the first level whose group has at
+    least ``min_group_size`` known values, else its whole cross-section. Returns percentiles
+    and level positions in ``PEER_LEVELS`` (-1 where the value is missing)."""
     known = np.flatnonzero(~np.isnan(values))
     # Values as dense ranks (ties share one), so that (key, value) orders as a single integer.
     _, rank = np.unique(values[known], return_inverse=True)
-    width = int(groups.max(initial=0)) + 1
-    percent, group_size = _percent_at_or_below(rank, (cross_section * width + groups)[known])
-    # The few rows of small groups compare with their whole cross-section instead.
-    small = np.flatnonzero(group_size < min_group_size)
-    percent[small] = _percent_at_or_below_for(rank, cross_section[known], small)
+    percent = np.full(len(known), np.nan)
+    level = np.full(len(known), len(groups), dtype="int64")  # the last level: all firms
+    pending = np.arange(len(known))
+    for position, codes in enumerate(groups):
+        code = codes[known]
+        width = int(code.max(initial=0)) + 2  # room for -1 (unknown) as 0
+        keys = cross_section[known] * width + code + 1
+        if position == 0:  # most rows settle at the first level: compute it for all at once
+            found, size = _percent_at_or_below(rank, keys)
+        else:  # the few rows left compare with their group only
+            found, size = np.full(len(known), np.nan), np.zeros(len(known), "int64")
+            found[pending], size[pending] = _percent_and_size_for(rank, keys, pending)
+        settled = pending[(code[pending] >= 0) & (size[pending] >= min_group_size)]
+        percent[settled], level[settled] = found[settled], position
+        pending = np.setdiff1d(pending, settled, assume_unique=True)
+    percent[pending] = _percent_and_size_for(rank, cross_section[known], pending)[0]
     percentile = np.full(len(values), np.nan)
     percentile[known] = percent
-    return percentile
+    levels = np.full(len(values), -1, dtype="int64")
+    levels[known] = level
+    return percentile, levels
 
 
 def _percent_at_or_below(rank: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,12 +159,16 @@ def _percent_at_or_below(rank: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray
     return percent, count
 
 
-def _percent_at_or_below_for(rank: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``_percent_at_or_below(rank, keys)[0][rows]``, cheaply when ``rows`` are few."""
+def _percent_and_size_for(
+    rank: np.ndarray, keys: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_percent_at_or_below(rank, keys)`` at ``rows`` only, cheaply when ``rows`` are few."""
     width = int(rank.max(initial=0)) + 1
     composite = keys.astype("int64") * width + rank
     ordered, asked = np.sort(composite), composite[rows]
     key_start = asked - asked % width
     first = np.searchsorted(ordered, key_start)
     at_or_below = np.searchsorted(ordered, asked, "right") - first
-    return 100.0 * at_or_below / (np.searchsorted(ordered, key_start + width) - first)
+    size = np.searchsorted(ordered, key_start + width) - first
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * at_or_below / size, size

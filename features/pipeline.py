@@ -18,10 +18,10 @@ import pandas as pd
 from features import environment, signals, statements
 from features.asof import ByDate, days_between
 from features.catalog import FEATURE_NAMES, FLAGS
-from features.flags import rule_flags
+from features.flags import icr_below_one_2y, rule_flags
 from features.labels import DEFAULT_RULES, make_labels
-from features.peers import PeerReference, cross_section_percentiles, peer_group
-from features.ratios import EARLIER_YEARS, _icr, compute_ratios
+from features.peers import PEER_LEVELS, PeerReference, cross_section_percentiles, peer_keys
+from features.ratios import EARLIER_YEARS, compute_ratios
 from features.tables import RawTables
 
 ID_COLUMNS = (
@@ -34,10 +34,15 @@ ID_COLUMNS = (
     "cluster_id",
     "audited",
     "fiscal_year",
+    "period_end",
 )
 PEER_FEATURES = {
     "peer_pct_operating_margin": "operating_margin",
     "peer_pct_debt_ratio": "debt_ratio",
+}
+# Beside each peer percentile: the level of ``features.peers.PEER_LEVELS`` it was taken at.
+PEER_LEVEL_COLUMNS = {
+    column: column.replace("peer_pct_", "peer_level_") for column in PEER_FEATURES
 }
 
 
@@ -50,19 +55,33 @@ class MarketContext:
     industry_rates: pd.Series
 
 
+# Firms whose last filing is this much older than the newest filing anywhere have stopped
+# filing: they do not decide where the data's present is.
+_ACTIVE_FILERS = pd.DateOffset(years=2)
+
+
 def as_of_dates(financials: pd.DataFrame, month: int = 6, day: int = 30) -> list[pd.Timestamp]:
-    """Yearly as-of dates (default 30 June), from the first filing to the year after the last
-    fiscal year: a late restatement does not open an as-of year with no new statements."""
-    first = financials["filed_on"].min()
-    years = range(first.year, int(financials["fiscal_year"].max()) + 2)
-    dates = [pd.Timestamp(year=y, month=month, day=day) for y in years]
+    """Yearly as-of dates (default 30 June), from the first filing to the first one on or after
+    the typical firm's latest filing: the median over firms still filing of each firm's last
+    filing date. A few late filers or non-December year ends (a June 2026 year end is filed in
+    the autumn) do not open an as-of year in which most firms have nothing new."""
+    filed = financials["filed_on"].dropna()
+    if filed.empty:
+        return []
+    first = filed.min()
+    last_filing = financials.dropna(subset=["filed_on"]).groupby("firm_id")["filed_on"].max()
+    active = last_filing[last_filing >= filed.max() - _ACTIVE_FILERS]
+    typical = active.sort_values().iloc[(len(active) - 1) // 2]  # the lower median: a date
+    end = pd.Timestamp(year=typical.year, month=month, day=day)
+    end = end if end >= typical else pd.Timestamp(year=typical.year + 1, month=month, day=day)
+    dates = [pd.Timestamp(year=y, month=month, day=day) for y in range(first.year, end.year + 1)]
     return [d for d in dates if first <= d]
 
 
 def build_context(features: pd.DataFrame, industry_rates: pd.Series) -> MarketContext:
     """Peer reference and industry rates from one as-of cross-section of features."""
-    groups = peer_group(environment.industry_of(features["ksic"]), features["size_class"])
-    peers = PeerReference.fit(features, groups, list(FEATURE_NAMES))
+    keys = peer_keys(features["ksic"], features["size_class"])
+    peers = PeerReference.fit(features, keys, list(FEATURE_NAMES))
     return MarketContext(features["as_of"].iloc[0], peers, industry_rates)
 
 
@@ -94,9 +113,10 @@ def features_on_dates(
     arrears = signals.arrears_signals_at(tables.events, firms.index, rows.firm, when, rows.date)
     surroundings = _ages_and_environment(tables, firms, panel, rows, context)
     frame = pd.concat([compute_ratios(panel), arrears, surroundings], axis=1)
-    groups = peer_group(environment.industry_of(firms["ksic"]), firms["size_class"])
+    keys = peer_keys(firms["ksic"], firms["size_class"])
     for column, source in PEER_FEATURES.items():
-        frame[column] = _peer_percentile(frame, rows, groups, source, context)
+        percentile, level = _peer_percentile(frame, rows, keys, source, context)
+        frame[column], frame[PEER_LEVEL_COLUMNS[column]] = percentile, level
     return _feature_rows(firms, panel, rows, frame, rule_flags(panel, arrears))
 
 
@@ -166,30 +186,38 @@ def _industry_rates(
 def _peer_percentile(
     frame: pd.DataFrame,
     rows: _Rows,
-    groups: pd.Series,
+    keys: pd.DataFrame,
     source: str,
     context: MarketContext | None,
-) -> pd.Series:
-    """Percentile of ``source`` among the row's peers (``groups``: each firm's peer group):
-    within the row's own date, or in the context's reference."""
+) -> tuple[pd.Series, pd.Series]:
+    """Percentile of ``source`` among the row's peers (``keys``: each firm's peer groups) and
+    the peer level it was taken at: within the row's own date, or in the context's reference."""
     if context is not None:
-        row_groups = groups.take(rows.firm).reset_index(drop=True)
-        return context.peers.percentile(frame, row_groups, source)
+        row_keys = keys.take(rows.firm).reset_index(drop=True).set_axis(frame.index)
+        return context.peers.percentile_and_level(frame, row_keys, source)
     values = frame[source].to_numpy("float64")
-    percentile = cross_section_percentiles(values, rows.date, pd.factorize(groups)[0][rows.firm])
-    return pd.Series(percentile, index=frame.index, name=source)
+    codes = [pd.factorize(keys[level])[0][rows.firm] for level in keys.columns]
+    percentile, level = cross_section_percentiles(values, rows.date, codes)
+    names = np.append(np.array(PEER_LEVELS, dtype=object), None)  # -1 (missing) reads None
+    return (
+        pd.Series(percentile, index=frame.index, name=source),
+        pd.Series(names[level], index=frame.index, dtype="string", name=source),
+    )
 
 
 def _feature_rows(
     firms: pd.DataFrame, panel: pd.DataFrame, rows: _Rows, frame: pd.DataFrame, flags: pd.DataFrame
 ) -> pd.DataFrame:
-    """Identifiers, model features (and Altman's Z), rule flags: the columns ``features_as_of``
-    returns, in its order."""
+    """Identifiers, model features (and Altman's Z), rule flags and peer levels: the columns
+    ``features_as_of`` returns, in its order."""
     ids = firms[["region", "district", "ksic", "size_class", "cluster_id", "audited"]]
     ids = ids.take(rows.firm).reset_index()
-    ids = ids.assign(as_of=rows.as_of, fiscal_year=panel["fiscal_year"])
-    out = pd.concat([ids, frame[[*FEATURE_NAMES, "altman_z"]], flags], axis=1)
-    out["icr_below_one_2y"] = ((_icr(panel) < 1.0) & (_icr(panel, "_l1") < 1.0)).to_numpy()
+    ids = ids.assign(
+        as_of=rows.as_of, fiscal_year=panel["fiscal_year"], period_end=panel["period_end"]
+    )
+    extra = [*FEATURE_NAMES, "altman_z", *PEER_LEVEL_COLUMNS.values()]
+    out = pd.concat([ids, frame[extra], flags], axis=1)
+    out["icr_below_one_2y"] = icr_below_one_2y(panel).to_numpy()
     return out
 
 
@@ -234,6 +262,7 @@ FEATURE_TABLE_COLUMNS = (
     *ID_COLUMNS,
     *FEATURE_NAMES,
     "altman_z",
+    *PEER_LEVEL_COLUMNS.values(),
     *FLAGS,
     "icr_below_one_2y",
     "label",

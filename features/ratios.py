@@ -24,7 +24,8 @@ EARLIER_YEARS = {
     "interest_expense": 2,
     "total_assets": 1,
     "total_liabilities": 1,
-    "equity": 1,
+    "equity": 2,
+    "paid_in_capital": 2,
     "employees": 1,
 }
 
@@ -72,6 +73,42 @@ def loss_years_3y(panel: pd.DataFrame) -> pd.Series:
     return losses.sum(axis=1).astype("float64").where(known.any(axis=1))
 
 
+def operating_margin_l1(panel: pd.DataFrame) -> pd.Series:
+    return ratio(panel["operating_income_l1"], panel["revenue_l1"], positive_only=True)
+
+
+def streak(conditions: list[pd.Series]) -> pd.Series:
+    """Consecutive years, counting back from the latest (``conditions[0]``), in which a
+    condition (1.0 holds, 0.0 does not, missing unknown) held: 0 when it does not hold now,
+    missing when that is not known; an unknown earlier year ends the count, so the figure is
+    what the statements prove (a lower bound)."""
+    latest = np.asarray(conditions[0], dtype="float64")
+    count, running = np.zeros(len(latest)), np.ones(len(latest), bool)
+    for condition in conditions:
+        running &= np.asarray(condition, dtype="float64") == 1.0
+        count += running
+    return pd.Series(np.where(np.isnan(latest), np.nan, count), index=conditions[0].index)
+
+
+def _below(values: pd.Series, threshold: float) -> pd.Series:
+    """1.0 where ``values`` < ``threshold``, 0.0 where not, missing where ``values`` is."""
+    below = (values < threshold).astype("float64")
+    return below.where(values.notna())
+
+
+def loss_streak_years(panel: pd.DataFrame) -> pd.Series:
+    return streak([_below(panel[f"net_income{lag}"], 0.0) for lag in _LAGS])
+
+
+def impairment_streak_years(panel: pd.DataFrame) -> pd.Series:
+    """Consecutive years of capital impairment (자본총계 < 자본금), partial or complete."""
+    years = []
+    for lag in _LAGS:
+        equity, capital = panel[f"equity{lag}"], panel[f"paid_in_capital{lag}"]
+        years.append((equity < capital).astype("float64").where(equity.notna() & capital.notna()))
+    return streak(years)
+
+
 def debt_ratio(panel: pd.DataFrame) -> pd.Series:
     return ratio(panel["total_liabilities"], panel["equity"], positive_only=True)
 
@@ -99,6 +136,23 @@ def interest_coverage(panel: pd.DataFrame) -> pd.Series:
     return _icr(panel)
 
 
+def interest_coverage_l1(panel: pd.DataFrame) -> pd.Series:
+    return _icr(panel, "_l1")
+
+
+def interest_coverage_l2(panel: pd.DataFrame) -> pd.Series:
+    return _icr(panel, "_l2")
+
+
+def interest_coverage_change(panel: pd.DataFrame) -> pd.Series:
+    return _icr(panel) - _icr(panel, "_l1")
+
+
+def icr_below_one_years(panel: pd.DataFrame) -> pd.Series:
+    """Consecutive years of interest coverage below 1 (3 = 한계기업 by the Bank of Korea rule)."""
+    return streak([_below(_icr(panel, lag), 1.0) for lag in _LAGS])
+
+
 def interest_coverage_min_3y(panel: pd.DataFrame) -> pd.Series:
     return pd.concat([_icr(panel, lag) for lag in _LAGS], axis=1).min(axis=1, skipna=True)
 
@@ -109,6 +163,27 @@ def interest_to_revenue(panel: pd.DataFrame) -> pd.Series:
 
 def ocf_to_borrowings(panel: pd.DataFrame) -> pd.Series:
     return ratio(panel["operating_cash_flow"], panel["borrowings"], positive_only=True)
+
+
+def ocf_to_revenue(panel: pd.DataFrame) -> pd.Series:
+    """Operating cash flow per won of revenue: needs only the income and cash-flow statements."""
+    return ratio(panel["operating_cash_flow"], panel["revenue"], positive_only=True)
+
+
+def ocf_to_interest(panel: pd.DataFrame) -> pd.Series:
+    """Operating cash flow over interest expense (a cash interest coverage), capped like ICR."""
+    coverage = ratio(panel["operating_cash_flow"], panel["interest_expense"], positive_only=True)
+    return coverage.clip(lower=-ICR_CAP, upper=ICR_CAP)
+
+
+def audit_opinion_severity(panel: pd.DataFrame) -> pd.Series:
+    """0 적정, 1 한정, 2 부적정 or 의견거절 (missing for unaudited statements)."""
+    return panel["audit_opinion"].astype("float64")
+
+
+def going_concern_doubt(panel: pd.DataFrame) -> pd.Series:
+    """1 when the auditor added a going-concern paragraph (계속기업 불확실성)."""
+    return panel["going_concern"].astype("float64")
 
 
 def current_ratio(panel: pd.DataFrame) -> pd.Series:
@@ -206,19 +281,30 @@ def altman_z(panel: pd.DataFrame) -> pd.Series:
 
 RATIO_FEATURES = (
     operating_margin,
+    operating_margin_l1,
     net_margin,
     roa,
     ebitda_margin,
     loss_years_3y,
+    loss_streak_years,
+    impairment_streak_years,
     debt_ratio,
     equity_ratio,
     borrowings_to_assets,
     capital_impairment_ratio,
     debt_ratio_change,
     interest_coverage,
+    interest_coverage_l1,
+    interest_coverage_l2,
+    interest_coverage_change,
+    icr_below_one_years,
     interest_coverage_min_3y,
     interest_to_revenue,
     ocf_to_borrowings,
+    ocf_to_revenue,
+    ocf_to_interest,
+    audit_opinion_severity,
+    going_concern_doubt,
     current_ratio,
     quick_ratio,
     cash_to_assets,

@@ -13,11 +13,17 @@ import pandas as pd
 
 from features import environment, signals, statements
 from features.catalog import FEATURE_NAMES
-from features.flags import rule_flags
+from features.flags import icr_below_one_2y, rule_flags
 from features.labels import DEFAULT_RULES
-from features.peers import PeerReference, peer_group
-from features.pipeline import PEER_FEATURES, MarketContext, as_of_dates, with_labels
-from features.ratios import _icr, compute_ratios
+from features.peers import PeerReference, peer_keys
+from features.pipeline import (
+    PEER_FEATURES,
+    PEER_LEVEL_COLUMNS,
+    MarketContext,
+    as_of_dates,
+    with_labels,
+)
+from features.ratios import compute_ratios
 from features.tables import RawTables
 
 
@@ -49,21 +55,23 @@ def features_as_of_by_date(
         rates = context.industry_rates
     industry = environment.industry_of(firms["ksic"])
     frame["industry_distress_rate"] = industry.map(rates).astype("float64").to_numpy()
-    groups = peer_group(industry, firms["size_class"])
+    keys = peer_keys(firms["ksic"], firms["size_class"])
     peers = (
         context.peers
         if context is not None
-        else PeerReference.fit(frame, groups, list(PEER_FEATURES.values()))
+        else PeerReference.fit(frame, keys, list(PEER_FEATURES.values()))
     )
     for column, source in PEER_FEATURES.items():
-        frame[column] = peers.percentile(frame, groups, source)
+        percentile, level = peers.percentile_and_level(frame, keys, source)
+        frame[column], frame[PEER_LEVEL_COLUMNS[column]] = percentile, level
     ids = firms[["region", "district", "ksic", "size_class", "cluster_id", "audited"]].copy()
     ids["as_of"] = as_of
     ids["fiscal_year"] = panel["fiscal_year"]
+    ids["period_end"] = panel["period_end"]
     flags = rule_flags(panel, arrears)
-    below = (_icr(panel) < 1.0) & (_icr(panel, "_l1") < 1.0)
-    out = pd.concat([ids, frame[[*FEATURE_NAMES, "altman_z"]], flags], axis=1)
-    out["icr_below_one_2y"] = below.to_numpy()
+    extra = [*FEATURE_NAMES, "altman_z", *PEER_LEVEL_COLUMNS.values()]
+    out = pd.concat([ids, frame[extra], flags], axis=1)
+    out["icr_below_one_2y"] = icr_below_one_2y(panel).to_numpy()
     return out.rename_axis("firm_id").reset_index()
 
 

@@ -11,6 +11,27 @@ from core import contract
 from features.asof import TimeIndex, positions
 
 LAGS = 3
+# What the panel holds per year: the amounts, and the auditor's notes as numbers (the opinion's
+# severity, a going-concern paragraph as 0/1) so that they travel with the amounts.
+ITEMS: tuple[str, ...] = (*contract.FINANCIAL_AMOUNTS, *contract.FINANCIAL_NOTES)
+# 적정 0, 한정 1, 부적정 and 의견거절 2: an auditor who cannot or will not sign is as bad a sign
+# as one who disagrees.
+OPINION_SEVERITY: dict[str, float] = {"적정": 0.0, "한정": 1.0, "부적정": 2.0, "의견거절": 2.0}
+
+
+def item_values(financials: pd.DataFrame, item: str) -> np.ndarray:
+    """One panel item of every filing as floats (notes encoded, see ``ITEMS``); an item the
+    table lacks (an older file without the notes) is missing."""
+    if item not in financials.columns:
+        return np.full(len(financials), np.nan)
+    if item == "audit_opinion":
+        opinion = financials[item].astype("string")
+        return opinion.map(OPINION_SEVERITY, na_action="ignore").to_numpy(
+            "float64", na_value=np.nan
+        )
+    if item == "going_concern":
+        return financials[item].astype("Float64").to_numpy("float64", na_value=np.nan)
+    return financials[item].to_numpy("float64")
 
 
 def filed_by(financials: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -27,7 +48,8 @@ def latest_statements(financials: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     yet) leaves its columns missing.
     """
     known = filed_by(financials, as_of)
-    items = list(contract.FINANCIAL_AMOUNTS)
+    items = list(ITEMS)
+    known = known.assign(**{item: item_values(known, item) for item in contract.FINANCIAL_NOTES})
     latest = known.drop_duplicates("firm_id", keep="last")
     panel = latest[["firm_id", "fiscal_year", "period_end", "filed_on", *items]]
     panel = panel.set_index("firm_id")
@@ -83,12 +105,12 @@ class Filings:
         the year's items, and items of earlier years (``_l1`` … ``_l3``): all of them, or as many
         years of each item as ``earlier`` asks for."""
         if earlier is None:
-            earlier = dict.fromkeys(contract.FINANCIAL_AMOUNTS, LAGS)
+            earlier = dict.fromkeys(ITEMS, LAGS)
         date, firm = rows["date"].to_numpy(), rows["firm"].to_numpy()
         years = rows["fiscal_year"].to_numpy()
         parts = []
         for lag in range(LAGS + 1):
-            items = [i for i in contract.FINANCIAL_AMOUNTS if lag == 0 or earlier.get(i, 0) >= lag]
+            items = [i for i in ITEMS if lag == 0 or earlier.get(i, 0) >= lag]
             if not items:
                 continue
             # The version of year (latest - lag) known on the date: its last filing by then.
@@ -104,8 +126,8 @@ class Filings:
         return pd.DataFrame({"fiscal_year": years, "period_end": period_end, "filed_on": filed_on})
 
     def _amounts(self, items: list[str], found: np.ndarray, suffix: str) -> pd.DataFrame:
-        every_item = len(items) == len(contract.FINANCIAL_AMOUNTS)
-        which = [contract.FINANCIAL_AMOUNTS.index(item) for item in items]
+        every_item = len(items) == len(ITEMS)
+        which = [ITEMS.index(item) for item in items]
         source = self._items if every_item else self._items[which]  # not copied when all
         # Item-major, so that each column is contiguous for the ratios; filing -1 reads the
         # missing column appended last.
@@ -131,10 +153,10 @@ def _items_by_row(financials: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """The amounts of filings ``rows``: one row per item (so that each gathered item column is
     contiguous for the ratios), one column per filing and a last, all-missing column that
     filing -1 (none found) picks."""
-    items = np.empty((len(contract.FINANCIAL_AMOUNTS), len(rows) + 1))
+    items = np.empty((len(ITEMS), len(rows) + 1))
     items[:, -1] = np.nan
     every_row = len(rows) == len(financials)  # rows are sorted: then they are all the rows
-    for position, item in enumerate(contract.FINANCIAL_AMOUNTS):
-        amounts = financials[item].to_numpy("float64")
+    for position, item in enumerate(ITEMS):
+        amounts = item_values(financials, item)
         items[position, :-1] = amounts if every_row else amounts[rows]
     return items
