@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.ratios import _icr
 from features.signals import first_default
-from features.statements import filed_by
+from features.statements import filed_by, latest_of_active_filers, lower_median
 
 LABEL_RULES: Final[tuple[str, ...]] = ("default_event", "capital_impairment", "marginal_firm")
 DEFAULT_RULES: Final[tuple[str, ...]] = ("default_event",)
@@ -207,6 +207,17 @@ def first_row_per_statement(keys: pd.DataFrame) -> pd.Series:
     return keys["as_of"] == first
 
 
+def next_statement_not_due(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.Series:
+    """As-of dates whose typical firm's next statement lies beyond the data: their labels about
+    the next statement are not observed yet, even where a late filer's happens to be (a test
+    year made of late filers only would be no test at all)."""
+    present = int(lower_median(latest_of_active_filers(financials)["fiscal_year"]))
+    typical = keys.groupby("as_of")["fiscal_year"].transform(
+        lambda years: lower_median(years.dropna())
+    )
+    return (typical + 1 > present).fillna(True).astype(bool)
+
+
 def stale(keys: pd.DataFrame, months: int = STALE_AFTER_MONTHS) -> pd.Series:
     """Rows built on a statement older than ``months`` after its period end: the service gives
     them no grade (자료 오래됨), so no label either."""
@@ -235,12 +246,12 @@ def make_labels(
             parts.append(user_label(keys, labels, rule[len(COLUMN_RULE) :]))
         elif rule == "default_event":
             parts.append(default_event(keys, events, horizon_months).mask(open_window | not_scored))
-        elif rule == "capital_impairment":
-            label = capital_impairment(keys, financials)
-            parts.append(label.mask(open_window | not_scored | repeated))
         else:
-            label = marginal_firm(keys, financials)
-            parts.append(label.mask(open_window | not_scored | repeated))
+            label = (capital_impairment if rule == "capital_impairment" else marginal_firm)(
+                keys, financials
+            )
+            unseen = open_window | next_statement_not_due(keys, financials)
+            parts.append(label.mask(unseen | not_scored | repeated))
     stacked = np.vstack([p.to_numpy(dtype="float64") for p in parts])
     label = pd.Series(np.nanmax(np.where(np.isnan(stacked), -1, stacked), axis=0), index=keys.index)
     return label.where(label >= 0).rename("label")

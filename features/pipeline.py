@@ -22,6 +22,7 @@ from features.flags import icr_below_one_2y, rule_flags
 from features.labels import DEFAULT_RULES, make_labels
 from features.peers import PEER_LEVELS, PeerReference, cross_section_percentiles, peer_keys
 from features.ratios import EARLIER_YEARS, compute_ratios
+from features.statements import latest_of_active_filers, lower_median
 from features.tables import RawTables
 
 ID_COLUMNS = (
@@ -55,11 +56,6 @@ class MarketContext:
     industry_rates: pd.Series
 
 
-# Firms whose last filing is this much older than the newest filing anywhere have stopped
-# filing: they do not decide where the data's present is.
-_ACTIVE_FILERS = pd.DateOffset(years=2)
-
-
 def as_of_dates(financials: pd.DataFrame, month: int = 6, day: int = 30) -> list[pd.Timestamp]:
     """Yearly as-of dates (default 30 June), from the first filing to the first one on or after
     the typical firm's latest filing: the median over firms still filing of each firm's last
@@ -69,9 +65,7 @@ def as_of_dates(financials: pd.DataFrame, month: int = 6, day: int = 30) -> list
     if filed.empty:
         return []
     first = filed.min()
-    last_filing = financials.dropna(subset=["filed_on"]).groupby("firm_id")["filed_on"].max()
-    active = last_filing[last_filing >= filed.max() - _ACTIVE_FILERS]
-    typical = active.sort_values().iloc[(len(active) - 1) // 2]  # the lower median: a date
+    typical = pd.Timestamp(lower_median(latest_of_active_filers(financials)["filed_on"]))
     end = pd.Timestamp(year=typical.year, month=month, day=day)
     end = end if end >= typical else pd.Timestamp(year=typical.year + 1, month=month, day=day)
     dates = [pd.Timestamp(year=y, month=month, day=day) for y in range(first.year, end.year + 1)]

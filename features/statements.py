@@ -34,6 +34,27 @@ def item_values(financials: pd.DataFrame, item: str) -> np.ndarray:
     return financials[item].to_numpy("float64")
 
 
+# Firms whose last filing is this much older than the newest filing anywhere have stopped
+# filing: they do not decide where the data's present is.
+ACTIVE_FILERS = pd.DateOffset(years=2)
+
+
+def latest_of_active_filers(financials: pd.DataFrame) -> pd.DataFrame:
+    """Per firm still filing: its last filing date and its latest fiscal year (the data's
+    present is where the typical one of these lies, not where the latest single one does)."""
+    known = financials.dropna(subset=["filed_on"])
+    latest = known.groupby("firm_id").agg(
+        filed_on=("filed_on", "max"), fiscal_year=("fiscal_year", "max")
+    )
+    return latest[latest["filed_on"] >= known["filed_on"].max() - ACTIVE_FILERS]
+
+
+def lower_median(values: pd.Series) -> object:
+    """The middle value (the lower one of an even count): always one of the values, so a date
+    stays a date and a year a year."""
+    return values.sort_values().iloc[(len(values) - 1) // 2]
+
+
 def filed_by(financials: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Statements known on ``as_of``: filed on or before it, the latest filing per fiscal year."""
     known = financials[financials["filed_on"] <= as_of]
