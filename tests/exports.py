@@ -3,6 +3,7 @@
 The export spells accounts the Korean way (매출액, 자산총계 …), keeps amounts in 원 with
 thousands separators, writes business numbers as 123-45-67890, regions as names and dates as
 20231231, so that ingesting it with ``mappings/korean_statements.yaml`` must undo all of it.
+Account and event names are the vendor export's (``features.demo.vendor``).
 """
 
 from __future__ import annotations
@@ -10,30 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.contract import REGIONS
-
-ACCOUNTS = {
-    "revenue": "매출액",
-    "cost_of_sales": "매출원가",
-    "sga": "판매비와관리비",
-    "operating_income": "영업이익",
-    "interest_expense": "이자비용",
-    "pretax_income": "법인세비용차감전순이익",
-    "net_income": "당기순이익",
-    "depreciation": "감가상각비",
-    "total_assets": "자산총계",
-    "current_assets": "유동자산",
-    "cash": "현금및현금성자산",
-    "receivables": "매출채권",
-    "inventory": "재고자산",
-    "total_liabilities": "부채총계",
-    "current_liabilities": "유동부채",
-    "borrowings": "차입금",
-    "equity": "자본총계",
-    "paid_in_capital": "자본금",
-    "retained_earnings": "이익잉여금",
-    "operating_cash_flow": "영업활동현금흐름",
-    "payroll": "급여",
-}
+from features.demo.vendor import ACCOUNTS, EVENT_NAMES, OPINION_NAMES
 
 
 def won(amount: float) -> str:
@@ -70,21 +48,11 @@ def korean_export(financials: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame
     for item, account in ACCOUNTS.items():
         export[account] = rows[item].map(won)
     export["종업원수"] = rows["employees"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    # An extract of unaudited firms (or of statements without reports) has no audit columns.
+    if rows["audit_opinion"].notna().any():
+        export["감사의견"] = rows["audit_opinion"].map(OPINION_NAMES)
+        export["계속기업불확실성"] = rows["going_concern"].map({True: "예", False: "아니오"})
     return export
-
-
-EVENT_NAMES = {
-    "tax_arrears": "국세체납",
-    "social_insurance_arrears": "4대보험체납",
-    "wage_arrears": "임금체불",
-    "loan_delinquency_30": "대출연체30일",
-    "loan_delinquency_90": "대출연체90일",
-    "dishonored_bill": "당좌부도",
-    "rehabilitation_filing": "회생신청",
-    "bankruptcy": "파산",
-    "closure": "폐업",
-    "workout": "워크아웃",
-}
 
 
 def korean_events(events: pd.DataFrame) -> pd.DataFrame:

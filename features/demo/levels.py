@@ -69,6 +69,26 @@ def debt_ratio_median(data: DemoData) -> dict[str, float]:
     }
 
 
+def audit_levels(data: DemoData) -> dict[str, object]:
+    """Opinion shares and going-concern paragraphs among audited statements, and how much more
+    often firms that default in the window after the next June 30 had them."""
+    rows = latest_filings(data.tables.financials).dropna(subset=["audit_opinion"])
+    as_of = pd.to_datetime((rows["fiscal_year"] + 1).astype(str) + "-06-30")
+    realised = realised_defaults(data).set_axis(
+        pd.MultiIndex.from_frame(data.oracle[["firm_id", "as_of"]])
+    )
+    defaulted = realised.reindex(pd.MultiIndex.from_arrays([rows["firm_id"], as_of])).to_numpy()
+    concern = rows["going_concern"].astype(bool).to_numpy()
+    opinion = rows["audit_opinion"].value_counts(normalize=True)
+    return {
+        "opinion_share": {k: round(float(v), 4) for k, v in opinion.items()},
+        "not_clean_share": round(float((rows["audit_opinion"] != "적정").mean()), 4),
+        "going_concern_share": round(float(concern.mean()), 4),
+        "going_concern_share_defaulting": round(float(concern[defaulted == 1].mean()), 4),
+        "going_concern_share_not_defaulting": round(float(concern[defaulted == 0].mean()), 4),
+    }
+
+
 def describe_levels(data: DemoData) -> dict:
     """Event rate, 한계기업 share, debt ratio, lags, missingness and oracle AUC of a panel."""
     realised = realised_defaults(data)
@@ -105,6 +125,7 @@ def describe_levels(data: DemoData) -> dict:
         "late_filer_share": round(float(late.mean()), 4),
         "restatement_share": round(float(len(financials) / len(first) - 1), 4),
         "missing_share": missing,
+        "audit": audit_levels(data),
         "arrears_events_per_oracle_row": round(
             float(
                 data.tables.events["event_type"]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from features.demo import events as demo_events
+from features.demo.audit import audit_reports
 from features.demo.firms import draw_firms, firms_table
 from features.demo.geography import KOSIS_FILE, district_table
 from features.demo.panel import BURN_IN_YEARS, simulate
@@ -42,12 +43,22 @@ def generate_demo(
     through June 30 of ``last_year + 2`` so the last as-of has outcomes too.
     """
     _check(n_firms, first_year, last_year)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
+    # A stream per stage; a stage added later takes a new stream so older columns stay the same.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
     table = district_table(kosis_file)
     # Draw more firms than asked: those that exit during the burn-in never enter the world.
     firms = draw_firms(streams[0], int(n_firms * _OVERDRAW) + 20, table, first_year, last_year)
     panel = simulate(streams[1], firms, table, first_year, last_year, n_firms, progress)
     kept = panel.kept
+    reports = audit_reports(
+        streams[5],
+        panel.financials["firm"].to_numpy(),
+        panel.financials["fiscal_year"].to_numpy(),
+        firms.audited,
+        panel.risk,
+    )
+    for name in reports.columns:
+        panel.financials[name] = reports[name].array
     horizon = np.datetime64(f"{last_year + 2}-06-30")
     # Events of all simulated firms feed the regional delinquency rate; only kept firms' remain.
     all_events = pd.concat(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -10,10 +11,17 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from core.contract import DEFAULT_EVENTS, FINANCIAL_COLUMNS, FIRM_COLUMNS, REGIONS
+from core.contract import (
+    AUDIT_OPINIONS,
+    DEFAULT_EVENTS,
+    FINANCIAL_COLUMNS,
+    FINANCIAL_NOTES,
+    FIRM_COLUMNS,
+    REGIONS,
+)
 from features.demo import DemoData, generate_demo, write_demo
 from features.demo.geography import district_table, districts
-from features.demo.levels import latest_filings, marginal_share, realised_defaults
+from features.demo.levels import audit_levels, latest_filings, marginal_share, realised_defaults
 from features.tables import read_tables
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -128,6 +136,55 @@ def test_unaudited_firms_omit_more_items() -> None:
 def test_some_statements_are_restated_later() -> None:
     filed = demo().tables.financials
     assert len(latest_filings(filed)) < len(filed)
+
+
+# Digests of generate_demo(300, seed=7, kosis_file=None) taken before audit reports existed.
+_DIGESTS_BEFORE_AUDIT_REPORTS = {
+    "financials": "1db8c858fb4b83fd",
+    "firms": "43f20132f97a6399",
+    "events": "36b367395b0a24ee",
+    "regional": "b02079e440a1cea2",
+    "visits": "da2301afd53f69e7",
+    "oracle": "fae6be1b6ec91f14",
+}
+
+
+def _digest(table: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes()
+    return hashlib.sha256(hashed).hexdigest()[:16]
+
+
+def test_audit_reports_leave_every_other_column_of_the_world_as_it_was() -> None:
+    """Audit reports draw from a stream of their own, so adding them changed nothing else.
+
+    A deliberate change to the world changes these digests: take them again from the new code.
+    """
+    data = generate_demo(300, seed=7, kosis_file=None)
+    tables = data.tables
+    names = ("firms", "events", "regional", "visits")
+    digests = {name: _digest(getattr(tables, name)) for name in names}
+    digests["financials"] = _digest(tables.financials.drop(columns=list(FINANCIAL_NOTES)))
+    digests["oracle"] = _digest(data.oracle)
+    assert digests == _DIGESTS_BEFORE_AUDIT_REPORTS
+
+
+def test_audit_reports_only_on_audited_statements_and_follow_distress() -> None:
+    data = demo(4_000, seed=7)
+    rows = latest_filings(data.tables.financials)
+    audited = rows["firm_id"].map(data.tables.firms.set_index("firm_id")["audited"]).astype(bool)
+    assert rows.loc[~audited, list(FINANCIAL_NOTES)].isna().all().all()
+    assert rows.loc[audited, list(FINANCIAL_NOTES)].notna().all().all()
+    assert set(rows.loc[audited, "audit_opinion"]) <= set(AUDIT_OPINIONS)
+    levels = audit_levels(data)
+    assert 0.005 < levels["not_clean_share"] < 0.04
+    assert 0.01 < levels["going_concern_share"] < 0.06
+    assert (
+        levels["going_concern_share_defaulting"] > 3 * levels["going_concern_share_not_defaulting"]
+    )
+    # A restatement repeats the report of the first filing of its fiscal year.
+    reports = data.tables.financials.dropna(subset=["audit_opinion"])
+    per_year = reports.groupby(["firm_id", "fiscal_year"])[list(FINANCIAL_NOTES)].nunique()
+    assert (per_year <= 1).all().all()
 
 
 def test_write_demo_round_trips(tmp_path: Path) -> None:
