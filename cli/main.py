@@ -11,13 +11,16 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 
 from cli import audit, datasets, modelops
 from core.settings import get_settings
+
+if TYPE_CHECKING:
+    from training.pipeline import TrainResult
 
 app = typer.Typer(
     help="Early warning for regional SMEs: demo data, features, training, registry, service.",
@@ -139,6 +142,10 @@ def train(
         int | None, typer.Option(help="As-of year for early stopping and calibration.")
     ] = None,
     test_year: Annotated[int | None, typer.Option(help="Out-of-time test as-of year.")] = None,
+    first_year: Annotated[
+        int | None,
+        typer.Option(help="Drop as-of years before this one (e.g. years with few labels)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="LightGBM seed.")] = 7,
     tune: Annotated[
         int, typer.Option(min=0, help="Optuna trials on the validation year first (0: none).")
@@ -180,6 +187,7 @@ def train(
     params = TrainParams(
         valid_year=valid_year,
         test_year=test_year,
+        first_year=first_year,
         seed=seed,
         label_rules=tuple(manifest["label_rules"]),
         horizon_months=manifest["horizon_months"],
@@ -192,12 +200,27 @@ def train(
     }
     try:
         result = run_training(
-            table, params, settings, defaults, oracle, provenance,
-            tune_trials=tune, tune_metric=tune_metric, walk_forward_years=walk_forward,
+            table,
+            params,
+            settings,
+            defaults,
+            oracle,
+            provenance,
+            tune_trials=tune,
+            tune_metric=tune_metric,
+            walk_forward_years=walk_forward,
             n_boot=bootstrap,
-        )  # fmt: skip
+        )
     except TrainingDataError as error:
         _fail(str(error))
+    _print_training(result, tune, tune_metric, TUNED)
+
+
+def _print_training(
+    result: TrainResult, tune: int, tune_metric: str, tuned: tuple[str, ...]
+) -> None:
+    """The headline, the model against its label rule, missing baselines, tuning, folds."""
+    settings = get_settings()
     m = result.metrics
     typer.echo(
         f"run {result.run_id}: registered {settings.model_name} v{result.version} as challenger"
@@ -215,16 +238,40 @@ def train(
         if key in m:
             typer.echo(f"  {key:26s} {m[key]:.4f}")
     if "test_roc_auc_ci_low" in m:
-        typer.echo(f"  ROC AUC 95% CI             {m['test_roc_auc_ci_low']:.4f} … "
-                   f"{m['test_roc_auc_ci_high']:.4f}")  # fmt: skip
+        typer.echo(
+            f"  ROC AUC 95% CI             {m['test_roc_auc_ci_low']:.4f} … "
+            f"{m['test_roc_auc_ci_high']:.4f}"
+        )
+    evaluation = result.evaluation
+    if evaluation is not None:
+        for name, why in evaluation.missing.items():
+            typer.echo(f"  baseline {name}: not computed — {why}")
+        typer.echo("model against the label rule (test year):")
+        typer.echo(_rule_table(evaluation.tables["rule_baselines"]))
     if result.tuning is not None:
-        chosen = {k: getattr(result.tuning.params, k) for k in TUNED}
-        typer.echo(f"  tuned ({tune} trials, validation {tune_metric} "
-                   f"{result.tuning.best_value:.4f}): {chosen}")  # fmt: skip
+        chosen = {k: getattr(result.tuning.params, k) for k in tuned}
+        typer.echo(
+            f"  tuned ({tune} trials, validation {tune_metric} "
+            f"{result.tuning.best_value:.4f}): {chosen}"
+        )
     if result.walk_forward is not None:
         typer.echo("walk-forward (refitted per test year):")
         columns = ["test_year", "roc_auc", "roc_auc_ci_low", "roc_auc_ci_high", "pr_auc", "brier"]
         typer.echo(result.walk_forward[columns].to_string(index=False, float_format="%.4f"))
+
+
+def _rule_table(table: pd.DataFrame) -> str:
+    """Model and rule scores: ROC AUC, PR AUC, top-decile capture, the model inside each rule's
+    group with its 95 % interval."""
+    low, high = table["model_roc_auc_in_group_ci_low"], table["model_roc_auc_in_group_ci_high"]
+    interval = [
+        f"{a:.4f} … {b:.4f}" if pd.notna(a) and pd.notna(b) else ""
+        for a, b in zip(low, high, strict=True)
+    ]
+    shown = table[["score", "roc_auc", "pr_auc", "capture_top10pct"]].assign(
+        model_auc_in_group=table["model_roc_auc_in_group"], ci_95=interval
+    )
+    return shown.to_string(index=False, float_format="%.4f", na_rep="")
 
 
 @app.command()
@@ -240,6 +287,12 @@ def promote(
         outcome = run_promote(get_settings(), pd.read_parquet(_features_path()), force, reason)
     except PromotionRefused as error:
         _fail(str(error))
+    if "rule_pr_auc" in outcome:
+        typer.echo(
+            f"gate: PR AUC {outcome['challenger_pr_auc']:.4f} against rule "
+            f"{outcome['rule_baseline']} {outcome['rule_pr_auc']:.4f} on as-of year "
+            f"{outcome['test_year']}"
+        )
     typer.echo(f"champion is now v{outcome['challenger']} ({outcome})")
 
 

@@ -19,7 +19,8 @@ from core.bundle import LoadedModel
 from core.contract import REGIONS
 from features.catalog import BY_NAME
 from training.evaluate import calibration_by_grade
-from training.metrics import paired_difference, score_metrics
+from training.metrics import paired_difference, rank_metrics, score_metrics
+from training.rule_baselines import RuleBaseline, rule_baseline
 
 SIDE_BY_SIDE = (
     "roc_auc",
@@ -35,6 +36,16 @@ SIDE_BY_SIDE = (
     "precision_top100firms",
 )
 REASONS_SHOWN = 3
+RULE_COLUMNS = (
+    "rule",
+    "says",
+    "fires_share",
+    "roc_auc",
+    "pr_auc",
+    "capture_top10pct",
+    "model_roc_auc_in_group",
+)
+UNKNOWN_REGION = "지역 미상"
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,72 @@ class GateRules:
 
     auc_tolerance: float = 0.0
     brier_tolerance: float = 0.05
+
+
+def rule_gate_refusal(
+    version: str, pr_auc: float, baseline: RuleBaseline, test_year: int
+) -> str | None:
+    """Why a model that does not beat its label rule's best persistence score on PR AUC (test
+    year) must not be promoted — the first promotion included — or None. A model no better than
+    a one-line rule adds nothing a centre could not compute itself."""
+    if baseline.best is None:
+        return None
+    rule = baseline.value("pr_auc")
+    if pr_auc > rule:
+        return None
+    return (
+        f"challenger v{version} PR AUC {pr_auc:.4f} does not beat the rule baseline "
+        f"{baseline.describe()} PR AUC {rule:.4f} on as-of year {test_year}"
+    )
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """The challenger against its label rule's scores on its own test year's labelled rows."""
+
+    version: str
+    test_year: int
+    pr_auc: float
+    baseline: RuleBaseline
+
+    def refusal(self) -> str | None:
+        return rule_gate_refusal(self.version, self.pr_auc, self.baseline, self.test_year)
+
+    def to_markdown(self) -> str:
+        if self.baseline.best is None:
+            why = "; ".join(f"{k}: {v}" for k, v in self.baseline.missing.items())
+            return f"No rule baseline could be computed ({why or 'no rule scores'})."
+        table = self.baseline.table[list(RULE_COLUMNS)]
+        return (
+            f"Challenger v{self.version} PR AUC {self.pr_auc:.4f} against the best rule "
+            f"{self.baseline.describe()} PR AUC {self.baseline.value('pr_auc'):.4f}.\n\n"
+            + table.to_markdown(index=False, floatfmt=".4f")
+        )
+
+
+def test_rows(model: LoadedModel, features: pd.DataFrame) -> tuple[int, pd.DataFrame]:
+    """The labelled rows of ``model``'s test year, where challengers are judged."""
+    test_year = int(str(model.bundle.split["test_year"]))
+    test = features[(features["as_of"].dt.year == test_year) & features["label"].notna()]
+    if test.empty or test["label"].nunique() < 2:
+        raise ValueError(f"test_year {test_year} has no labelled rows of both classes to compare")
+    return test_year, test
+
+
+def rule_check(
+    version: str,
+    model: LoadedModel,
+    features: pd.DataFrame,
+    n_boot: int = 200,
+    pd_: np.ndarray | None = None,
+) -> RuleCheck:
+    """Recompute the rule scores on the test rows (registered versions older than the rule
+    metrics are judged the same way) and the model's PR AUC there."""
+    test_year, test = test_rows(model, features)
+    pd_ = model.predict_pd(test) if pd_ is None else pd_
+    y = test["label"].to_numpy(dtype="float64")
+    baseline = rule_baseline(test, pd_, model.bundle.label_rules, n_boot)
+    return RuleCheck(version, test_year, rank_metrics(y, pd_)["pr_auc"], baseline)
 
 
 @dataclass(frozen=True)
@@ -58,16 +135,18 @@ class Comparison:
     migration: pd.DataFrame  # champion grade x challenger grade, latest as-of
     changes: pd.DataFrame  # firms whose grade would change, with reasons
     notes: list[str] = field(default_factory=list)
+    rule: RuleCheck | None = None  # the challenger against its label rule's scores
 
     def value(self, metric: str, column: str) -> float:
         return float(self.metrics.set_index("metric").loc[metric, column])
 
     def refusal(self, rules: GateRules | None = None) -> str | None:
-        """Why the challenger should not replace the champion, or None."""
+        """Why the challenger should not replace the champion (every reason, joined), or None."""
         rules = rules or GateRules()
+        reasons = [self.rule.refusal()] if self.rule else []
         new, old = self.value("roc_auc", "challenger"), self.value("roc_auc", "champion")
         if new < old - rules.auc_tolerance:
-            return (
+            reasons.append(
                 f"challenger v{self.challenger} ROC AUC {new:.4f} is below champion "
                 f"v{self.champion} {old:.4f} on as-of year {self.test_year}"
             )
@@ -75,11 +154,11 @@ class Comparison:
         if brier_new > brier_old * (1 + rules.brier_tolerance) and (
             self.value("brier", "ci_low") > 0
         ):
-            return (
+            reasons.append(
                 f"challenger v{self.challenger} Brier {brier_new:.5f} is clearly worse than "
                 f"champion v{self.champion} {brier_old:.5f} on as-of year {self.test_year}"
             )
-        return None
+        return "; ".join(r for r in reasons if r) or None
 
     def to_markdown(self, rows: int = 30) -> str:
         lines = [
@@ -88,6 +167,10 @@ class Comparison:
             f"Out-of-time test: as-of year {self.test_year}, the same labelled rows for both; "
             "differences are challenger − champion with a paired bootstrap 95 % interval.",
             *[f"\n> {note}" for note in self.notes],
+            "",
+            "## Against the label rule (the gate's first test)",
+            "",
+            self.rule.to_markdown() if self.rule else "Not measured.",
             "",
             "## Metrics",
             "",
@@ -200,10 +283,7 @@ def compare(
 ) -> Comparison:
     """Both models on the challenger's test year and on the latest as-of rows."""
     (new_version, new), (old_version, old) = challenger, champion
-    test_year = int(new.bundle.split["test_year"])
-    test = features[(features["as_of"].dt.year == test_year) & features["label"].notna()]
-    if test.empty or test["label"].nunique() < 2:
-        raise ValueError(f"test_year {test_year} has no labelled rows of both classes to compare")
+    test_year, test = test_rows(new, features)
     y = test["label"].to_numpy(dtype="float64")
     p_new, p_old = new.predict_pd(test), old.predict_pd(test)
     grades = new.bundle.grade_table
@@ -231,7 +311,14 @@ def compare(
         migration,
         changes,
         notes,
+        rule_check(new_version, new, features, n_boot, p_new),
     )
+
+
+def region_names(region: pd.Series) -> pd.Series:
+    """시도 names, the code where unknown, "지역 미상" where the firm has no region."""
+    code = region.astype("string")
+    return code.map(REGIONS).fillna(code).fillna(UNKNOWN_REGION).astype(str)
 
 
 def grade_changes(
@@ -253,7 +340,7 @@ def grade_changes(
     table = pd.DataFrame(
         {
             "firm_id": rows["firm_id"].astype(str).to_numpy(),
-            "region": rows["region"].astype(str).map(REGIONS).fillna(rows["region"]).to_numpy(),
+            "region": region_names(rows["region"]).to_numpy(),
             "champion_grade": g_old,
             "challenger_grade": g_new,
             "champion_pd": p_old,

@@ -41,10 +41,18 @@ def top_k(y: np.ndarray, score: np.ndarray, share: float) -> tuple[float, float]
 
 
 def top_k_firms(y: np.ndarray, score: np.ndarray, k: int) -> tuple[float, float]:
-    """(capture, precision) of the riskiest ``k`` firms (all of them when fewer)."""
+    """(capture, precision) of the riskiest ``k`` firms (all of them when fewer).
+
+    Firms tied with the k-th score share the remaining places: they count at the distress rate
+    of the tied block (the expectation over random tie-breaks), so a yes/no rule is not flattered
+    or penalised by row order.
+    """
+    y = np.asarray(y, dtype="float64")
+    score = np.asarray(score, dtype="float64")
     k = max(1, min(k, len(y)))
-    top = np.argsort(-score, kind="stable")[:k]
-    hits = y[top].sum()
+    cut = np.sort(score)[::-1][k - 1]
+    above, tied = score > cut, score == cut
+    hits = y[above].sum() + (k - above.sum()) * y[tied].mean()
     return float(hits / max(y.sum(), 1)), float(hits / k)
 
 

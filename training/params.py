@@ -29,6 +29,7 @@ class TrainParams:
 
     valid_year: int | None = None  # default: the year before the test year
     test_year: int | None = None  # default: the last fully labelled as-of year
+    first_year: int | None = None  # drop as-of years before it (e.g. years with few labels)
     label_rules: tuple[str, ...] = DEFAULT_RULES
     horizon_months: int = 12
     learning_rate: float = 0.05

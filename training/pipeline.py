@@ -19,9 +19,9 @@ from core.grades import GradeTable
 from core.settings import Settings
 from features.catalog import FEATURE_NAMES
 from training import monitor, registry, report
-from training.baselines import altman_risk, fit_scorecard, scorecard_pd
-from training.compare import GateRules, compare
-from training.evaluate import Evaluation, evaluate
+from training.baselines import baseline_scores
+from training.compare import Comparison, GateRules, RuleCheck, compare, rule_check
+from training.evaluate import Evaluation, evaluate, label_coverage
 from training.metrics import score_metrics
 from training.model import fit_booster, fit_calibration
 from training.params import TrainParams
@@ -48,11 +48,15 @@ class TrainResult:
     params: TrainParams | None = None
     tuning: TuningResult | None = None
     walk_forward: pd.DataFrame | None = None
+    evaluation: Evaluation | None = None
 
 
 def split_years(features: pd.DataFrame, params: TrainParams) -> Split:
-    """Out of time: train on as-of years before the validation year, test on a later year."""
+    """Out of time: train on as-of years before the validation year, test on a later year;
+    as-of years before ``params.first_year`` are left out."""
     labelled = features[features["label"].notna()].assign(year=lambda f: f["as_of"].dt.year)
+    if params.first_year is not None:
+        labelled = labelled[labelled["year"] >= params.first_year]
     years = [int(y) for y in sorted(labelled["year"].unique())]
     test_year = params.test_year or (years[-1] if years else 0)
     valid_year = params.valid_year or test_year - 1
@@ -60,10 +64,14 @@ def split_years(features: pd.DataFrame, params: TrainParams) -> Split:
         raise TrainingDataError(
             f"need labelled as-of years for validation < test; have {years}, "
             f"asked valid_year={valid_year}, test_year={test_year}"
+            + (f", first_year={params.first_year}" if params.first_year is not None else "")
         )
     train = labelled[labelled["year"] < valid_year]
     if train.empty or train["label"].nunique() < 2:
-        raise TrainingDataError(f"no usable training years before valid_year={valid_year}")
+        raise TrainingDataError(
+            f"no usable training years before valid_year={valid_year}"
+            + (f" from first_year={params.first_year}" if params.first_year is not None else "")
+        )
     valid = labelled[labelled["year"] == valid_year]
     test = labelled[labelled["year"] == test_year]
     meta = {
@@ -121,11 +129,7 @@ def evaluate_split(
 ) -> Evaluation:
     """The test year against the baselines (fitted on the same training years) and the oracle."""
     names = model.bundle.feature_names
-    scorecard = fit_scorecard(split.train, names, params.seed)
-    baselines = {
-        "logit": scorecard_pd(scorecard, split.test, names),
-        "altman": altman_risk(split.test),
-    }
+    baselines, missing = baseline_scores(split.train, split.test, names, params.seed)
     history = pd.concat([split.valid, split.test]).assign(pd=lambda f: model.predict_pd(f))
     positives = split.test.loc[split.test["label"] == 1, "firm_id"]
     event_dates = first_defaults.reindex(positives.to_numpy()).dropna()
@@ -138,10 +142,13 @@ def evaluate_split(
         history,
         n_boot=n_boot,
         seed=params.seed,
+        label_rules=params.label_rules,
+        missing=missing,
     )
     evaluation.metrics.update(
         score_metrics(split.valid["label"].to_numpy(), model.predict_pd(split.valid), "valid_")
     )
+    evaluation.metrics["train_event_rate"] = float(split.train["label"].mean())
     return evaluation
 
 
@@ -209,6 +216,24 @@ def walk_forward(
     )
 
 
+def baseline_tags(evaluation: Evaluation) -> dict[str, str]:
+    """``baseline_<name>: not computed — <why>`` for each missing baseline, and the rule
+    baseline the model is judged against."""
+    tags = {f"baseline_{name}": f"not computed — {why}" for name, why in evaluation.missing.items()}
+    if evaluation.rules is not None and evaluation.rules.best is not None:
+        tags["rule_baseline"] = evaluation.rules.describe()
+    return tags
+
+
+def log_label_coverage(coverage: pd.DataFrame) -> None:
+    """Share labelled and prevalence per as-of year, as metric histories (step = year)."""
+    for row in coverage.itertuples():
+        step = int(row.year)
+        mlflow.log_metric("label_share_labelled", float(row.share_labelled), step=step)
+        if np.isfinite(row.prevalence):
+            mlflow.log_metric("label_prevalence", float(row.prevalence), step=step)
+
+
 def _log_run(
     settings: Settings,
     split: Split,
@@ -227,9 +252,11 @@ def _log_run(
             "rows_valid": len(split.valid),
             "rows_test": len(split.test),
             "best_iteration": model.booster.best_iteration,
+            **baseline_tags(evaluation),
         }
     )
     mlflow.log_metrics({k: v for k, v in evaluation.metrics.items() if np.isfinite(v)})
+    log_label_coverage(evaluation.tables["label_coverage"])
     report.log_artifacts(model, split.test, evaluation, workdir / "report", extras)
     reference = monitor.build_reference(split.train, model)
     monitor.write_reference(reference, workdir / monitor.REFERENCE_PATH)
@@ -277,6 +304,9 @@ def train(
         mlflow.log_params(chosen.to_mlflow())
         model = fit_model(split, chosen, workdir / "bundle")
         evaluation = evaluate_split(model, split, chosen, first_defaults, oracle, n_boot)
+        evaluation.tables["label_coverage"] = label_coverage(
+            features, split.years, params.first_year
+        )
         folds = None
         if walk_forward_years:
             folds = walk_forward(
@@ -287,7 +317,7 @@ def train(
                 mlflow.log_metric(f"walk_forward_mean_{column}", float(folds[column].iloc[-2]))
         extras = report.Extras(tuning.trials if tuning else None, folds)
         version = _log_run(settings, split, model, evaluation, extras, provenance, workdir)
-    return TrainResult(run_id, version, evaluation.metrics, chosen, tuning, folds)
+    return TrainResult(run_id, version, evaluation.metrics, chosen, tuning, folds, evaluation)
 
 
 def promote(
@@ -314,28 +344,89 @@ def promote(
         "forced": force,
         "reason": reason,
     }
-    if champion_version is not None and champion_version != challenger_version:
-        comparison = compare(
-            (challenger_version, registry.load_alias(settings, registry.CHALLENGER)),
-            (champion_version, registry.load_alias(settings, registry.CHAMPION)),
-            features,
-            n_boot=n_boot,
-        )
-        path = comparison.write(settings.models_dir / "comparisons")
-        difference = comparison.metrics.set_index("metric").loc["roc_auc"]
-        outcome.update(
-            test_year=comparison.test_year,
-            challenger_roc_auc=float(difference["challenger"]),
-            champion_roc_auc=float(difference["champion"]),
-            roc_auc_difference_ci=(float(difference["ci_low"]), float(difference["ci_high"])),
-            comparison=str(path),
-        )
-        note["gate_roc_auc_difference"] = f"{difference['difference']:.4f}"
-        refusal = comparison.refusal(rules or GateRules())
-        if refusal and not force:
+    try:
+        verdict = judge(settings, features, challenger_version, champion_version, n_boot, rules)
+    except ValueError as error:  # no labelled test rows to judge on
+        if not force:
             raise registry.PromotionRefused(
-                f"{refusal}; see {path}; use --force with --reason to override"
-            )
-        note["gate"] = refusal or "passed"
+                f"cannot run the gate: {error}; use --force with --reason to override"
+            ) from error
+        verdict = Verdict(f"not run: {error}", "", {}, {})
+    if verdict.refusal and not force:
+        raise registry.PromotionRefused(
+            f"{verdict.refusal}{verdict.where}; use --force with --reason to override"
+        )
+    outcome.update(verdict.outcome)
+    note.update(verdict.note, gate=verdict.refusal or "passed")
     registry.set_champion(client, name, challenger_version, note)
     return outcome
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's answer: why it refuses (or None), where the evidence is, and what to record."""
+
+    refusal: str | None
+    where: str
+    outcome: dict[str, object]
+    note: dict[str, object]
+
+
+def judge(
+    settings: Settings,
+    features: pd.DataFrame,
+    challenger_version: str,
+    champion_version: str | None,
+    n_boot: int,
+    rules: GateRules | None,
+) -> Verdict:
+    """Against the label rule always; against the champion too when there is another one."""
+    challenger = registry.load_alias(settings, registry.CHALLENGER)
+    if champion_version is None or champion_version == challenger_version:
+        check = rule_check(challenger_version, challenger, features, n_boot)
+        return Verdict(check.refusal(), "", _rule_outcome(check), _rule_note(check))
+    comparison = compare(
+        (challenger_version, challenger),
+        (champion_version, registry.load_alias(settings, registry.CHAMPION)),
+        features,
+        n_boot=n_boot,
+    )
+    path = comparison.write(settings.models_dir / "comparisons")
+    note: dict[str, object] = {
+        "gate_roc_auc_difference": f"{comparison.value('roc_auc', 'difference'):.4f}"
+    }
+    outcome = _compared(comparison, path)
+    if comparison.rule is not None:
+        outcome |= _rule_outcome(comparison.rule)
+        note |= _rule_note(comparison.rule)
+    return Verdict(comparison.refusal(rules or GateRules()), f"; see {path}", outcome, note)
+
+
+def _compared(comparison: Comparison, path: Path) -> dict[str, object]:
+    difference = comparison.metrics.set_index("metric").loc["roc_auc"]
+    return {
+        "test_year": comparison.test_year,
+        "challenger_roc_auc": float(difference["challenger"]),
+        "champion_roc_auc": float(difference["champion"]),
+        "roc_auc_difference_ci": (float(difference["ci_low"]), float(difference["ci_high"])),
+        "comparison": str(path),
+    }
+
+
+def _rule_note(check: RuleCheck) -> dict[str, object]:
+    if check.baseline.best is None:
+        return {"gate_rule": "no rule baseline"}
+    return {
+        "gate_rule": check.baseline.describe(),
+        "gate_pr_auc": f"{check.pr_auc:.4f}",
+        "gate_pr_auc_rule": f"{check.baseline.value('pr_auc'):.4f}",
+    }
+
+
+def _rule_outcome(check: RuleCheck) -> dict[str, object]:
+    return {
+        "test_year": check.test_year,
+        "challenger_pr_auc": check.pr_auc,
+        "rule_baseline": check.baseline.best,
+        "rule_pr_auc": check.baseline.value("pr_auc"),
+    }

@@ -18,9 +18,23 @@ import pandas as pd
 
 from core.bundle import LoadedModel
 from features.catalog import BY_NAME
+from features.labels import event_name
 from training.evaluate import Evaluation
 
-COUNT_COLUMNS = {"firms", "distressed", "rows", "events", "splits", "trial"}
+COUNT_COLUMNS = {
+    "firms",
+    "distressed",
+    "rows",
+    "events",
+    "splits",
+    "trial",
+    "labelled",
+    "positives",
+    "rows_in_group",
+    "events_in_group",
+    "year",
+}
+BASELINE_NAMES = {"logit": "logit scorecard", "altman": "Altman Z''"}
 GROUP_COLUMNS = (
     "rows",
     "events",
@@ -91,42 +105,126 @@ def calibration_plot(model: LoadedModel, test: pd.DataFrame, path: Path, bins: i
     plt.close(fig)
 
 
-def model_card(model: LoadedModel, evaluation: Evaluation) -> str:
+def base_pd(model: LoadedModel, rows: pd.DataFrame) -> float:
+    """The PD every firm's reasons start from: the booster's expected log-odds (the training
+    average in log-odds space) through the Platt calibration (serving.explain's ``base_pd``)."""
+    expected = np.asarray(model.booster.predict(model.matrix(rows.head(1)), pred_contrib=True))
+    z0 = model.bundle.calibration.slope * expected[0, -1] + model.bundle.calibration.intercept
+    return float(1 / (1 + np.exp(-z0)))
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.2%}"
+
+
+def base_pd_text(base: float | None, metrics: dict[str, float]) -> str:
+    """base_pd in words, beside the base rates it is easily mistaken for."""
+    return (
+        f"`base_pd` {_rate(base)}: where every firm's reasons start — the calibrated PD of the "
+        "average firm in log-odds space (the booster's expected log-odds on the training rows, "
+        "through the Platt calibration). A firm's feature contributions add up from it to the "
+        "firm's PD. It is not the share of firms in distress: averaging in log-odds puts it "
+        "below the base rate when risk is skewed. Base rate: training years "
+        f"{_rate(metrics.get('train_event_rate'))}, test year "
+        f"{_rate(metrics.get('test_event_rate'))} (mean PD on the test year "
+        f"{_rate(metrics.get('test_mean_pd'))})."
+    )
+
+
+def missing_text(evaluation: Evaluation) -> str:
+    """One sentence per baseline that was not computed, with why."""
+    return " ".join(
+        f"{BASELINE_NAMES.get(name, name)}: not computed — {why}."
+        for name, why in evaluation.missing.items()
+    )
+
+
+def lead_time_text(evaluation: Evaluation) -> str:
+    m = evaluation.metrics
+    if "lead_time" in evaluation.skipped:
+        return f"Not measured: {evaluation.skipped['lead_time']}."
+    median = m.get("lead_time_median_months", float("nan"))
+    when = (
+        f"a median {median:.1f} months ahead"
+        if np.isfinite(median)
+        else "none was warned, so there is no lead to time"
+    )
+    return (
+        f"{m.get('lead_time_warned_share', 0.0):.1%} of the test year's distressed firms were "
+        f"flagged at 경계 or above, unbroken up to the event; {when}."
+    )
+
+
+def rules_text(evaluation: Evaluation) -> str:
+    """The model against the label rule's best persistence score, in one sentence."""
+    m = evaluation.metrics
+    if evaluation.rules is None or evaluation.rules.best is None:
+        return f"No rule baseline: {evaluation.skipped.get('rule_baselines', 'not computed')}."
+    low = m.get("test_roc_auc_in_rule_group_ci_low", float("nan"))
+    high = m.get("test_roc_auc_in_rule_group_ci_high", float("nan"))
+    inside = m.get("test_roc_auc_in_rule_group", float("nan"))
+    group = (
+        f"inside the rule's group ({m.get('test_rows_in_rule_group', 0):,.0f} firms, "
+        f"{m.get('test_events_in_rule_group', 0):,.0f} distressed) the model's ROC AUC is "
+        f"{inside:.4f} (95 % CI {low:.4f}–{high:.4f})"
+        if np.isfinite(inside)
+        else "inside the rule's group the model cannot be ranked (one class only)"
+    )
+    verdict = "beats" if m["test_pr_auc"] > m["test_pr_auc_rule"] else "does NOT beat"
+    return (
+        f"Best rule score {evaluation.rules.describe()}: PR AUC "
+        f"{m['test_pr_auc_rule']:.4f}, ROC AUC {m['test_roc_auc_rule']:.4f}. The model "
+        f"(PR AUC {m['test_pr_auc']:.4f}) {verdict} it; {group}. Promotion requires beating it "
+        "on PR AUC."
+    )
+
+
+def model_card(model: LoadedModel, evaluation: Evaluation, base: float | None = None) -> str:
     m = evaluation.metrics
     bundle = model.bundle
 
     def fmt(key: str) -> str:
         return f"{m[key]:.4f}" if key in m and np.isfinite(m[key]) else "n/a"
 
+    event = event_name(bundle.label_rules)
     lines = [
-        "# Model card — SME distress within 12 months",
+        f"# Model card — {event} ({event_name(bundle.label_rules, 'en')}) "
+        f"within {bundle.horizon_months} months",
         "",
-        f"- Label rules: {', '.join(bundle.label_rules)}; horizon {bundle.horizon_months} months",
+        f"- Predicts: {event}; label rules {', '.join(bundle.label_rules)}, "
+        f"horizon {bundle.horizon_months} months",
         f"- Out-of-time split: {bundle.split}",
         f"- Calibration: Platt on the validation year (slope {bundle.calibration.slope:.4f}, "
         f"intercept {bundle.calibration.intercept:.4f})",
         f"- Grade table: {bundle.grade_table.version} cut-points {bundle.grade_table.cut_points}",
+        f"- {base_pd_text(base, m)}",
         "",
-        "| metric (test year) | model | logit scorecard | Altman Z'' | oracle |",
-        "|---|---|---|---|---|",
+        "| metric (test year) | model | logit scorecard | Altman Z'' | best rule | oracle |",
+        "|---|---|---|---|---|---|",
         f"| ROC AUC | {fmt('test_roc_auc')} | {fmt('test_roc_auc_logit')} | "
-        f"{fmt('test_roc_auc_altman')} | {fmt('test_oracle_roc_auc')} |",
+        f"{fmt('test_roc_auc_altman')} | {fmt('test_roc_auc_rule')} | "
+        f"{fmt('test_oracle_roc_auc')} |",
         f"| PR AUC | {fmt('test_pr_auc')} | {fmt('test_pr_auc_logit')} | "
-        f"{fmt('test_pr_auc_altman')} | {fmt('test_oracle_pr_auc')} |",
-        f"| KS | {fmt('test_ks')} | {fmt('test_ks_logit')} | {fmt('test_ks_altman')} | |",
-        f"| Brier | {fmt('test_brier')} | | | {fmt('test_oracle_brier')} |",
-        f"| ECE | {fmt('test_ece')} | | | |",
+        f"{fmt('test_pr_auc_altman')} | {fmt('test_pr_auc_rule')} | {fmt('test_oracle_pr_auc')} |",
+        f"| capture in top 10 % | {fmt('test_capture_top10pct')} | "
+        f"{fmt('test_capture_top10pct_logit')} | {fmt('test_capture_top10pct_altman')} | "
+        f"{fmt('test_capture_top10pct_rule')} | |",
+        f"| KS | {fmt('test_ks')} | {fmt('test_ks_logit')} | {fmt('test_ks_altman')} | | |",
+        f"| Brier | {fmt('test_brier')} | | | | {fmt('test_oracle_brier')} |",
+        f"| ECE | {fmt('test_ece')} | | | | |",
         "",
-        f"Lead time (median months from first 경계+ flag to the event): "
-        f"{fmt('lead_time_median_months')}; share of events warned: "
-        f"{fmt('lead_time_warned_share')}.",
+        *([missing_text(evaluation), ""] if evaluation.missing else []),
+        f"Rule baseline: {rules_text(evaluation)}",
         "",
-        "Intended use: ranking and triage of firms for crisis-centre outreach, with reasons.",
+        f"Lead time: {lead_time_text(evaluation)}",
+        "",
+        f"Intended use: ranking and triage of firms by {event} for crisis-centre outreach, "
+        "with reasons.",
         "Not for: credit decisions about individual firms without human review.",
         "",
         "## Calibration by grade",
         "",
-        evaluation.tables["by_grade"].to_markdown(index=False),
+        _display(evaluation.tables["by_grade"]).to_markdown(index=False),
     ]
     return "\n".join(lines) + "\n"
 
@@ -188,23 +286,46 @@ def _headline_text(evaluation: Evaluation) -> str:
     )
 
 
+def _group_section(title: str, text: str, evaluation: Evaluation, name: str) -> Section:
+    """A by-group section; an empty one says why it is empty instead of a blank table."""
+    table = evaluation.tables[name]
+    if table.empty:
+        reason = evaluation.skipped.get(name, "no group has enough test rows")
+        return Section(title, f"{text} Empty: {reason}.")
+    return Section(title, text, _groups(table))
+
+
 def report_sections(model: LoadedModel, evaluation: Evaluation, extras: Extras) -> list[Section]:
     """The report, top to bottom, as titled sections; rendered to Markdown and to HTML."""
-    m, t = evaluation.metrics, evaluation.tables
+    t = evaluation.tables
     bundle = model.bundle
-    lead = m.get("lead_time_median_months", float("nan"))
+    lead = t["lead_time"]
     sections = [
         Section(
             "Out-of-time split",
-            f"{bundle.split}; label rules {', '.join(bundle.label_rules)},"
-            f" horizon {bundle.horizon_months} months; Platt slope "
-            f"{bundle.calibration.slope:.4f}, intercept {bundle.calibration.intercept:.4f}.",
+            f"{bundle.split}; predicts {event_name(bundle.label_rules)} (label rules "
+            f"{', '.join(bundle.label_rules)}), horizon {bundle.horizon_months} months; Platt "
+            f"slope {bundle.calibration.slope:.4f}, intercept {bundle.calibration.intercept:.4f}.",
         ),
         Section("Headline metrics", _headline_text(evaluation)),
         Section(
+            "Label coverage and prevalence by as-of year",
+            "Every as-of year of the feature table, used or not: rows, rows with a label "
+            "(a label the data cannot decide is missing), positives and prevalence among the "
+            "labelled rows.",
+            t.get("label_coverage"),
+        ),
+        Section(
+            "Model against the label rule",
+            rules_text(evaluation) + " Each rule fires or not (ties scored as scikit-learn "
+            "does); the model's ROC AUC inside each rule's group is among the firms it flags.",
+            t["rule_baselines"],
+        ),
+        Section(
             "Model against the baselines and the oracle",
             "Logit scorecard and Altman Z'' are fitted/applied on the same training years; "
-            "the oracle (demo data only) is the true simulated PD — the ceiling.",
+            "the oracle (demo data only) is the true simulated PD — the ceiling. "
+            + missing_text(evaluation),
             t["headline"],
         ),
         Section("Bootstrap confidence intervals (95 %)", "", t["bootstrap_ci"]),
@@ -214,29 +335,25 @@ def report_sections(model: LoadedModel, evaluation: Evaluation, extras: Extras) 
             t["by_grade"],
             "calibration.png",
         ),
-        Section(
-            "Lead time",
-            f"Months from the first warning (PD at 경계 or above, unbroken to the "
-            f"event) to the first default-type event; median {lead:.1f} months, "
-            f"{m.get('lead_time_warned_share', float('nan')):.1%} of events warned.",
-            t["lead_time"],
-        ),
+        Section("Lead time", lead_time_text(evaluation), None if lead.empty else lead),
         Section(
             "By year",
             "Validation year (early stopping, calibration) and test year.",
             _groups(t["by_year"]),
         ),
-        Section(
+        _group_section(
             "By region (시도)",
             "Regions with at least 50 test rows; few events make wide intervals.",
-            _groups(t["by_region"]),
+            evaluation,
+            "by_region",
         ),
-        Section(
+        _group_section(
             "By industry (KSIC division)",
             "Industries with at least 200 test rows.",
-            _groups(t["by_industry"]),
+            evaluation,
+            "by_industry",
         ),
-        Section("By size class", "", _groups(t["by_size"])),
+        _group_section("By size class", "", evaluation, "by_size"),
     ]
     if extras.walk_forward is not None:
         sections.append(
@@ -304,7 +421,10 @@ def write_report(
 ) -> Path:
     """``report.md`` and ``report.html`` in ``folder``; returns the Markdown path."""
     year = model.bundle.split.get("test_year", "?")
-    title = f"Evaluation report — PD within {model.bundle.horizon_months} months, test year {year}"
+    title = (
+        f"Evaluation report — {event_name(model.bundle.label_rules)} within "
+        f"{model.bundle.horizon_months} months, test year {year}"
+    )
     sections = report_sections(model, evaluation, extras or Extras())
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.html").write_text(render_html(title, sections), encoding="utf-8")
@@ -336,6 +456,7 @@ def log_artifacts(
         extras.tuning.to_csv(folder / "tuning_trials.csv", index=False)
     if extras.walk_forward is not None:
         extras.walk_forward.to_csv(folder / "walk_forward.csv", index=False)
-    (folder / "model_card.md").write_text(model_card(model, evaluation), encoding="utf-8")
+    card = model_card(model, evaluation, base_pd(model, test))
+    (folder / "model_card.md").write_text(card, encoding="utf-8")
     write_report(model, evaluation, folder, extras)
     mlflow.log_artifacts(str(folder), artifact_path="report")

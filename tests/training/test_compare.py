@@ -98,5 +98,6 @@ def test_ews_compare_prints_and_writes_the_comparison(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "# Challenger v" in result.output and "**Gate:**" in result.output
+    assert "## Against the label rule" in result.output and "best rule arrears" in result.output
     written = list(tmp_path.glob("challenger-v*-vs-champion-v*.md"))
     assert len(written) == 1 and "## Metrics" in written[0].read_text(encoding="utf-8")

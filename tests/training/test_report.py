@@ -3,6 +3,8 @@ the report logged with every run, and walk-forward refits that never look ahead.
 
 from __future__ import annotations
 
+import re
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -79,6 +81,10 @@ def test_every_run_logs_a_report_with_intervals_groups_and_baselines(demo_run: D
                     "By region (시도)", "By industry", "By size class", "By year"):  # fmt: skip
         assert f"## {heading}" in text
     assert "서울 (11)" in text and "oracle" in text and "altman" in text
+    assert "## Label coverage and prevalence by as-of year" in text
+    assert "## Model against the label rule" in text and "rule arrears (best)" in text
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert "부도·폐업 위험" in text
     page = mlflow.artifacts.load_text(f"runs:/{run_id}/report/report.html")
     assert page.startswith("<!doctype html>") and "<table" in page
 
