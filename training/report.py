@@ -276,12 +276,14 @@ def _headline_text(evaluation: Evaluation) -> str:
         f"{model.loc[metric, 'estimate']:.4f} "
         f"(95 % CI {model.loc[metric, 'ci_low']:.4f}–{model.loc[metric, 'ci_high']:.4f})"
         for metric in HEADLINE
-        if metric in model.index
+        if metric in model.index and np.isfinite(model.loc[metric, "estimate"])
     ]
     n = int(evaluation.metrics.get("test_rows", 0))
     rate = evaluation.metrics.get("test_event_rate", float("nan"))
     return (
-        f"{n:,} firms in the test year, distress rate {rate:.2%}. Model: " + "; ".join(parts) + "."
+        f"{n:,} firms in the test year, distress rate {rate:.2%}. Model: "
+        + ("; ".join(parts) or "not ranked (the test year has only one class)")
+        + "."
         " Intervals: percentile bootstrap over firms (shared resamples across scores)."
     )
 
