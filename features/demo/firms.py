@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.check_digits import brn_check_digit
 from features.demo.geography import (
     INDUSTRIES,
     INDUSTRY_CODES,
@@ -58,18 +59,10 @@ def business_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
         kind = rng.choice(np.array([81, 86, 87, 88]), need, p=[0.6, 0.25, 0.1, 0.05])
         serial = rng.integers(0, 10_000, need)
         stem = office * 1_000_000 + kind * 10_000 + serial
-        numbers = np.concatenate([numbers, stem * 10 + _check_digit(stem)])
+        numbers = np.concatenate([numbers, stem * 10 + brn_check_digit(stem)])
         _, first = np.unique(numbers, return_index=True)
         numbers = numbers[np.sort(first)]  # drop repeats, keep draw order
     return numbers[:n].astype("U10")
-
-
-def _check_digit(stem: np.ndarray) -> np.ndarray:
-    """The National Tax Service check digit over the first nine digits."""
-    digits = [(stem // 10**power) % 10 for power in range(8, -1, -1)]
-    weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)
-    total = sum(d * w for d, w in zip(digits, weights, strict=True)) + (digits[8] * 5) // 10
-    return (10 - total % 10) % 10
 
 
 def _names(rng: np.random.Generator, industry: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Built-in translations a mapping can name: money units, 시도 names, KOSIS codes, yes/no."""
+"""Built-in translations a mapping can name: money units, 시도 names, KOSIS codes, yes/no,
+audit opinions."""
 
 from __future__ import annotations
 
@@ -67,11 +68,25 @@ _KOSIS_SIDO: Final[dict[str, str]] = {
 _KOSIS_SEJONG: Final[str] = "15133JYB0D0GA01"  # 세종 sits under 충남's code prefix
 
 YES_NO: Final[dict[str, bool]] = {
-    **dict.fromkeys(("y", "yes", "true", "t", "1", "예", "여", "o", "○", "유"), True),
-    **dict.fromkeys(("n", "no", "false", "f", "0", "아니오", "부", "x", "×", "무"), False),
+    **dict.fromkeys(("y", "yes", "true", "t", "1", "예", "여", "o", "○", "유", "있음"), True),
+    **dict.fromkeys(("n", "no", "false", "f", "0", "아니오", "부", "x", "×", "무", "없음"), False),
+    "해당": True,  # a going-concern paragraph: 해당 / 해당없음
+    "해당없음": False,
 }
 
-BUILT_IN: Final[tuple[str, ...]] = ("sido", "kosis_sido", "yes_no")
+# The auditor's opinion as exports spell it (spaces and case ignored) -> the contract's word.
+_OPINION_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
+    "적정": ("적정의견", "unqualified", "unqualifiedopinion", "clean"),
+    "한정": ("한정의견", "qualified", "qualifiedopinion"),
+    "부적정": ("부적정의견", "adverse", "adverseopinion"),
+    "의견거절": ("의견거절의견", "disclaimer", "disclaimerofopinion"),
+}
+AUDIT_OPINIONS: Final[dict[str, str]] = {
+    **{opinion: opinion for opinion in contract.AUDIT_OPINIONS},
+    **{spelling: opinion for opinion, names in _OPINION_SPELLINGS.items() for spelling in names},
+}
+
+BUILT_IN: Final[tuple[str, ...]] = ("sido", "kosis_sido", "yes_no", "audit_opinion")
 
 
 def sido_code(value: str) -> str | None:
@@ -91,10 +106,17 @@ def yes_no(value: str) -> bool | None:
     return YES_NO.get(value.strip().lower())
 
 
+def audit_opinion(value: str) -> str | None:
+    """적정, 한정, 부적정 or 의견거절 for any spelling ``AUDIT_OPINIONS`` knows."""
+    return AUDIT_OPINIONS.get("".join(value.split()).lower())
+
+
 def translate_built_in(name: str, value: str) -> object:
     """One value through a built-in table; ``None`` where the table does not know it."""
     if name == "sido":
         return sido_code(value)
     if name == "kosis_sido":
         return kosis_sido_code(value)
+    if name == "audit_opinion":
+        return audit_opinion(value)
     return yes_no(value)

@@ -1,13 +1,14 @@
 """Mapping files: how a source file's columns become contract columns (YAML, see docs/data.md).
 
 A mapping names, per contract table it feeds, where each contract column comes from (a source
-column, a constant, a row number or an expression), the money unit, code translations and date
-formats. ``load_mapping`` checks all of it before any row is read; a broken mapping raises
-``MappingError`` naming the field, e.g. ``tables.financials.columns.revnue``.
+column, a constant, a row number or an expression), the money unit, code translations, date
+formats and the firm id's scheme. ``load_mapping`` checks all of it before any row is read; a
+broken mapping raises ``MappingError`` naming the field, e.g. ``tables.financials.columns.revnue``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,17 +18,23 @@ import yaml
 
 from features.ingestion import codes, schema
 from features.ingestion.expressions import Expression, ExpressionError, parse_expression
+from features.ingestion.identifiers import CODE_CHARACTERS, SCHEMES, IdFormat
 
 _TOP_KEYS = {"description", "source", "tables"}
 _SOURCE_KEYS = {"format", "encoding", "sep", "sheet", "skip_rows"}
 _TABLE_KEYS = {"columns", "unit", "filter", "aggregate"}
 _AGGREGATE_KEYS = {"by", "percent_change"}
 _ORIGINS = ("from", "expr", "value", "row_number")
-_COLUMN_KEYS = {*_ORIGINS, "unit", "codes", "format", "month", "day"} | {
-    "offset_years",
-    "offset_months",
-    "offset_days",
-}
+_ID_KEYS = {"scheme", "prefix", "width"}
+_COLUMN_KEYS = (
+    {*_ORIGINS, "unit", "codes", "format", "month", "day"}
+    | _ID_KEYS
+    | {
+        "offset_years",
+        "offset_months",
+        "offset_days",
+    }
+)
 FORMATS = ("csv", "parquet", "excel")
 
 
@@ -54,6 +61,7 @@ class ColumnSpec:
     month: int = 12
     day: int = 31
     offset: dict[str, int] = field(default_factory=dict)  # years / months / days to add
+    ids: IdFormat = field(default_factory=IdFormat)  # firm_id only
 
     @property
     def where(self) -> str:
@@ -191,7 +199,39 @@ def _column(table: str, target: str, spec: object, where: str) -> ColumnSpec:
             for key in ("offset_years", "offset_months", "offset_days")
             if key in raw
         },
+        ids=_id_format(target, raw, where),
     )
+
+
+def _id_format(target: str, raw: dict[str, Any], where: str) -> IdFormat:
+    """``scheme`` (brn, crn or code), ``prefix`` and, for codes, ``width`` of a firm id."""
+    given = sorted(_ID_KEYS & set(raw))
+    if target != "firm_id":
+        if given:
+            raise MappingError(f"{where}.{given[0]}", "only firm_id takes an id scheme")
+        return IdFormat()
+    if "expr" in raw:
+        raise MappingError(
+            f"{where}.expr",
+            "an id is text: take it `from` a source column with a scheme (brn, crn or code); "
+            "an expression is arithmetic and would lose leading zeros",
+        )
+    scheme = raw.get("scheme", "brn")
+    if scheme not in SCHEMES:
+        raise MappingError(f"{where}.scheme", f"{scheme!r} is not one of {', '.join(SCHEMES)}")
+    prefix = raw.get("prefix", "")
+    if not isinstance(prefix, str) or (prefix and not re.fullmatch(CODE_CHARACTERS, prefix)):
+        raise MappingError(
+            f"{where}.prefix", f"{prefix!r}: give quoted text of letters, digits, '-', '_', '.'"
+        )
+    width = None
+    if "width" in raw:
+        if scheme != "code":
+            raise MappingError(f"{where}.width", f"only a code is padded, not a {scheme} number")
+        width = _int(raw["width"], f"{where}.width")
+        if width < 1:
+            raise MappingError(f"{where}.width", f"expected a positive width, got {width}")
+    return IdFormat(scheme=scheme, prefix=prefix, width=width)
 
 
 def _expression(raw: dict[str, Any], where: str) -> Expression | None:

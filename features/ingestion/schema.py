@@ -46,8 +46,18 @@ CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "growth_stage": contract.GROWTH_STAGES,
     "event_type": contract.EVENT_TYPES,
     "finding": contract.VISIT_FINDINGS,
+    "audit_opinion": contract.AUDIT_OPINIONS,
 }
 _FLAGS: Final[tuple[str, ...]] = ("crisis_area", "population_decline_area")  # 0/1 or a share
+_DATES: Final[tuple[str, ...]] = (
+    "founded",
+    "period_end",
+    "filed_on",
+    "event_date",
+    "published_on",
+    "visited_on",
+    "as_of",
+)
 _KINDS: Final[dict[str, str]] = {
     "firm_id": "firm_id",
     "fiscal_year": "year",
@@ -57,38 +67,30 @@ _KINDS: Final[dict[str, str]] = {
     "ksic": "ksic",
     "audited": "bool",
     "main_industry": "bool",
-    **dict.fromkeys(_FLAGS, "flag"),
+    "going_concern": "bool",
+    "audit_opinion": "opinion",
+    **dict.fromkeys(contract.FINANCIAL_AMOUNTS, "money"),
+    "employees": "number",  # a count: never unit-scaled
     "amount": "money",
-    "employees": "number",
-    **{name: "date" for name in ("founded", "period_end", "filed_on", "event_date")},
-    **{name: "date" for name in ("published_on", "visited_on", "as_of")},
-    **dict.fromkeys(CHOICES, "choice"),
-    **{name: "text" for name in ("name", "cluster_id", "note")},
-    **{name: "money" for name in contract.FINANCIAL_AMOUNTS if name != "employees"},
-    **{name: "number" for name in contract.REGIONAL_INDICATORS if name not in _FLAGS},
+    **dict.fromkeys(contract.REGIONAL_INDICATORS, "number"),
+    **dict.fromkeys(_FLAGS, "flag"),
+    **dict.fromkeys(_DATES, "date"),
+    **dict.fromkeys(("size_class", "growth_stage", "event_type", "finding"), "choice"),
+    **dict.fromkeys(("name", "cluster_id", "note"), "text"),
 }
-# Statement items that cannot be negative (income and equity items can).
-NON_NEGATIVE: Final[frozenset[str]] = frozenset(
+# Statement items that can be negative: results, equity and cash flow. All others cannot,
+# nor can an event's amount.
+SIGNED: Final[frozenset[str]] = frozenset(
     {
-        "revenue",
-        "cost_of_sales",
-        "sga",
-        "interest_expense",
-        "depreciation",
-        "total_assets",
-        "current_assets",
-        "cash",
-        "receivables",
-        "inventory",
-        "total_liabilities",
-        "current_liabilities",
-        "borrowings",
-        "paid_in_capital",
-        "employees",
-        "payroll",
-        "amount",
+        "operating_income",
+        "pretax_income",
+        "net_income",
+        "equity",
+        "retained_earnings",
+        "operating_cash_flow",
     }
 )
+NON_NEGATIVE: Final[frozenset[str]] = frozenset(contract.FINANCIAL_AMOUNTS) - SIGNED | {"amount"}
 LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -97,6 +99,11 @@ def kind(table: str, column: str) -> str:
     if table == "labels" and column not in LABEL_KEYS:
         return "label"
     return _KINDS[column]
+
+
+def key_columns(table: str) -> frozenset[str]:
+    """Columns whose problem rejects the whole row; a problem elsewhere only empties the cell."""
+    return frozenset(REQUIRED[table]) | frozenset(KEYS[table])
 
 
 def is_column(table: str, column: str) -> bool:

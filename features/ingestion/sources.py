@@ -1,12 +1,15 @@
 """Source files read in chunks: CSV (utf-8 or cp949), Parquet and Excel (openpyxl).
 
 CSV cells arrive as text so that ids keep their leading zeros and ``1,234`` stays readable;
-Parquet and Excel keep their own types, which the value parsers accept as well.
+Parquet and Excel keep their own types, which the value parsers accept as well (a number in an
+id column becomes whole-number text; leading zeros it lost cannot come back, see
+``features.ingestion.identifiers``). ``Source.columns`` reads a few columns once more, for the
+checks that need the whole file before any row is mapped (id collisions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +39,7 @@ class Source:
     header: list[str]
     total_rows: int | None  # known up front for Parquet and Excel
     chunks: Iterator[pd.DataFrame]
+    columns: Callable[[list[str]], Iterator[pd.DataFrame]]  # these columns only, in chunks
 
 
 def source_format(path: Path, options: SourceOptions) -> str:
@@ -79,21 +83,25 @@ def _csv(path: Path, options: SourceOptions, chunk_rows: int) -> Source:
             "(set source.encoding: cp949 in the mapping, or pass --encoding cp949)"
         ) from None
 
-    def chunks() -> Iterator[pd.DataFrame]:
+    def chunks(columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
         try:
-            yield from pd.read_csv(path, chunksize=chunk_rows, **read)
+            yield from pd.read_csv(path, chunksize=chunk_rows, usecols=columns, **read)
         except UnicodeDecodeError as error:
             raise SourceError(f"{path}: not readable as {options.encoding} ({error})") from None
 
-    return Source(path, header, None, chunks())
+    return Source(path, header, None, chunks(), chunks)
 
 
 def _parquet(path: Path, chunk_rows: int) -> Source:
     import pyarrow.parquet as pq
 
     file = pq.ParquetFile(path)
-    batches = (batch.to_pandas() for batch in file.iter_batches(batch_size=chunk_rows))
-    return Source(path, list(file.schema_arrow.names), file.metadata.num_rows, batches)
+
+    def batches(columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        for batch in file.iter_batches(batch_size=chunk_rows, columns=columns):
+            yield batch.to_pandas()
+
+    return Source(path, list(file.schema_arrow.names), file.metadata.num_rows, batches(), batches)
 
 
 def _excel(path: Path, options: SourceOptions) -> Source:
@@ -110,4 +118,6 @@ def _excel(path: Path, options: SourceOptions) -> Source:
         na_values=[""],
     )
     sheet.columns = [str(c) for c in sheet.columns]
-    return Source(path, list(sheet.columns), len(sheet), iter([sheet]))
+    return Source(
+        path, list(sheet.columns), len(sheet), iter([sheet]), lambda columns: iter([sheet[columns]])
+    )

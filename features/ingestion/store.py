@@ -1,5 +1,9 @@
 """The raw folder: accepted rows upserted into one Parquet file per table, rejects quarantined.
 
+A quarantine file holds one line per rejected row (``column`` blank, all its reasons) and one
+per rejected cell of an accepted row (``column`` the contract column, ``value`` as read), each
+followed by the source row as read, in source row order.
+
 Upserting on the table's keys makes ingestion idempotent: the same file twice leaves the same
 rows. A re-ingested row updates only the columns its mapping fills, so a KOSIS table can add
 one indicator to regional rows that hold others.
@@ -60,12 +64,17 @@ def _unique(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return order.merge(last, on=keys, how="left")[rows.columns]
 
 
-def quarantine(rejected: pd.DataFrame, raw_dir: Path, source: Path, table: str) -> Path | None:
-    """Write rejected rows with their reasons; ``None`` (and no stale file) when there are none."""
+def quarantine(
+    rejected: pd.DataFrame, cells: pd.DataFrame, raw_dir: Path, source: Path, table: str
+) -> Path | None:
+    """Write rejected rows and cells with their reasons; ``None`` (and no stale file) when there
+    are none."""
     path = raw_dir / QUARANTINE_DIR / f"{source.stem}.{table}.csv"
-    if rejected.empty:
+    lines = pd.concat([p for p in (rejected, cells) if not p.empty] or [rejected.iloc[:0]])
+    if lines.empty:
         path.unlink(missing_ok=True)
         return None
+    lines = lines.sort_values("row", kind="stable")
     path.parent.mkdir(parents=True, exist_ok=True)
-    rejected.to_csv(path, index=False, encoding="utf-8-sig")  # BOM: Excel shows the Korean
+    lines.to_csv(path, index=False, encoding="utf-8-sig")  # BOM: Excel shows the Korean
     return path

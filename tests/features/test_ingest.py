@@ -26,16 +26,16 @@ KOSIS = SHARED_DATA / "kosis" / "active_businesses_by_district_2010_2024.parquet
 
 def small_export() -> pd.DataFrame:
     """Two firms over three years, one of them filing income statements only, plus two bad rows."""
-    firms = [factories.firm("1234567890", region="26"), factories.firm("2345678901", region="11")]
-    statements = [factories.statement("1234567890", year) for year in (2020, 2021, 2022)]
-    statements += [factories.statement("2345678901", year) for year in (2021, 2022)]
+    firms = [factories.firm("1234567891", region="26"), factories.firm("2345678904", region="11")]
+    statements = [factories.statement("1234567891", year) for year in (2020, 2021, 2022)]
+    statements += [factories.statement("2345678904", year) for year in (2021, 2022)]
     tables = factories.tables(firms, statements)
     export = korean_export(tables.financials, tables.firms)
-    partial = export["사업자등록번호"] == "234-56-78901"
+    partial = export["사업자등록번호"] == "234-56-78904"
     for account in ("자산총계", "유동자산", "부채총계", "유동부채", "자본총계", "자본금", "차입금"):
         export.loc[partial, account] = ""
     bad = export.iloc[[0, 1]].copy()
-    bad["사업자등록번호"] = ["12-345", "123-45-67890"]
+    bad["사업자등록번호"] = ["12-345", "123-45-67891"]
     bad.iloc[1, bad.columns.get_loc("매출액")] = "n/a"
     bad.iloc[1, bad.columns.get_loc("결산년도")] = "2019"
     return pd.concat([export, bad], ignore_index=True)
@@ -54,26 +54,32 @@ def test_korean_export_ingests_in_thousand_won_and_quarantines_bad_rows(
     raw = tmp_path / "raw"
     reports = {r.table: r for r in ingest(export_csv, KOREAN, raw)}
     fin = reports["financials"]
-    assert (fin.rows_in, fin.accepted, fin.quarantined) == (7, 5, 2)
+    assert (fin.rows_in, fin.accepted, fin.quarantined) == (7, 6, 1)
     assert fin.rows_in == fin.accepted + fin.quarantined
+    assert fin.cells == {"revenue": {"is not a number": 1}}
     tables = read_tables(raw)
-    row = tables.financials.set_index(["firm_id", "fiscal_year"]).loc[("1234567890", 2021)]
+    row = tables.financials.set_index(["firm_id", "fiscal_year"]).loc[("1234567891", 2021)]
     assert row["revenue"] == pytest.approx(1_000_000.0)  # 1,000,000,000원 -> 1,000,000 천원
     assert row["employees"] == 20.0  # a count: not scaled
     assert row["filed_on"] == pd.Timestamp(2022, 3, 31)
-    assert tables.firms.set_index("firm_id").loc["1234567890", "region"] == "26"
-    assert not tables.firms.set_index("firm_id").loc["1234567890", "audited"]
-    quarantined = pd.read_csv(fin.quarantine_file, dtype=str)
+    kept = tables.financials.set_index(["firm_id", "fiscal_year"]).loc[("1234567891", 2019)]
+    assert np.isnan(kept["revenue"]) and kept["total_assets"] > 0  # the cell, not the row
+    assert tables.firms.set_index("firm_id").loc["1234567891", "region"] == "26"
+    assert not tables.firms.set_index("firm_id").loc["1234567891", "audited"]
+    quarantined = pd.read_csv(fin.quarantine_file, dtype=str, keep_default_na=False)
     assert quarantined["row"].tolist() == ["6", "7"]
+    assert quarantined["column"].tolist() == ["", "revenue"]
+    assert quarantined["value"].tolist() == ["", "n/a"]
     assert "사업자등록번호" in quarantined.columns
     assert (
         "firm_id '12-345' is not a 10-digit business registration number"
         in quarantined.loc[0, "reason"]
     )
-    assert "revenue 'n/a' is not a number" in quarantined.loc[1, "reason"]
-    partial = tables.financials[tables.financials["firm_id"] == "2345678901"]
+    assert quarantined.loc[1, "reason"] == "revenue 'n/a' is not a number"
+    partial = tables.financials[tables.financials["firm_id"] == "2345678904"]
     assert partial["total_assets"].isna().all() and partial["revenue"].notna().all()
     assert reports["firms"].absent == {}
+    assert set(fin.absent) >= {"audit_opinion", "going_concern"}  # an export without them
 
 
 def test_reingesting_the_same_file_adds_no_duplicates(export_csv: Path, tmp_path: Path) -> None:
@@ -82,7 +88,7 @@ def test_reingesting_the_same_file_adds_no_duplicates(export_csv: Path, tmp_path
     first = read_tables(raw)
     again = {r.table: r for r in ingest(export_csv, KOREAN, raw)}
     assert again["financials"].written is not None
-    assert (again["financials"].written.new, again["financials"].written.updated) == (0, 5)
+    assert (again["financials"].written.new, again["financials"].written.updated) == (0, 6)
     second = read_tables(raw)
     pd.testing.assert_frame_equal(first.financials, second.financials)
     pd.testing.assert_frame_equal(first.firms, second.firms)
@@ -101,7 +107,7 @@ def test_excel_parquet_and_cp949_give_the_same_rows(tmp_path: Path) -> None:
     for name, encoding in (("cp949.csv", "cp949"), ("export.xlsx", None), ("export.parquet", None)):
         raw = tmp_path / name.replace(".", "_")
         reports = ingest(tmp_path / name, KOREAN, raw, encoding=encoding)
-        assert [(r.accepted, r.quarantined) for r in reports] == [(5, 2), (6, 1)]
+        assert [(r.accepted, r.quarantined) for r in reports] == [(6, 1), (6, 1)]
         stored.append(read_tables(raw).financials)
     pd.testing.assert_frame_equal(stored[0], stored[1])
     pd.testing.assert_frame_equal(stored[0], stored[2])
@@ -114,9 +120,9 @@ def test_partial_statements_flow_into_features_with_missing_ratios(
     ingest(export_csv, KOREAN, raw)
     features = build_features(read_tables(raw), [pd.Timestamp(2023, 6, 30)])
     by_firm = features.set_index("firm_id")
-    assert np.isnan(by_firm.loc["2345678901", "debt_ratio"])
-    assert by_firm.loc["2345678901", "operating_margin"] == pytest.approx(0.1)
-    assert by_firm.loc["1234567890", "debt_ratio"] == pytest.approx(1.5)
+    assert np.isnan(by_firm.loc["2345678904", "debt_ratio"])
+    assert by_firm.loc["2345678904", "operating_margin"] == pytest.approx(0.1)
+    assert by_firm.loc["1234567891", "debt_ratio"] == pytest.approx(1.5)
 
 
 def test_events_with_korean_codes_and_a_regional_upsert_keeps_other_indicators(
@@ -125,7 +131,7 @@ def test_events_with_korean_codes_and_a_regional_upsert_keeps_other_indicators(
     raw = tmp_path / "raw"
     events = pd.DataFrame(
         {
-            "사업자": ["1234567890", "1234567890", "1234567890"],
+            "사업자": ["1234567891", "1234567891", "1234567891"],
             "일자": ["2022-05-01"] * 3,
             "구분": ["국세체납", "부도", "모름"],
             "금액": ["1,000,000", "", "5"],
@@ -229,7 +235,7 @@ def test_user_label_column_rule(tmp_path: Path) -> None:
             "tables": {
                 "labels": {
                     "columns": {
-                        "firm_id": "회사",
+                        "firm_id": {"from": "회사", "scheme": "code"},  # test ids, no check digit
                         "fiscal_year": "연도",
                         "as_of": "기준일",
                         "bankrupt": "부실",
@@ -261,7 +267,7 @@ def test_cli_ingest_prints_the_counts(export_csv: Path, tmp_path: Path) -> None:
     args = ["ingest", str(export_csv), "--mapping", str(mapping), "--out", str(tmp_path / "raw")]
     result = CliRunner().invoke(app, [*args, "--table", "financials"])
     assert result.exit_code == 0, result.output
-    assert "financials: rows in 7 = accepted 5 + quarantined 2" in result.output
+    assert "financials: rows in 7 = accepted 6 + quarantined 1" in result.output
     assert "quarantine" in result.output and "firms:" not in result.output
     broken = tmp_path / "broken.yaml"
     broken.write_text("tables:\n  financials:\n    unit: 엔\n    columns: {firm_id: a}\n")

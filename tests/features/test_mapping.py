@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.ingestion import MappingError, ingest, load_mapping, parse_mapping
+from features.ingestion import MappingError, ingest, load_mapping, parse_mapping, schema
 from features.ingestion.expressions import ExpressionError, parse_expression
 from features.ingestion.values import dates, numbers, pattern, years
 
@@ -22,7 +22,9 @@ def financials(**columns: Any) -> dict[str, Any]:
     return {"tables": {"financials": {"columns": {**keys, **columns}}}}
 
 
-@pytest.mark.parametrize("name", ["korean_statements", "spain", "kosis_active_businesses"])
+@pytest.mark.parametrize(
+    "name", ["korean_statements", "spain", "kosis_active_businesses", "vendor_statements"]
+)
 def test_shipped_mappings_load(name: str) -> None:
     mapping = load_mapping(MAPPINGS / f"{name}.yaml")
     assert mapping.name == name and mapping.tables and mapping.description
@@ -34,6 +36,15 @@ def test_korean_mapping_reads_won_and_korean_account_names() -> None:
     assert table.unit == "원"
     assert sources["revenue"][0] == "매출액" and sources["equity"] == ("자본총계",)
     assert sources["firm_id"] == ("사업자등록번호",)
+    assert sources["audit_opinion"][0] == "감사의견" and sources["going_concern"]
+
+
+def test_every_contract_column_has_a_kind() -> None:
+    for table in schema.TABLES:
+        for column in schema.COLUMNS[table]:
+            assert schema.kind(table, column), (table, column)
+    assert {"revenue", "sga", "total_assets", "amount"} <= schema.NON_NEGATIVE
+    assert not schema.NON_NEGATIVE & {"equity", "net_income", "operating_cash_flow"}
 
 
 @pytest.mark.parametrize(
@@ -96,6 +107,31 @@ def test_korean_mapping_reads_won_and_korean_account_names() -> None:
             financials(period_end={"from": "y", "format": "year", "month": 6, "day": 31}),
             "tables.financials.columns.period_end.day",
             "no date",
+        ),
+        (
+            financials(firm_id={"from": "id", "scheme": "isin"}),
+            "tables.financials.columns.firm_id.scheme",
+            "not one of brn, crn, code",
+        ),
+        (
+            financials(firm_id={"from": "id", "width": 6}),
+            "tables.financials.columns.firm_id.width",
+            "only a code is padded",
+        ),
+        (
+            financials(firm_id={"from": "id", "scheme": "code", "prefix": 7}),
+            "tables.financials.columns.firm_id.prefix",
+            "quoted text",
+        ),
+        (
+            financials(firm_id={"expr": "id * 1"}),
+            "tables.financials.columns.firm_id.expr",
+            "an id is text",
+        ),
+        (
+            financials(revenue={"from": "a", "scheme": "code"}),
+            "tables.financials.columns.revenue.scheme",
+            "only firm_id",
         ),
     ],
 )
