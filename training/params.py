@@ -63,7 +63,10 @@ class TrainParams:
             "bagging_freq": 1,
             "lambda_l2": self.lambda_l2,
             "monotone_constraints": [self.monotone.get(n, 0) for n in feature_names],
-            "monotone_constraints_method": "advanced",
+            # "advanced" broke the constraint it enforces on a 2,500-firm world (one more tax
+            # arrears lowered the PD by 0.0006; LightGBM 4); "intermediate" kept it, at the same
+            # test AUC on the 20k demo world (0.8440 vs 0.8430).
+            "monotone_constraints_method": "intermediate",
             "seed": self.seed,
             "deterministic": True,
             "num_threads": self.num_threads,
