@@ -41,6 +41,7 @@ from features.peers import PeerReference
 from features.pipeline import as_of_dates
 from features.tables import RawTables, empty_table, normalise, read_tables
 from serving.explain import attribute
+from serving.standing import DEFAULT_STALE_AFTER_MONTHS, STATUSES, standing_of
 
 CHUNK_FIRMS = 200_000  # firms per feature chunk: about 2 GiB of tables and features at peak
 ID_COLUMNS = ["firm_id", "as_of", "region", "district", "ksic", "size_class"]
@@ -87,15 +88,19 @@ def plan_chunks(raw_dir: Path, chunk_firms: int = CHUNK_FIRMS) -> list[Chunk]:
 
 
 def latest_as_of(chunks: list[Chunk]) -> pd.Timestamp:
-    """The last as-of date of the whole panel: June 30 after its last fiscal year."""
-    latest = []
-    for folder in {c.folder for c in chunks}:
-        financials = pd.read_parquet(
-            folder / "financials.parquet", columns=["filed_on", "fiscal_year"]
-        )
-        financials["filed_on"] = pd.to_datetime(financials["filed_on"])
-        latest.append(as_of_dates(financials)[-1])
-    return max(latest)
+    """The default as-of date of the whole panel (``features.pipeline.as_of_dates``: where the
+    typical firm's latest filing is), from the filing columns of every partition together."""
+    columns = ["firm_id", "filed_on", "fiscal_year"]
+    financials = pd.concat(
+        [
+            pd.read_parquet(folder / "financials.parquet", columns=columns)
+            for folder in sorted({c.folder for c in chunks})
+        ],
+        ignore_index=True,
+    )
+    financials["firm_id"] = financials["firm_id"].astype("string")
+    financials["filed_on"] = pd.to_datetime(financials["filed_on"])
+    return as_of_dates(financials)[-1]
 
 
 def count_chunk(chunk: Chunk, when: pd.Timestamp) -> pd.DataFrame:
@@ -113,9 +118,18 @@ def featurize_chunk(
 
 
 def score_frame(
-    features: pd.DataFrame, model: LoadedModel, top: int, reasons: bool = True
+    features: pd.DataFrame,
+    model: LoadedModel,
+    top: int,
+    reasons: bool = True,
+    stale_after_months: int = DEFAULT_STALE_AFTER_MONTHS,
 ) -> pd.DataFrame:
-    """PD, grade, flags and the ``top`` reasons (probability points) of scored feature rows."""
+    """PD, grade, flags and the ``top`` reasons (probability points) of scored feature rows.
+
+    ``status`` says which rows get them: ``stale`` (latest statement older than
+    ``stale_after_months``) and ``in_state`` (already in the state the model predicts) rows keep
+    their flags and statement date but have no PD, grade or reasons, as in the API.
+    """
     matrix = model.matrix(features)
     part = features[ID_COLUMNS].reset_index(drop=True)
     calibration = model.bundle.calibration
@@ -134,6 +148,24 @@ def score_frame(
             model.bundle.feature_names, explained.points, top
         ).items():
             part[column] = values
+    return _mark_standing(part, features, model, stale_after_months)
+
+
+def _mark_standing(
+    part: pd.DataFrame, features: pd.DataFrame, model: LoadedModel, stale_after_months: int
+) -> pd.DataFrame:
+    """Status and statement date of each row; no PD, grade or reason where it is not ok."""
+    rows = features.reset_index(drop=True)
+    standing = standing_of(rows, model.bundle.label_rules, stale_after_months)
+    unrated = ~standing.rated
+    part["status"] = pd.Categorical.from_codes(standing.code, categories=list(STATUSES))
+    part["statement_period_end"] = standing.period_end
+    part["statement_age_months"] = standing.age_months
+    if unrated.any():
+        part["pd"] = part["pd"].mask(unrated)
+        part["grade"] = part["grade"].mask(unrated)
+        for column in [c for c in part.columns if c.startswith("reason_")]:
+            part[column] = part[column].mask(unrated)
     return part
 
 
@@ -206,6 +238,7 @@ def score_chunks(
     mapper: Callable[..., Iterator[Any]] | None = None,
     progress: bool = False,
     stamp: dict[str, str] | None = None,
+    stale_after_months: int = DEFAULT_STALE_AFTER_MONTHS,
 ) -> int:
     """Steps 1–3 over ``chunks``; ``mapper(fn, *iterables)`` runs each step (default: ``map``)."""
     run = mapper or map
@@ -220,7 +253,7 @@ def score_chunks(
         paths = [path for path, _ in featurized]
         del featurized
         scored = run(_score_spilled, paths, [peers] * len(paths), [model] * len(paths),
-                     [top] * len(paths))  # fmt: skip
+                     [top] * len(paths), [stale_after_months] * len(paths))  # fmt: skip
         for part in tqdm(
             scored, total=len(paths), desc="scoring", unit="chunk", disable=not progress
         ):
@@ -233,9 +266,15 @@ def score_chunks(
     return writer.rows
 
 
-def _score_spilled(path: Path, peers: PeerReference, model: LoadedModel, top: int) -> pd.DataFrame:
+def _score_spilled(
+    path: Path,
+    peers: PeerReference,
+    model: LoadedModel,
+    top: int,
+    stale_after_months: int = DEFAULT_STALE_AFTER_MONTHS,
+) -> pd.DataFrame:
     features = distributed.with_peers(pd.read_parquet(path), peers)
-    return score_frame(features, model, top)
+    return score_frame(features, model, top, stale_after_months=stale_after_months)
 
 
 def score_all(
@@ -260,12 +299,23 @@ def score_all(
         "grade_table_version": model.bundle.grade_table.version,
     }
     chunks = plan_chunks(settings.raw_dir, chunk_firms)
+    stale_after = settings.stale_after_months
     if scheduler is None:
-        return score_chunks(chunks, model, out, top, as_of, progress=True, stamp=stamp)
+        return score_chunks(
+            chunks,
+            model,
+            out,
+            top,
+            as_of,
+            progress=True,
+            stamp=stamp,
+            stale_after_months=stale_after,
+        )
     from dask.distributed import Client
 
     with Client(scheduler) as client:
-        return score_chunks(chunks, model, out, top, as_of, _dask_mapper(client), True, stamp)
+        mapper = _dask_mapper(client)
+        return score_chunks(chunks, model, out, top, as_of, mapper, True, stamp, stale_after)
 
 
 def _dask_mapper(client: Any, window: int | None = None) -> Callable[..., Iterator[Any]]:

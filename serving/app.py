@@ -62,7 +62,8 @@ def create_app(
     settings = settings or get_settings()
     engine = make_engine(settings.db_url)
     state = ServiceState(settings.model_name, settings.model_alias,
-                         loader or registry_loader(settings))  # fmt: skip
+                         loader or registry_loader(settings),
+                         settings.stale_after_months)  # fmt: skip
 
     def read() -> RawTables:
         return tables if tables is not None else read_tables(settings.raw_dir)

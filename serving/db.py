@@ -58,11 +58,14 @@ class ScoreRecord(Base):
     __tablename__ = "scores"
 
     score_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    firm_id: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    firm_id: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
     region: Mapped[str] = mapped_column(String(2))
     as_of: Mapped[dt.date] = mapped_column(Date)
     pd: Mapped[float] = mapped_column(Float)
     grade: Mapped[str] = mapped_column(String(16))
+    # ok, stale or in_state; where not ok, pd and grade hold the model's figure and the status
+    # (kept only for the record: the payload and the history endpoint show none). NULL: ok.
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     grade_table_version: Mapped[str] = mapped_column(String(64))
     model_name: Mapped[str] = mapped_column(String(128))
     model_version: Mapped[str] = mapped_column(String(32))
@@ -97,7 +100,7 @@ class Visit(Base):
     __tablename__ = "visits"
 
     visit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    firm_id: Mapped[str] = mapped_column(String(10), index=True)
+    firm_id: Mapped[str] = mapped_column(String(40), index=True)
     region: Mapped[str] = mapped_column(String(2))
     visited_on: Mapped[dt.date] = mapped_column(Date)
     finding: Mapped[str] = mapped_column(String(32))
@@ -129,6 +132,7 @@ def create_schema(engine: Engine) -> None:
     """Create missing tables, then add nullable columns that newer code expects (additive only)."""
     Base.metadata.create_all(engine)
     _add_missing_columns(engine)
+    _widen_text_columns(engine)
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -153,6 +157,28 @@ def _add_missing_columns(engine: Engine) -> None:
                 added = {c["name"] for c in inspect(engine).get_columns(table.name)}
                 if column.name not in added:
                     raise
+
+
+def _widen_text_columns(engine: Engine) -> None:
+    """Widen PostgreSQL ``VARCHAR`` columns that newer code made longer (firm ids of 13 digits or
+    vendor codes no longer fit the 10 characters of a 사업자등록번호). Widening keeps every
+    value; SQLite ignores lengths, so it needs nothing."""
+    if engine.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        present = {c["name"]: c["type"] for c in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            wanted = getattr(column.type, "length", None)
+            have = getattr(present.get(column.name), "length", None)
+            if wanted is None or have is None or have >= wanted:
+                continue
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        f'ALTER TABLE {table.name} ALTER COLUMN "{column.name}" '
+                        f"TYPE VARCHAR({int(wanted)})"
+                    )
+                )
 
 
 def now() -> dt.datetime:

@@ -29,8 +29,7 @@ import pandas as pd
 
 from core.bundle import Calibration
 from features.catalog import BY_NAME, FAMILIES, Feature
-from features.environment import industry_of
-from features.peers import PeerReference, peer_group
+from features.peers import PeerReference, peer_keys
 from serving import treeshap, wording
 from serving.schemas import FamilyOut, Reason
 
@@ -117,7 +116,7 @@ def peer_percentiles(
     out = np.full((len(features), len(feature_names)), np.nan)
     if features.empty:
         return out
-    groups = peer_group(industry_of(features["ksic"]), features["size_class"])
+    groups = peer_keys(features["ksic"], features["size_class"])
     for j, name in enumerate(feature_names):
         feature = BY_NAME.get(name)
         if feature is None or feature.family in _NO_PEER_FAMILIES or name not in peers.values:
@@ -131,8 +130,15 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def reason(feature: Feature, value: float, peer: float, contribution: float) -> Reason:
-    """One feature's reason line: value as staff read it, peer rank, probability points."""
+def reason(
+    feature: Feature,
+    value: float,
+    peer: float,
+    contribution: float,
+    event: wording.Event = wording.DEFAULT_EVENT,
+) -> Reason:
+    """One feature's reason line: value as staff read it, peer rank, probability points of the
+    ``event`` the model predicts."""
     shown = _finite(value)
     shown_ko, shown_en = wording.display(feature, shown)
     missing = shown is None
@@ -151,8 +157,12 @@ def reason(feature: Feature, value: float, peer: float, contribution: float) -> 
         peer_percentile=peer_value,
         contribution=contribution,
         direction="up" if contribution > 0 else "down",
-        sentence_ko=wording.sentence_ko(feature, shown_ko, missing, peer_value, contribution),
-        sentence_en=wording.sentence_en(feature, shown_en, missing, peer_value, contribution),
+        sentence_ko=wording.sentence_ko(
+            feature, shown_ko, missing, peer_value, contribution, event
+        ),
+        sentence_en=wording.sentence_en(
+            feature, shown_en, missing, peer_value, contribution, event
+        ),
     )
 
 
@@ -167,14 +177,18 @@ def reasons(
     peers: np.ndarray,
     points: np.ndarray,
     top: int | None = DEFAULT_TOP,
+    event: wording.Event = wording.DEFAULT_EVENT,
 ) -> tuple[list[Reason], list[FamilyOut]]:
-    """One row's reasons sorted by |contribution| (``top`` of them, None for all) and families.
+    """One row's reasons sorted by |contribution| (``top`` of them, None for all) and families;
+    sentences name the ``event`` the model predicts.
 
     Each family carries its total and ``rest``: the part of it not shown among the reasons.
     """
     order = np.argsort(-np.abs(points), kind="stable")
     shown = order if top is None else order[:top]
-    listed = [reason(_feature(feature_names[j]), values[j], peers[j], points[j]) for j in shown]
+    listed = [
+        reason(_feature(feature_names[j]), values[j], peers[j], points[j], event) for j in shown
+    ]
     return listed, families(feature_names, points, set(shown.tolist()))
 
 

@@ -8,6 +8,8 @@ past. Between consecutive dates the reasons whose probability points changed mos
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,7 @@ from features.catalog import BY_NAME, FLAGS, Feature
 from serving import explain, wording
 from serving.korean import attach
 from serving.schemas import FirmHistoryOut, HistoryPoint, PeriodChange, ReasonChange
+from serving.standing import Standing, standing_of
 from serving.state import Champion, Snapshot
 from serving.timeline import Period
 
@@ -45,11 +48,13 @@ def firm_history(
         rows = pd.concat([p.features.iloc[[r]] for p, r in periods], ignore_index=True)
         matrix = champion.model.matrix(rows)
         attribution = explain.attribute(champion.model.booster, bundle.calibration, matrix)
-        points = [_point(champion, period, row, float(attribution.pd[i]))
+        standing = standing_of(rows, bundle.label_rules, snapshot.stale_after_months)
+        points = [_point(champion, period, row, float(attribution.pd[i]), standing, i)
                   for i, (period, row) in enumerate(periods)]  # fmt: skip
-        changes = [_change(champion, points[i - 1], points[i], matrix[i - 1 : i + 1],
-                           attribution.points[i - 1 : i + 1], top)
-                   for i in range(1, len(points))]  # fmt: skip
+        rated = np.flatnonzero(standing.rated)  # changes between dates that have a PD
+        changes = [_change(champion, points[i], points[j], matrix[[i, j]],
+                           attribution.points[[i, j]], top)
+                   for i, j in itertools.pairwise(rated)]  # fmt: skip
     return FirmHistoryOut(
         firm_id=firm_id, region=snapshot.regions[firm_id], model_name=champion.name,
         model_version=champion.version, grade_table_version=bundle.grade_table.version,
@@ -57,13 +62,20 @@ def firm_history(
     )  # fmt: skip
 
 
-def _point(champion: Champion, period: Period, row: int, pd_: float) -> HistoryPoint:
-    grade = champion.model.bundle.grade_table.grade(pd_)
+def _point(
+    champion: Champion, period: Period, row: int, pd_: float, standing: Standing, i: int
+) -> HistoryPoint:
+    """One date; without a PD there (stale, already in the state) it says why instead."""
+    rated = bool(standing.rated[i])
+    grade = champion.model.bundle.grade_table.grade(pd_) if rated else None
     year = period.features.at[row, "fiscal_year"]
+    message_ko, message_en = standing.message(i)
     return HistoryPoint(
-        as_of=period.as_of.date(), fiscal_year=int(year) if pd.notna(year) else None, pd=pd_,
-        grade=grade, grade_en=GRADES_EN.get(grade, grade),
-        grade_colour=GRADE_COLOURS.get(grade, "grey"),
+        as_of=period.as_of.date(), fiscal_year=int(year) if pd.notna(year) else None,
+        status=standing.status(i), message_ko=message_ko, message_en=message_en,
+        pd=pd_ if rated else None, grade=grade,
+        grade_en=GRADES_EN.get(grade, grade) if grade else None,
+        grade_colour=GRADE_COLOURS.get(grade, "grey") if grade else "grey",
         flags=[flag for flag, on in zip(FLAGS, period.flags[row], strict=True) if on],
     )  # fmt: skip
 
@@ -74,8 +86,10 @@ def _change(
 ) -> PeriodChange:  # fmt: skip
     moved = points[1] - points[0]
     order = np.argsort(-np.abs(moved), kind="stable")[:top]
-    reasons = [_reason(_feature(champion.feature_names[j]), values[:, j], points[:, j])
+    reasons = [_reason(_feature(champion.feature_names[j]), values[:, j], points[:, j],
+                       champion.event)
                for j in order]  # fmt: skip
+    assert after.pd is not None and before.pd is not None  # changes join dates with a PD
     return PeriodChange(from_as_of=before.as_of, to_as_of=after.as_of,
                         pd_change=after.pd - before.pd, reasons=reasons)  # fmt: skip
 
@@ -88,7 +102,12 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _reason(feature: Feature, values: np.ndarray, points: np.ndarray) -> ReasonChange:
+def _reason(
+    feature: Feature,
+    values: np.ndarray,
+    points: np.ndarray,
+    event: wording.Event = wording.DEFAULT_EVENT,
+) -> ReasonChange:
     """One feature's move between two dates, said in one Korean and one English line."""
     (before_ko, before_en), (after_ko, after_en) = (
         wording.display(feature, _finite(v)) for v in values
@@ -112,10 +131,10 @@ def _reason(feature: Feature, values: np.ndarray, points: np.ndarray) -> ReasonC
         value_before=_finite(values[0]), value_after=_finite(values[1]),
         display_before=before_ko, display_after=after_ko, contribution_before=was,
         contribution_after=now, change=now - was,
-        sentence_ko=(f"{what_ko} 부도위험 기여도가 {_signed(was)}에서 {_signed(now)}로 "
+        sentence_ko=(f"{what_ko} {event.ko} 기여도가 {_signed(was)}에서 {_signed(now)}로 "
                      f"{verb_ko}."),
-        sentence_en=(f"{what_en[:1].upper() + what_en[1:]} its contribution {verb_en} from "
-                     f"{_signed(was)} to {_signed(now)}."),
+        sentence_en=(f"{what_en[:1].upper() + what_en[1:]} its contribution to the {event.en} "
+                     f"{verb_en} from {_signed(was)} to {_signed(now)}."),
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from core.bundle import LoadedModel
 from serving import explain
+from serving.standing import DEFAULT_STALE_AFTER_MONTHS, Standing, standing_of
 from serving.timeline import Period
 
 log = logging.getLogger(__name__)
@@ -61,16 +62,21 @@ class Explanations:
 
 @dataclass(frozen=True)
 class Scored:
-    """A period scored by one model: PD and grade (ladder position) per row of the period."""
+    """A period scored by one model: PD and grade (ladder position) per row of the period, and
+    which rows get them (``standing``: stale statements and firms already in the state do not;
+    their PD is kept here only so that arrays stay aligned, and is never shown)."""
 
     period: Period
     matrix: np.ndarray  # (n, k) model features
     pd: np.ndarray  # (n,)
     grade: np.ndarray  # (n,) position on the grade ladder, 0 = 정상
     explanations: Explanations
+    standing: Standing
 
 
-def score_period(period: Period, model: LoadedModel) -> Scored:
+def score_period(
+    period: Period, model: LoadedModel, stale_after_months: int = DEFAULT_STALE_AFTER_MONTHS
+) -> Scored:
     """PDs and grades of every firm in ``period``; reasons are left for ``explanations``."""
     matrix = np.ascontiguousarray(model.matrix(period.features))
     pd_ = model.bundle.calibration.pd(
@@ -78,4 +84,5 @@ def score_period(period: Period, model: LoadedModel) -> Scored:
     )
     cuts = np.asarray(model.bundle.grade_table.cut_points)
     grade = np.searchsorted(cuts, pd_, side="right")  # as GradeTable.grade (bisect_right)
-    return Scored(period, matrix, pd_, grade, Explanations(model, matrix))
+    standing = standing_of(period.features, model.bundle.label_rules, stale_after_months)
+    return Scored(period, matrix, pd_, grade, Explanations(model, matrix), standing)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.contract import REGIONAL_INDICATORS, REGIONS, REGIONS_EN
+from core.contract import REGIONAL_INDICATORS, REGIONS
 from core.grades import GRADE_COLOURS, GRADES_EN, GradeTable
 from features.catalog import BY_NAME, FAMILIES, Feature
 from serving import wording
 from serving.korean import attach
 from serving.portfolio import Scored
+from serving.region_codes import UNKNOWN_REGION, is_region, region_names
 from serving.schemas import (
     ChangeFigures,
     ClusterOut,
@@ -37,6 +38,7 @@ from serving.schemas import (
     RiskFigures,
     StageOut,
 )
+from serving.standing import IN_STATE, STALE
 from serving.state import Champion, Snapshot
 
 TOP_DRIVERS = 5
@@ -68,27 +70,43 @@ _STAGE_EN = {"양호": "stable", "주의": "caution", "심각": "severe"}
 
 @dataclass(frozen=True)
 class Group:
-    """A set of firms: their rows at the latest and at the previous as-of date."""
+    """A set of firms: their rows with a PD at the latest and at the previous as-of date, and
+    how many of its firms have none now (stale statement, already in the model's state)."""
 
     now: np.ndarray
     before: np.ndarray | None
+    n_stale: int = 0
+    n_in_state: int = 0
 
 
 def _column_is(features: pd.DataFrame, column: str, value: str) -> np.ndarray:
+    if column == "region":
+        return is_region(features[column], value)
     return (features[column].astype("string") == value).fillna(False).to_numpy(dtype=bool)
 
 
 def group(champion: Champion, column: str | None = None, value: str | None = None) -> Group:
-    """Rows where ``column == value`` on both dates (all rows when ``column`` is None)."""
+    """Rows with a PD where ``column == value`` on both dates (all when ``column`` is None)."""
 
-    def rows(scored: Scored) -> np.ndarray:
+    def members(scored: Scored) -> np.ndarray:
         features = scored.period.features
         if column is None or value is None:
-            return np.arange(len(features))
-        return np.flatnonzero(_column_is(features, column, value))
+            return np.ones(len(features), dtype=bool)
+        return _column_is(features, column, value)
+
+    def rows(scored: Scored) -> np.ndarray:
+        return np.flatnonzero(members(scored) & scored.standing.rated)
 
     before = rows(champion.previous) if champion.previous is not None else None
-    return Group(rows(champion.latest), before)
+    codes = champion.latest.standing.code[members(champion.latest)]
+    n_stale, n_in_state = int((codes == STALE).sum()), int((codes == IN_STATE).sum())
+    return Group(rows(champion.latest), before, n_stale, n_in_state)
+
+
+def served_codes(snapshot: Snapshot) -> list[str]:
+    """The 17 시도, and "00" (지역 미상) when some stored firm has no region."""
+    unknown = UNKNOWN_REGION in set(snapshot.regions.values())
+    return [*REGIONS, UNKNOWN_REGION] if unknown else list(REGIONS)
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -115,6 +133,7 @@ def figures(champion: Champion, members: Group) -> RiskFigures:
     return RiskFigures(
         n_firms=len(now), expected=float(now.sum()), expected_rate=_rate(now),
         grades=_grade_counts(table, counts, before_counts), previous=previous, change=change,
+        n_stale=members.n_stale, n_in_state=members.n_in_state,
     )  # fmt: skip
 
 
@@ -197,7 +216,8 @@ def _summarise(champion: Champion, rows: np.ndarray) -> _Points:
     explanations = champion.latest.explanations
     names = champion.feature_names
     everyone = explanations.points(np.arange(len(champion.latest.pd)))
-    national = everyone.mean(axis=0) if len(everyone) else np.zeros(len(names))
+    rated = everyone[champion.latest.standing.rated]
+    national = rated.mean(axis=0) if len(rated) else np.zeros(len(names))
     points = everyone[rows] if len(rows) else np.zeros((1, len(names)))
     families = [_feature(name).family for name in names]
     family_raising = {
@@ -226,7 +246,9 @@ def drivers(champion: Champion, rows: np.ndarray, top: int = TOP_DRIVERS) -> Dri
     )  # fmt: skip
     order = [j for j in np.argsort(-summary.mean, kind="stable")[:top] if summary.mean[j] > 0]
     matrix = champion.latest.matrix
-    features = [_driver(names[j], summary, j, _median(matrix[rows, j]), _median(matrix[:, j]))
+    rated = champion.latest.standing.rated
+    features = [_driver(names[j], summary, j, _median(matrix[rows, j]),
+                        _median(matrix[rated, j]), champion.event)
                 for j in order]  # fmt: skip
     mean_pd = float(champion.latest.pd[rows].mean()) if len(rows) else 0.0
     return DriversOut(base_pd=champion.latest.explanations.base_pd, mean_pd=mean_pd,
@@ -234,7 +256,12 @@ def drivers(champion: Champion, rows: np.ndarray, top: int = TOP_DRIVERS) -> Dri
 
 
 def _driver(
-    name: str, summary: _Points, j: int, median: float | None, national: float | None
+    name: str,
+    summary: _Points,
+    j: int,
+    median: float | None,
+    national: float | None,
+    event: wording.Event = wording.DEFAULT_EVENT,
 ) -> DriverFeature:
     feature, mean, raising = _feature(name), float(summary.mean[j]), float(summary.raising[j])
     shown_ko, shown_en = wording.display(feature, median)
@@ -244,10 +271,12 @@ def _driver(
         mean_contribution=mean, national_mean_contribution=float(summary.national[j]),
         share_raising=raising, median=median, national_median=national,
         median_display=shown_ko, national_median_display=national_ko,
-        sentence_ko=(f"{attach(feature.ko, '은/는')} 기업 평균 부도위험을 {wording.points(mean)}%p "
+        sentence_ko=(f"{attach(feature.ko, '은/는')} 기업 평균 {attach(event.ko, '을/를')} "
+                     f"{wording.points(mean)}%p "
                      f"높입니다 (전국 {_signed(float(summary.national[j]))}; 기업의 "
                      f"{raising:.0%}에서 위험 상승 요인, 중앙값 {shown_ko}, 전국 {national_ko})."),
-        sentence_en=(f"{feature.en[:1].upper() + feature.en[1:]} raises the average firm's risk "
+        sentence_en=(f"{feature.en[:1].upper() + feature.en[1:]} raises the average firm's "
+                     f"{event.en} "
                      f"by {wording.points(mean)} points (national "
                      f"{_signed(float(summary.national[j]))}; a risk factor for "
                      f"{raising:.0%} of firms; median {shown_en}, national {national_en})."),
@@ -314,8 +343,9 @@ def _header(snapshot: Snapshot, champion: Champion) -> dict[str, object]:
 
 def _row(snapshot: Snapshot, champion: Champion, region: str, national: RiskFigures) -> RegionRow:
     region_figures = figures(champion, group(champion, "region", region))
+    name_ko, name_en = region_names(region)
     return RegionRow(
-        region=region, region_ko=REGIONS[region], region_en=REGIONS_EN[region],
+        region=region, region_ko=name_ko, region_en=name_en,
         figures=region_figures, stage=stage(region_figures, national),
         indicators=indicators(snapshot.tables.regional, region, snapshot.as_of),
     )  # fmt: skip
@@ -358,8 +388,9 @@ def cluster_summaries(snapshot: Snapshot, champion: Champion, region: str) -> Cl
                               drivers=drivers(champion, cluster.now, CLUSTER_DRIVERS)))  # fmt: skip
     out.sort(key=lambda item: -item.figures.expected_rate)
     loose = _within(champion, members, None)
+    name_ko, name_en = region_names(region)
     return ClustersOut(
-        region=region, region_ko=REGIONS[region], region_en=REGIONS_EN[region],
+        region=region, region_ko=name_ko, region_en=name_en,
         **_header(snapshot, champion),  # type: ignore[arg-type]
         clusters=out, unclustered=figures(champion, loose) if len(loose.now) else None,
     )  # fmt: skip

@@ -7,7 +7,7 @@ rejected so that a misspelt amount never silently scores as missing.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,10 +21,18 @@ from pydantic import (
 
 from core import contract
 
+# Any id scheme ingestion accepts: 사업자등록번호 (10 digits), 법인등록번호 (13 digits), a vendor
+# or exchange code ("090414", "A00123"), with an optional prefix ("KIS-090414"). Always text:
+# leading zeros are part of the id.
+FIRM_ID_PATTERN: Final = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$"
+FIRM_ID_DESCRIPTION: Final = (
+    "Firm id as stored: 사업자등록번호 (10 digits), 법인등록번호 (13 digits) or a vendor code "
+    "(e.g. 090414, A00123, KIS-090414); letters, digits, '.', '_', '-', at most 40 characters"
+)
 FirmId = Annotated[
     str,
-    Field(pattern=r"^\d{10}$", examples=["1000000001"],
-          description="사업자등록번호 (business registration number), 10 digits"),
+    Field(pattern=FIRM_ID_PATTERN, examples=["1000000001", "090414"],
+          description=FIRM_ID_DESCRIPTION),
 ]  # fmt: skip
 
 
@@ -94,7 +102,11 @@ class FirmIn(_Strict):
 
     firm_id: FirmId | None = Field(None, description="Optional; echoed back in the score")
     name: str | None = Field(None, max_length=200)
-    region: RegionCode = Field(description="시도 code (e.g. 26 부산); decides the centre's access")
+    region: RegionCode | None = Field(
+        None,
+        description="시도 code (e.g. 26 부산); decides the centre's access. Without one the firm "
+        "is scored under 00 지역 미상, which only analyst and admin keys may use",
+    )
     district: str | None = Field(None, pattern=r"^\d{5}$", description="시군구 code, 5 digits")
     ksic: str | None = Field(None, pattern=r"^\d{2,5}$", description="KSIC (10th) code")
     founded: dt.date | None = Field(None, description="설립일")
@@ -186,22 +198,51 @@ class FlagOut(BaseModel):
     label_en: str
 
 
+ScoreStatus = Literal["ok", "stale", "in_state"]
+STATUS_DESCRIPTION: Final = (
+    "ok: a fresh PD and grade. stale: the latest statement is older than the service's limit "
+    "(EWS_STALE_AFTER_MONTHS, default 18 months after its period end), so no PD or grade is "
+    "given (자료 오래됨). in_state: the firm is already in the state the model predicts entering "
+    "(e.g. 이미 한계기업 for a marginal_firm model), so it is outside the population at risk "
+    "and gets no PD or grade"
+)
+BASE_PD_DESCRIPTION: Final = (
+    "The model's base rate: the PD of an average firm of the training data (the starting "
+    "point of the reasons, not this firm's risk); base_pd + Σ contributions = pd"
+)
+
+
 class ScoreOut(BaseModel):
-    """A calibrated PD with its grade and reasons; ``base_pd + Σ reasons + Σ rest == pd``."""
+    """A calibrated PD with its grade and reasons; ``base_pd + Σ reasons + Σ rest == pd``.
+
+    When ``status`` is not ``ok`` there is no PD, grade or reason: ``message_ko``/``message_en``
+    say why ("자료 오래됨 (최근 재무제표 2019-12-31)", "이미 한계기업")."""
 
     score_id: str = Field(description="Fetch this explanation again at /v1/scores/{score_id}")
     firm_id: str | None
-    region: str
+    region: str = Field(description="시도 code; 00 = 지역 미상 (no region stored)")
     as_of: dt.date
-    pd: float = Field(description="Probability of distress within the model's horizon")
+    status: ScoreStatus = Field("ok", description=STATUS_DESCRIPTION)
+    message_ko: str | None = Field(None, description="Why there is no PD (null when ok)")
+    message_en: str | None = None
+    event_ko: str = Field("부도·폐업 위험", description="What ``pd`` is the probability of")
+    event_en: str = "risk of default or closure"
+    pd: float | None = Field(
+        description="Probability of the model's event (``event_en``) within its horizon; "
+        "null unless status is ok"
+    )
     horizon_months: int
-    grade: str = Field(description="정상·관심·주의·경계·심각")
-    grade_en: str
+    grade: str | None = Field(description="정상·관심·주의·경계·심각; null unless status is ok")
+    grade_en: str | None
     grade_colour: str
     grade_table_version: str
     model_name: str
     model_version: str
-    base_pd: float = Field(description="PD of an average firm; reasons move it to ``pd``")
+    base_pd: float = Field(description=BASE_PD_DESCRIPTION)
+    statement_period_end: dt.date | None = Field(
+        None, description="Period end of the latest statement the score uses"
+    )
+    statement_age_months: float | None = Field(None, description="Its age at ``as_of`` in months")
     reasons: list[Reason]
     families: list[FamilyOut]
     flags: list[FlagOut]
@@ -235,6 +276,10 @@ class GradeOut(BaseModel):
     grade_en: str
     colour: str
     lower_pd: float = Field(description="Lowest PD that gets this grade")
+    text_ko: str = Field(
+        description="The grade with the event it grades, e.g. 한계기업 진입 위험 경계"
+    )
+    text_en: str
 
 
 class ModelOut(BaseModel):
@@ -243,6 +288,14 @@ class ModelOut(BaseModel):
     alias: str
     horizon_months: int
     label_rules: list[str]
+    event_ko: str = Field(description="What the model's PD is the probability of")
+    event_en: str
+    in_state_ko: str | None = Field(
+        description="Firms already in this state get no PD (status in_state); null when none"
+    )
+    in_state_en: str | None
+    stale_after_months: int = Field(description="Older statements get no PD (status stale)")
+    base_pd: float | None = Field(description=BASE_PD_DESCRIPTION)
     features: list[FeatureOut]
     grade_table_version: str
     grades: list[GradeOut]
@@ -266,8 +319,9 @@ class HistoryItem(BaseModel):
 
     score_id: str
     as_of: dt.date
-    pd: float
-    grade: str
+    status: ScoreStatus = Field("ok", description="As in the score; pd and grade null unless ok")
+    pd: float | None
+    grade: str | None
     grade_table_version: str
     model_version: str
     created_at: dt.datetime
@@ -278,7 +332,7 @@ class HistoryItem(BaseModel):
 GradeName = Literal["정상", "관심", "주의", "경계", "심각",
                     "normal", "attention", "caution", "alert", "severe"]  # fmt: skip
 WatchStatus = Literal["new", "kept"]
-LeftWhy = Literal["rank", "pd_drop", "filtered", "not_scored"]
+LeftWhy = Literal["rank", "pd_drop", "filtered", "not_scored", "stale", "in_state"]
 StageName = Literal["양호", "주의", "심각"]
 VisitFinding = Literal[contract.VISIT_FINDINGS]  # type: ignore[valid-type]
 
@@ -319,6 +373,23 @@ class LeftItem(BaseModel):
     why_en: str
 
 
+class UnratedItem(BaseModel):
+    """A firm of the region with no PD to rank it by: its statement is stale, or it is already in
+    the state the model predicts. Listed beside the watch list, never ranked by PD."""
+
+    firm_id: str
+    name: str | None
+    district: str | None
+    ksic: str | None
+    cluster_id: str | None
+    status: ScoreStatus
+    message_ko: str
+    message_en: str
+    statement_period_end: dt.date | None
+    statement_age_months: float | None
+    flags: list[FlagOut]
+
+
 class WatchRule(BaseModel):
     """The anti-flapping rule the list applied (see docs/watchlist.md)."""
 
@@ -352,6 +423,14 @@ class WatchlistOut(BaseModel):
     rule: WatchRule
     items: list[WatchItem]
     left: list[LeftItem]
+    n_in_state: int = Field(0, description="The region's firms already in the model's state")
+    n_stale: int = Field(0, description="The region's firms whose latest statement is stale")
+    unrated: list[UnratedItem] = Field(
+        default_factory=list,
+        description="Firms with no PD (already in the state first, then stale statements, "
+        "newest statement first), at most ``capacity``; they pass the same filters except "
+        "min_grade, and are not counted in the list or its expected crises",
+    )
 
 
 class GradeCount(BaseModel):
@@ -384,12 +463,14 @@ class ChangeFigures(BaseModel):
 
 
 class RiskFigures(BaseModel):
-    n_firms: int
+    n_firms: int = Field(description="Firms with a PD (stale and in-state firms not counted)")
     expected: float = Field(description="Expected distressed firms within 12 months (Σ PD)")
     expected_rate: float
     grades: list[GradeCount]
     previous: PeriodFigures | None
     change: ChangeFigures | None
+    n_stale: int = Field(0, description="Firms without a PD: latest statement stale")
+    n_in_state: int = Field(0, description="Firms without a PD: already in the model's state")
 
 
 class StageOut(BaseModel):
@@ -508,9 +589,12 @@ class ClustersOut(BaseModel):
 class HistoryPoint(BaseModel):
     as_of: dt.date
     fiscal_year: int | None = Field(description="Latest statement filed by the as-of date")
-    pd: float
-    grade: str
-    grade_en: str
+    status: ScoreStatus = Field("ok", description="pd and grade are null unless ok")
+    message_ko: str | None = None
+    message_en: str | None = None
+    pd: float | None
+    grade: str | None
+    grade_en: str | None
     grade_colour: str
     flags: list[str]
 
@@ -532,6 +616,8 @@ class ReasonChange(BaseModel):
 
 
 class PeriodChange(BaseModel):
+    """Between two consecutive dates on which the firm had a PD."""
+
     from_as_of: dt.date
     to_as_of: dt.date
     pd_change: float
@@ -542,7 +628,7 @@ class FirmHistoryOut(BaseModel):
     """A firm's PD and grade at every stored as-of date, scored by the current model."""
 
     firm_id: str
-    region: str
+    region: str = Field(description="시도 code; 00 = 지역 미상")
     model_name: str
     model_version: str
     grade_table_version: str

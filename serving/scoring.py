@@ -23,7 +23,9 @@ from serving import explain
 from serving.db import SCORES, NewRow, now
 from serving.errors import InvalidSubmission, NotScorable, RegionForbidden, UnknownFirm
 from serving.explain import Attribution
-from serving.schemas import FlagOut, ScoreOut, ScoreRequest
+from serving.region_codes import UNKNOWN_REGION
+from serving.schemas import FamilyOut, FlagOut, Reason, ScoreOut, ScoreRequest
+from serving.standing import Standing, standing_of
 from serving.state import Champion, Snapshot
 
 SUBMITTED_ID = "0000000000"  # stands in for a submitted firm without a firm_id
@@ -39,6 +41,8 @@ class Subjects:
     matrix: np.ndarray
     peers: np.ndarray
     flags: np.ndarray
+    standing: Standing  # whether each row gets a PD (stale, already in the state)
+    rows: np.ndarray  # each subject's row in ``standing``
 
 
 def locate(snapshot: Snapshot, firm_id: str, region: str | None) -> int:
@@ -71,6 +75,8 @@ def stored(
         matrix=champion.matrix[index],
         peers=champion.peers[index],
         flags=snapshot.flags[index],
+        standing=champion.latest.standing,
+        rows=index,
     )
 
 
@@ -86,7 +92,7 @@ def score(
     created_at = now()
     outs = [_response(champion, subjects, attribution, i, top, created_at)
             for i in range(len(subjects.firm_ids))]  # fmt: skip
-    return outs, [_record(out, key_id) for out in outs]
+    return outs, [_record(out, attribution, i, key_id) for i, out in enumerate(outs)]
 
 
 def _response(
@@ -97,32 +103,48 @@ def _response(
     top: int | None,
     created_at: Any,
 ) -> ScoreOut:
-    bundle = champion.model.bundle
-    pd_ = float(attribution.pd[i])
-    grade = bundle.grade_table.grade(pd_)
-    reasons, families = explain.reasons(
-        champion.feature_names, subjects.matrix[i], subjects.peers[i], attribution.points[i], top
-    )
+    bundle, event = champion.model.bundle, champion.event
+    standing, row = subjects.standing, int(subjects.rows[i])
+    status = standing.status(row)
+    pd_: float | None = float(attribution.pd[i]) if status == "ok" else None
+    grade = bundle.grade_table.grade(pd_) if pd_ is not None else None
+    reasons: list[Reason] = []
+    families: list[FamilyOut] = []
+    if pd_ is not None:
+        values, peers = subjects.matrix[i], subjects.peers[i]
+        reasons, families = explain.reasons(
+            champion.feature_names, values, peers, attribution.points[i], top, event
+        )
     flags = [FlagOut(flag=f, label_ko=FLAGS[f][0], label_en=FLAGS[f][1])
              for f, on in zip(FLAGS, subjects.flags[i], strict=True) if on]  # fmt: skip
+    period_end, age = standing.statement(row)
+    message_ko, message_en = standing.message(row)
     return ScoreOut(
         score_id=str(uuid.uuid4()), firm_id=subjects.firm_ids[i], region=subjects.regions[i],
-        as_of=subjects.as_of.date(), pd=pd_, horizon_months=bundle.horizon_months,
-        grade=grade, grade_en=GRADES_EN.get(grade, grade),
-        grade_colour=GRADE_COLOURS.get(grade, "grey"),
+        as_of=subjects.as_of.date(), status=status, message_ko=message_ko,
+        message_en=message_en, event_ko=event.ko, event_en=event.en, pd=pd_,
+        horizon_months=bundle.horizon_months, grade=grade,
+        grade_en=GRADES_EN.get(grade, grade) if grade else None,
+        grade_colour=GRADE_COLOURS.get(grade, "grey") if grade else "grey",
         grade_table_version=bundle.grade_table.version, model_name=champion.name,
         model_version=champion.version, base_pd=float(attribution.base_pd[i]),
-        reasons=reasons, families=families, flags=flags, created_at=created_at,
+        statement_period_end=period_end.date() if period_end is not None else None,
+        statement_age_months=age, reasons=reasons, families=families, flags=flags,
+        created_at=created_at,
     )  # fmt: skip
 
 
-def _record(out: ScoreOut, key_id: int) -> NewRow:
+def _record(out: ScoreOut, attribution: Attribution, i: int, key_id: int) -> NewRow:
+    """The ``scores`` row. Its pd and grade columns predate statuses and are NOT NULL in older
+    databases, so a firm without a PD keeps the model's figure there, marked by ``status``;
+    only the payload (what was served) and the history endpoint are read back."""
+    pd_ = out.pd if out.pd is not None else float(attribution.pd[i])
     return SCORES, {
         "score_id": out.score_id, "firm_id": out.firm_id, "region": out.region,
-        "as_of": out.as_of, "pd": out.pd, "grade": out.grade,
-        "grade_table_version": out.grade_table_version, "model_name": out.model_name,
-        "model_version": out.model_version, "key_id": key_id, "created_at": out.created_at,
-        "payload": out.model_dump_json(),
+        "as_of": out.as_of, "pd": pd_, "grade": out.grade or out.status,
+        "status": out.status, "grade_table_version": out.grade_table_version,
+        "model_name": out.model_name, "model_version": out.model_version, "key_id": key_id,
+        "created_at": out.created_at, "payload": out.model_dump_json(),
     }  # fmt: skip
 
 
@@ -140,11 +162,14 @@ def submitted(snapshot: Snapshot, champion: Champion, request: ScoreRequest) -> 
             "before it; nothing to score",
         )
     assert request.firm is not None
+    rules = champion.model.bundle.label_rules
     return Subjects(
-        firm_ids=[request.firm.firm_id], regions=[request.firm.region], as_of=as_of,
-        matrix=champion.model.matrix(frame),
+        firm_ids=[request.firm.firm_id], regions=[request.firm.region or UNKNOWN_REGION],
+        as_of=as_of, matrix=champion.model.matrix(frame),
         peers=explain.peer_percentiles(snapshot.context.peers, frame, champion.feature_names),
         flags=frame[list(FLAGS)].fillna(False).to_numpy(dtype=bool),
+        standing=standing_of(frame, rules, snapshot.stale_after_months),
+        rows=np.arange(len(frame)),
     )  # fmt: skip
 
 

@@ -26,7 +26,10 @@ from features.tables import RawTables
 from serving.errors import NotReady, ReloadRefused
 from serving.explain import peer_percentiles
 from serving.portfolio import Scored, score_period
+from serving.region_codes import served_regions
+from serving.standing import DEFAULT_STALE_AFTER_MONTHS
 from serving.timeline import Period, Timeline
+from serving.wording import Event
 
 ModelLoader = Callable[[], tuple[str, LoadedModel]]
 log = logging.getLogger(__name__)
@@ -41,17 +44,20 @@ class Snapshot:
     features: pd.DataFrame  # one row per scorable firm, positional index
     context: MarketContext
     rows: dict[str, int]  # firm_id -> row of ``features``
-    regions: dict[str, str]  # firm_id -> 시도, for every stored firm (scorable or not)
+    regions: dict[str, str]  # firm_id -> 시도, "00" when unknown, for every stored firm
     flags: np.ndarray  # (n, len(FLAGS)) bool
     timeline: Timeline  # every as-of date, computed on demand (history)
     previous: Period | None  # the as-of date before ``as_of`` (changes, watch-list hysteresis)
+    stale_after_months: int = DEFAULT_STALE_AFTER_MONTHS  # older statements get no grade
 
     @property
     def latest(self) -> Period:
         return Period(self.as_of, self.features, self.rows, self.flags)
 
 
-def load_snapshot(tables: RawTables) -> Snapshot:
+def load_snapshot(
+    tables: RawTables, stale_after_months: int = DEFAULT_STALE_AFTER_MONTHS
+) -> Snapshot:
     """Features for all stored firms at the latest and the previous as-of date, and the context."""
     dates = as_of_dates(tables.financials)
     as_of = dates[-1]
@@ -60,14 +66,14 @@ def load_snapshot(tables: RawTables) -> Snapshot:
         raise ValueError(f"no firm can be scored on {as_of.date()}: no filed statements")
     rates = industry_distress_rate(tables.firms, tables.events, as_of)
     context = build_context(features, rates)
-    regions = dict(zip(tables.firms["firm_id"].astype(str), tables.firms["region"].astype(str),
-                       strict=True))  # fmt: skip
+    firm_ids = tables.firms["firm_id"].astype("string").tolist()
+    regions = dict(zip(firm_ids, served_regions(tables.firms["region"]), strict=True))
     latest = Period.of(as_of, features)
     timeline = Timeline(tables, dates)
     timeline.keep(latest)
     previous = timeline.period(dates[-2]) if len(dates) > 1 else None
     return Snapshot(tables, as_of, latest.features, context, latest.rows, regions, latest.flags,
-                    timeline, previous)  # fmt: skip
+                    timeline, previous, stale_after_months)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class Champion:
     peers: np.ndarray  # (n, k) peer percentiles, NaN where not shown
     latest: Scored  # every stored firm's PD and grade at ``Snapshot.as_of``
     previous: Scored | None  # the same at the previous as-of date
+    event: Event  # what the model predicts, as reasons name it
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -90,11 +97,15 @@ class Champion:
 
 def serve(snapshot: Snapshot, name: str, alias: str, version: str, model: LoadedModel) -> Champion:
     """Check the model against the stored features and precompute what requests need."""
-    latest = score_period(snapshot.latest, model)
+    stale_after = snapshot.stale_after_months
+    latest = score_period(snapshot.latest, model, stale_after)
     model.booster.predict(latest.matrix[:1], pred_contrib=True)  # fails now, not on a request
     peers = peer_percentiles(snapshot.context.peers, snapshot.features, model.bundle.feature_names)
-    previous = score_period(snapshot.previous, model) if snapshot.previous is not None else None
-    return Champion(name, alias, version, model, latest.matrix, peers, latest, previous)
+    previous = None
+    if snapshot.previous is not None:
+        previous = score_period(snapshot.previous, model, stale_after)
+    event = Event.of(model.bundle.label_rules)
+    return Champion(name, alias, version, model, latest.matrix, peers, latest, previous, event)
 
 
 def settle_heap() -> None:
@@ -133,8 +144,15 @@ def warm_up(snapshot: Snapshot, champion: Champion) -> threading.Thread | None:
 class ServiceState:
     """The live snapshot and champion; ``problem`` says why the service is not ready."""
 
-    def __init__(self, name: str, alias: str, loader: ModelLoader) -> None:
+    def __init__(
+        self,
+        name: str,
+        alias: str,
+        loader: ModelLoader,
+        stale_after_months: int = DEFAULT_STALE_AFTER_MONTHS,
+    ) -> None:
         self.name, self.alias, self.loader = name, alias, loader
+        self.stale_after_months = stale_after_months
         self.snapshot: Snapshot | None = None
         self.champion: Champion | None = None
         self.problem: str | None = "starting"
@@ -147,7 +165,7 @@ class ServiceState:
     def start(self, tables: Callable[[], RawTables], model: tuple[str, LoadedModel] | None) -> None:
         """Load data and model once; on failure stay alive but not ready, saying why."""
         try:
-            self.snapshot = load_snapshot(tables())
+            self.snapshot = load_snapshot(tables(), self.stale_after_months)
             version, loaded = model if model is not None else self.loader()
             self.champion = serve(self.snapshot, self.name, self.alias, version, loaded)
             self.problem = None

@@ -14,17 +14,18 @@ the training table's test year); ``watchlist`` builds the HTTP answer from the s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from core.contract import REGIONS, REGIONS_EN
 from core.grades import GRADE_COLOURS, GRADES_EN, GradeTable
 from features.catalog import FLAGS
 from serving import explain
 from serving.portfolio import Scored
-from serving.schemas import FlagOut, LeftItem, WatchItem, WatchlistOut, WatchRule
+from serving.region_codes import is_region, region_names
+from serving.schemas import FlagOut, LeftItem, UnratedItem, WatchItem, WatchlistOut, WatchRule
+from serving.standing import IN_STATE, STALE
 from serving.state import Champion, Snapshot
 
 DEFAULT_CAPACITY = 50
@@ -97,7 +98,9 @@ def eligible(
 ) -> np.ndarray:  # fmt: skip
     """Rows of ``features`` (with ladder positions ``grade``) that pass the region and filters."""
     mask = np.ones(len(features), dtype=bool)
-    columns = {"region": region, "district": query.district, "cluster_id": query.cluster}
+    if region is not None:
+        mask &= is_region(features["region"], region)
+    columns = {"district": query.district, "cluster_id": query.cluster}
     for column, wanted in columns.items():
         if wanted is not None:
             mask &= (features[column].astype("string") == wanted).fillna(False).to_numpy()
@@ -182,12 +185,16 @@ _WHY: dict[str, tuple[str, str]] = {
                  "no longer passes the filters (grade, industry, district, cluster)"),
     "not_scored": ("최신 기준일에 평가 대상이 아님 (부실 발생·폐업 또는 재무자료 없음)",
                    "not scored on the latest date (distress, closure or no statement)"),
+    "stale": ("최근 재무제표가 오래되어 등급을 매기지 않음 (자료 오래됨)",
+              "latest statement too old to grade (stale data)"),
+    "in_state": ("이미 모형이 예측하는 상태에 있음", "already in the state the model predicts"),
 }  # fmt: skip
 
 
 def _ranked(scored: Scored, region: str, query: WatchQuery, table: GradeTable) -> Ranked:
+    """The region's firms with a PD (not stale, not already in the state), ranked."""
     features = scored.period.features
-    mask = eligible(features, scored.grade, table, region, query)
+    mask = eligible(features, scored.grade, table, region, query) & scored.standing.rated
     return rank(features["firm_id"].to_numpy(), scored.pd, mask)
 
 
@@ -202,8 +209,11 @@ def watchlist(
     chosen = select(current, previous, query.capacity, set(snapshot.rows), rule)
     listed_pd = current.pd[chosen.listed]
     expected, total = float(listed_pd.sum()), float(current.pd.sum())
+    unrated = _unrated_rows(champion.latest, region, query, table)
+    codes = champion.latest.standing.code[unrated]
+    name_ko, name_en = region_names(region)
     return WatchlistOut(
-        region=region, region_ko=REGIONS[region], region_en=REGIONS_EN[region],
+        region=region, region_ko=name_ko, region_en=name_en,
         as_of=snapshot.as_of.date(),
         previous_as_of=snapshot.previous.as_of.date() if snapshot.previous else None,
         model_name=champion.name, model_version=champion.version,
@@ -214,7 +224,45 @@ def watchlist(
         displaced=chosen.displaced, rule=rule.describe(),
         items=_items(snapshot, champion, current, chosen),
         left=_left(snapshot, champion, current, previous, chosen),
+        n_in_state=int((codes == IN_STATE).sum()), n_stale=int((codes == STALE).sum()),
+        unrated=_unrated(snapshot, champion, unrated[: query.capacity]),
     )  # fmt: skip
+
+
+def _unrated_rows(scored: Scored, region: str, query: WatchQuery, table: GradeTable) -> np.ndarray:
+    """The region's firms without a PD that pass the filters (``min_grade`` cannot apply):
+    already in the state first, then stale statements, the newest statement first."""
+    standing = scored.standing
+    everyone = replace(query, min_grade=None)
+    mask = eligible(scored.period.features, scored.grade, table, region, everyone)
+    rows = np.flatnonzero(mask & ~standing.rated)
+    ends = standing.period_end[rows].astype("datetime64[D]").astype("int64")
+    ids = scored.period.features["firm_id"].to_numpy()[rows].astype(str)
+    return rows[np.lexsort((ids, -ends, -standing.code[rows]))]
+
+
+def _unrated(snapshot: Snapshot, champion: Champion, rows: np.ndarray) -> list[UnratedItem]:
+    standing, features = champion.latest.standing, snapshot.features
+    firm_ids = [str(features.at[int(row), "firm_id"]) for row in rows]
+    out = []
+    for row, firm_id, name in zip(rows, firm_ids, _names(snapshot, firm_ids), strict=True):
+        end, age = standing.statement(int(row))
+        message_ko, message_en = standing.message(int(row))
+        item = UnratedItem(
+            firm_id=firm_id,
+            name=name,
+            district=_text(features.at[row, "district"]),
+            ksic=_text(features.at[row, "ksic"]),
+            cluster_id=_text(features.at[row, "cluster_id"]),
+            status=standing.status(int(row)),
+            message_ko=message_ko or "",
+            message_en=message_en or "",
+            statement_period_end=end.date() if end is not None else None,
+            statement_age_months=age,
+            flags=_flags(snapshot.flags[row]),
+        )
+        out.append(item)
+    return out
 
 
 def _names(snapshot: Snapshot, firm_ids: list[str]) -> list[str | None]:
@@ -262,7 +310,7 @@ def _item(
     latest, table = champion.latest, champion.model.bundle.grade_table
     grade = table.grades[latest.grade[row]]
     reasons, _ = explain.reasons(champion.feature_names, latest.matrix[row], champion.peers[row],
-                                 points, TOP_REASONS)  # fmt: skip
+                                 points, TOP_REASONS, champion.event)  # fmt: skip
     features, before = snapshot.features, listed.previous_pd
     return WatchItem(
         rank=listed.place + 1, pd_rank=listed.pd_rank, firm_id=str(features.at[row, "firm_id"]),
@@ -304,6 +352,9 @@ def _left(
     for (firm_id, why), name in zip(chosen.left, _names(snapshot, firm_ids), strict=True):
         at = position.get(firm_id)
         now = champion.latest.period.rows.get(firm_id)
+        if now is not None and not champion.latest.standing.rated[now]:
+            why = champion.latest.standing.status(now)  # no PD now: say why, show none
+            now = None
         out.append(LeftItem(
             firm_id=firm_id, name=name, previous_pd=float(was[firm_id]),
             pd=float(champion.latest.pd[now]) if now is not None else None,

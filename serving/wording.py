@@ -7,10 +7,12 @@ revenue and assets (log10 of 천원) are shown back in 억원.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from features.catalog import Feature
+from features.labels import DEFAULT_RULES, event_name
 from serving.korean import attach
 
 MISSING_KO: Final = "자료 없음"
@@ -74,25 +76,46 @@ def points(contribution: float) -> str:
     return f"{size:.{digits}f}"
 
 
-def _effect_ko(contribution: float) -> str:
+@dataclass(frozen=True)
+class Event:
+    """What the served model predicts, as reasons name it: "한계기업 진입 위험" (a noun phrase)
+    and "risk of becoming a marginal firm"."""
+
+    ko: str
+    en: str
+
+    @classmethod
+    def of(cls, rules: Sequence[str]) -> Event:
+        return cls(event_name(rules, "ko"), event_name(rules, "en"))
+
+
+DEFAULT_EVENT: Final = Event.of(DEFAULT_RULES)
+
+
+def _effect_ko(contribution: float, event: Event) -> str:
     if contribution == 0.0:
-        return "부도위험에 영향이 없습니다."
+        return f"{event.ko}에 영향이 없습니다."
     verb = "높입니다" if contribution > 0 else "낮춥니다"
-    return f"부도위험을 {points(contribution)}%p {verb}."
+    return f"{attach(event.ko, '을/를')} {points(contribution)}%p {verb}."
 
 
-def _effect_en(contribution: float) -> str:
+def _effect_en(contribution: float, event: Event) -> str:
     if contribution == 0.0:
-        return "does not move the risk."
+        return f"does not move the {event.en}."
     verb = "raises" if contribution > 0 else "lowers"
-    return f"{verb} the risk by {points(contribution)} points."
+    return f"{verb} the {event.en} by {points(contribution)} points."
 
 
 def sentence_ko(
-    feature: Feature, shown: str, missing: bool, peer: float | None, contribution: float
+    feature: Feature,
+    shown: str,
+    missing: bool,
+    peer: float | None,
+    contribution: float,
+    event: Event = DEFAULT_EVENT,
 ) -> str:
-    """One Korean line: what the value is, where it ranks, and how it moves the risk."""
-    effect = _effect_ko(contribution)
+    """One Korean line: what the value is, where it ranks, and how it moves the ``event``."""
+    effect = _effect_ko(contribution, event)
     if missing:
         return f"{attach(feature.ko, '은/는')} 자료가 없습니다. {effect}"
     if peer is None or feature.unit == "percentile":
@@ -102,11 +125,16 @@ def sentence_ko(
 
 
 def sentence_en(
-    feature: Feature, shown: str, missing: bool, peer: float | None, contribution: float
+    feature: Feature,
+    shown: str,
+    missing: bool,
+    peer: float | None,
+    contribution: float,
+    event: Event = DEFAULT_EVENT,
 ) -> str:
     """The English line matching ``sentence_ko``."""
     label = feature.en[:1].upper() + feature.en[1:]
-    effect = _effect_en(contribution)
+    effect = _effect_en(contribution, event)
     if missing:
         return f"{label} is not reported; {effect}"
     if peer is None or feature.unit == "percentile":

@@ -18,12 +18,18 @@ from serving.errors import ServingError, UnknownFirm
 from serving.history import firm_history
 from serving.routes.deps import StateDep
 from serving.routes.scores import outcome
-from serving.schemas import FirmHistoryOut, VisitIn, VisitOut
+from serving.schemas import (
+    FIRM_ID_DESCRIPTION,
+    FIRM_ID_PATTERN,
+    FirmHistoryOut,
+    VisitIn,
+    VisitOut,
+)
 from serving.state import Snapshot
 from serving.visits import firm_visits, new_visit, recorded
 
 router = APIRouter(prefix="/v1", tags=["firms"])
-FirmPath = Annotated[str, Path(pattern=r"^\d{10}$", description="사업자등록번호, 10 digits")]
+FirmPath = Annotated[str, Path(pattern=FIRM_ID_PATTERN, description=FIRM_ID_DESCRIPTION)]
 
 
 def _firm_region(

@@ -11,6 +11,7 @@ from serving.db import audit_row, record
 from serving.errors import ReloadRefused
 from serving.routes.deps import StateDep
 from serving.schemas import FeatureOut, GradeOut, ModelOut, ReloadOut
+from serving.standing import state_names
 from serving.state import Champion
 
 router = APIRouter(prefix="/v1", tags=["model"])
@@ -29,11 +30,12 @@ def _features(champion: Champion) -> list[FeatureOut]:
 
 
 def _grades(champion: Champion) -> list[GradeOut]:
-    table = champion.model.bundle.grade_table
+    table, event = champion.model.bundle.grade_table, champion.event
     lower = (0.0, *table.cut_points)
     return [
         GradeOut(grade=g, grade_en=GRADES_EN.get(g, g), colour=GRADE_COLOURS.get(g, "grey"),
-                 lower_pd=bound)
+                 lower_pd=bound, text_ko=f"{event.ko} {g} (PD {bound:.1%} 이상)",
+                 text_en=f"{event.en}: {GRADES_EN.get(g, g)} (PD {bound:.1%} or more)")
         for g, bound in zip(table.grades, lower, strict=True)
     ]  # fmt: skip
 
@@ -43,9 +45,14 @@ def model_info(key: CurrentKey, state: StateDep) -> ModelOut:
     """Name, version, features with labels, grade cut-points and colours, split and metrics."""
     snapshot, champion = state.current()
     bundle = champion.model.bundle
+    in_state = state_names(bundle.label_rules) or (None, None)
+    base_pd = champion.latest.explanations.base_pd if len(champion.latest.pd) else None
     return ModelOut(
         name=champion.name, version=champion.version, alias=champion.alias,
         horizon_months=bundle.horizon_months, label_rules=list(bundle.label_rules),
+        event_ko=champion.event.ko, event_en=champion.event.en, in_state_ko=in_state[0],
+        in_state_en=in_state[1], stale_after_months=snapshot.stale_after_months,
+        base_pd=base_pd,
         features=_features(champion), grade_table_version=bundle.grade_table.version,
         grades=_grades(champion), split=dict(bundle.split), metrics=dict(bundle.metrics),
         as_of=snapshot.as_of.date(),

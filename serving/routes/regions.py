@@ -1,7 +1,8 @@
 """Region risk: watch lists sized to a centre's capacity, region and cluster summaries.
 
 Centre keys read only their own 시도 (``GET /v1/regions`` lists just it); analysts and admins
-read all. Every read, and every refused one, is audited with the region it asked about.
+read all, and also "00" (지역 미상: firms stored without a region) when there are such firms.
+Every read, and every refused one, is audited with the region it asked about.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from serving.audit import audited
 from serving.auth import CurrentKey, SessionDep, check_region
 from serving.db import ApiKey
 from serving.errors import RegionForbidden
+from serving.region_codes import known
 from serving.routes.deps import StateDep
 from serving.schemas import ClustersOut, GradeName, RegionsOut, RegionSummaryOut, WatchlistOut
 from serving.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery, watchlist
@@ -24,11 +26,12 @@ router = APIRouter(prefix="/v1", tags=["regions"])
 
 
 def _allow(session: SessionDep, key: ApiKey, endpoint: str, region: str, version: str) -> None:
-    """404 for an unknown 시도 code, 403 for another centre's region; both audited first."""
-    if region not in REGIONS:
+    """404 for an unknown 시도 code, 403 for another centre's region (and for "00", which no
+    centre owns); both audited first."""
+    if not known(region):
         audited(session, key, endpoint, "not_found", model_version=version)
         raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"region must be a 시도 code ({', '.join(REGIONS)})")  # fmt: skip
+                            f"region must be a 시도 code ({', '.join(REGIONS)}) or 00")  # fmt: skip
     try:
         check_region(key, region)
     except RegionForbidden:
@@ -38,9 +41,10 @@ def _allow(session: SessionDep, key: ApiKey, endpoint: str, region: str, version
 
 @router.get("/regions", response_model=RegionsOut, summary="All 시도 side by side")
 def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> RegionsOut:
-    """Analysts and admins get all 17 시도; a centre key gets its own region only."""
+    """Analysts and admins get all 17 시도 (and 00 지역 미상 when some firms have no region); a
+    centre key gets its own region only."""
     snapshot, champion = state.current()
-    codes = [key.region] if key.role == "center" and key.region else list(REGIONS)
+    codes = [key.region] if key.role == "center" and key.region else risk.served_codes(snapshot)
     out = risk.regions_overview(snapshot, champion, codes)
     subject = key.region if key.role == "center" else None
     audited(session, key, "GET /v1/regions", "ok", model_version=champion.version,

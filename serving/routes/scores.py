@@ -25,8 +25,11 @@ from serving.db import (
     write,
 )
 from serving.errors import NotScorable, RegionForbidden, ServingError, UnknownFirm
+from serving.region_codes import UNKNOWN_REGION
 from serving.routes.deps import StateDep, Top, center_region
 from serving.schemas import (
+    FIRM_ID_DESCRIPTION,
+    FIRM_ID_PATTERN,
     BatchItem,
     BatchOut,
     BatchRequest,
@@ -58,6 +61,22 @@ def _audit_refusal(
     record(session, [audit_row(endpoint, [firm_id], outcome(error), key, version)])
 
 
+def _history_item(row: ScoreRecord) -> HistoryItem:
+    """A stored score as listed; without a PD (stale, in_state) its pd and grade are null."""
+    status = row.status or "ok"
+    rated = status == "ok"
+    return HistoryItem(
+        score_id=row.score_id,
+        as_of=row.as_of,
+        status=status,  # type: ignore[arg-type]
+        pd=row.pd if rated else None,
+        grade=row.grade if rated else None,
+        grade_table_version=row.grade_table_version,
+        model_version=row.model_version,
+        created_at=row.created_at,
+    )
+
+
 @router.post("/scores", response_model=ScoreOut, summary="Score one firm, with reasons")
 async def score_one(
     request: Request, body: ScoreRequest, key: CurrentKey, state: StateDep, top: Top = 8
@@ -78,7 +97,7 @@ async def score_one(
             subjects = scoring.stored(snapshot, champion, [body.firm_id], [row])
         else:
             assert body.firm is not None
-            check_region(key, body.firm.region)
+            check_region(key, body.firm.region or UNKNOWN_REGION)
             subjects = await anyio.to_thread.run_sync(scoring.submitted, snapshot, champion, body)
     except ServingError as error:
         await write(engine, [audit_row(endpoint, [firm_id], outcome(error), key, champion.version)])
@@ -141,7 +160,7 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
 @router.get("/firms/{firm_id}/scores", response_model=list[HistoryItem],
             summary="A firm's score and grade history")  # fmt: skip
 def firm_history(
-    firm_id: Annotated[str, Path(pattern=r"^\d{10}$")],
+    firm_id: Annotated[str, Path(pattern=FIRM_ID_PATTERN, description=FIRM_ID_DESCRIPTION)],
     key: CurrentKey,
     session: SessionDep,
     state: StateDep,
@@ -159,7 +178,6 @@ def firm_history(
     query = (select(ScoreRecord).where(ScoreRecord.firm_id == firm_id)
              .order_by(ScoreRecord.created_at.desc()).limit(100))  # fmt: skip
     with session.begin():
-        history = [HistoryItem.model_validate(row, from_attributes=True)
-                   for row in session.scalars(query)]  # fmt: skip
+        history = [_history_item(row) for row in session.scalars(query)]
     record(session, [audit_row(endpoint, [firm_id], "ok", key, champion.version)])
     return history

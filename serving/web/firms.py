@@ -25,7 +25,7 @@ from serving.errors import NotScorable, ServingError, UnknownFirm
 from serving.history import firm_history
 from serving.routes.deps import StateDep, center_region
 from serving.routes.scores import outcome
-from serving.schemas import ScoreOut
+from serving.schemas import FIRM_ID_PATTERN, ScoreOut
 from serving.state import Champion, Snapshot
 from serving.visits import FINDINGS, firm_visits
 from serving.web import profile, records
@@ -34,7 +34,8 @@ from serving.web.render import language, page
 from serving.web.sessions import SignedIn
 
 router = APIRouter(prefix="/web", route_class=PageRoute)
-FIRM_ID: Final = re.compile(r"\d{10}")
+FIRM_ID: Final = re.compile(FIRM_ID_PATTERN)
+ID_MAX: Final = 40  # longest firm id; longer input is cut before it reaches a log or a URL
 FIRM_ENDPOINT: Final = "GET /web/firms/{firm_id}"
 
 
@@ -45,14 +46,14 @@ def look_up(
     region = snapshot.regions.get(firm_id)
     try:
         if not FIRM_ID.fullmatch(firm_id):
-            raise UnknownFirm("a firm_id is 10 digits")
+            raise UnknownFirm("a firm_id is letters, digits, '.', '_' or '-' (at most 40)")
         row = scoring.locate(snapshot, firm_id, center_region(key.role, key.region))
     except NotScorable as error:
         record(db, [audit_row(FIRM_ENDPOINT, [firm_id], outcome(error), key, champion.version,
                               subject_region=region)])  # fmt: skip
         return None
     except ServingError as error:
-        record(db, [audit_row(FIRM_ENDPOINT, [firm_id[:20]], outcome(error), key,
+        record(db, [audit_row(FIRM_ENDPOINT, [firm_id[:ID_MAX]], outcome(error), key,
                               champion.version, subject_region=region)])  # fmt: skip
         raise
     subjects = scoring.stored(snapshot, champion, [firm_id], [row])
@@ -66,7 +67,8 @@ def look_up(
 @router.get("/firms")
 def find_firm(user: PageUser, firm_id: str = "") -> RedirectResponse:
     """The look-up box in the header: straight to the firm page (which checks the region)."""
-    return RedirectResponse(f"/web/firms/{quote(firm_id.strip()[:20], safe='')}", status_code=303)
+    target = quote(firm_id.strip()[:ID_MAX], safe="")
+    return RedirectResponse(f"/web/firms/{target}", status_code=303)
 
 
 @router.get("/firms/{firm_id}")
@@ -93,7 +95,7 @@ def _firm_page(
     context: dict[str, Any] = {
         "firm": profile.firm_facts(snapshot, firm_id),
         "score": score,
-        "reason_chart": profile.reason_chart(score, lang) if score else None,
+        "reason_chart": profile.reason_chart(score, lang) if score and score.reasons else None,
         "peers": profile.peer_rows(score.reasons, lang) if score else [],
         "history": history,
         "history_chart": profile.history_chart(history, champion.model.bundle.grade_table, lang),
@@ -162,7 +164,7 @@ def print_report(
     context = {
         "firm": profile.firm_facts(snapshot, firm_id),
         "score": score,
-        "reason_chart": profile.reason_chart(score, lang),
+        "reason_chart": profile.reason_chart(score, lang) if score.reasons else None,
         "peers": profile.peer_rows(score.reasons, lang),
         "visits": firm_visits(db, snapshot, firm_id),
         "footer_note": f"score_id {score.score_id}",

@@ -7,6 +7,7 @@ from typing import Final, Literal
 
 from core.contract import REGIONS, REGIONS_EN
 from core.grades import GRADES, GRADES_EN
+from serving.region_codes import UNKNOWN_NAMES, UNKNOWN_REGION
 
 Lang = Literal["ko", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("ko", "en")
@@ -38,13 +39,34 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "regions": ("전국 지역", "All regions"),
     "firm": ("기업", "Firm"),
     "find_firm": ("기업 조회", "Look up a firm"),
-    "firm_id": ("사업자등록번호", "Business registration number"),
-    "firm_id_help": ("숫자 10자리", "10 digits"),
+    "firm_id": ("기업 번호", "Firm id"),
+    "firm_id_help": (
+        "사업자등록번호·법인등록번호 또는 기관 코드",
+        "Business or corporate registration number, or vendor code",
+    ),
     "open": ("열기", "Open"),
     "pd": ("12개월 내 부실 확률", "Probability of distress within 12 months"),
     "pd_short": ("부실 확률", "PD"),
     "grade": ("경보 단계", "Alert grade"),
-    "base_pd": ("평균 기업 기준", "Average firm"),
+    "base_pd": ("기준 확률 (평균 기업)", "Base rate (average firm)"),
+    "base_pd_help": (
+        "모형이 학습한 자료에서 평균적인 기업의 확률입니다. 위험 요인은 이 값에서 출발해 "
+        "이 기업의 확률까지 더해집니다.",
+        "The probability for an average firm of the data the model learnt from; the reasons "
+        "start here and add up to this firm's probability.",
+    ),
+    "pd_of": ("{event} 확률 ({months}개월 내)", "Probability: {event} within {months} months"),
+    "no_pd": ("확률·등급 없음", "No probability or grade"),
+    "status_stale": ("자료 오래됨", "stale data"),
+    "status_in_state": ("이미 해당 상태", "already in the state"),
+    "statement_date": ("최근 재무제표", "Latest statement"),
+    "unrated": ("확률을 매기지 않은 기업", "Firms without a probability"),
+    "unrated_help": (
+        "이미 모형이 예측하는 상태에 있거나 최근 재무제표가 오래되어 확률·등급을 매기지 "
+        "않았습니다. 순위 없이 따로 보여 줍니다.",
+        "Already in the state the model predicts, or the latest statement is too old: no "
+        "probability or grade, so they are listed apart, without a rank.",
+    ),
     "as_of": ("기준일", "As of"),
     "model": ("모형", "Model"),
     "grade_table": ("등급표", "Grade table"),
@@ -209,5 +231,7 @@ def grade_name(lang: Lang, grade: str) -> str:
 def region_name(lang: Lang, region: str | None) -> str:
     if region is None:
         return text(lang, "all")
+    if region == UNKNOWN_REGION:
+        return UNKNOWN_NAMES[1 if lang == "en" else 0]
     names = REGIONS_EN if lang == "en" else REGIONS
     return names.get(region, region)

@@ -10,6 +10,7 @@ from typing import Any, Final
 import pandas as pd
 
 from core.grades import GradeTable
+from serving.region_codes import served_region
 from serving.schemas import FirmHistoryOut, Reason, ScoreOut
 from serving.state import Snapshot
 from serving.web import charts
@@ -32,13 +33,15 @@ class PeerRow:
 
 
 def firm_facts(snapshot: Snapshot, firm_id: str) -> dict[str, Any]:
-    """The firm's contract fields (name, district, KSIC, size, …), missing ones as None."""
+    """The firm's contract fields (name, district, KSIC, size, …), missing ones as None; the
+    region as the service names it ("00" 지역 미상 when none is stored)."""
     firms = snapshot.tables.firms
-    rows = firms[firms["firm_id"].astype(str) == firm_id]
+    rows = firms[(firms["firm_id"].astype("string") == firm_id).fillna(False)]
     if rows.empty:
-        return {"firm_id": firm_id}
+        return {"firm_id": firm_id, "region": snapshot.regions.get(firm_id)}
     facts = rows.iloc[0].to_dict()
-    return {k: (None if _missing(v) else v) for k, v in facts.items()}
+    out = {k: (None if _missing(v) else v) for k, v in facts.items()}
+    return {**out, "region": served_region(out.get("region"))}
 
 
 def _missing(value: Any) -> bool:
@@ -82,7 +85,8 @@ def peer_rows(reasons: Sequence[Reason], lang: Lang) -> list[PeerRow]:
 def history_chart(history: FirmHistoryOut, table: GradeTable | None, lang: Lang) -> Any:
     """PD over the stored as-of dates with the grade cut-points as dashed lines (None when the
     firm was never scored)."""
-    points = [charts.Point(f"{p.as_of:%Y-%m}", p.pd, p.grade) for p in history.points]
+    rated = [p for p in history.points if p.pd is not None]  # stale dates have no PD to draw
+    points = [charts.Point(f"{p.as_of:%Y-%m}", p.pd or 0.0, p.grade) for p in rated]
     if not points:
         return None
     bands = ([(cut, grade_name(lang, g)) for cut, g in zip(table.cut_points, table.grades[1:],

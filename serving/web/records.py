@@ -39,13 +39,13 @@ def add_visit(
     region = snapshot.regions.get(firm_id)
     try:
         if region is None:
-            raise UnknownFirm(f"firm_id {firm_id[:20]} is not in the stored data")
+            raise UnknownFirm(f"firm_id {firm_id[:40]} is not in the stored data")
         check_region(key, region)
         if not may_record(key, region):
             raise WriteForbidden("analyst keys read visits; the firm's own centre records them")
     except ServingError as error:
         refusal = "forbidden" if isinstance(error, PermissionError) else outcome(error)
-        audited(db, key, VISIT_ENDPOINT, refusal, [firm_id[:20]], champion.version, region)
+        audited(db, key, VISIT_ENDPOINT, refusal, [firm_id[:40]], champion.version, region)
         raise
     try:
         body = VisitIn.model_validate({"visited_on": form["visited_on"] or None,

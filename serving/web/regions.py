@@ -15,12 +15,12 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRouter
 
-from core.contract import REGIONS
 from serving import regions as risk
 from serving.audit import audited
 from serving.auth import SessionDep, check_region
 from serving.db import ApiKey
 from serving.errors import RegionForbidden, UnknownFirm
+from serving.region_codes import is_region, known
 from serving.routes.deps import StateDep
 from serving.state import Snapshot
 from serving.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery, watchlist
@@ -37,8 +37,9 @@ _DISTRICT: Final = re.compile(r"\d{5}")
 def allow_region(
     db: SessionDep, key: ApiKey, region: str, endpoint: str, version: str
 ) -> None:  # fmt: skip
-    """404 for an unknown 시도 code, 403 for another centre's region; both audited first."""
-    if region not in REGIONS:
+    """404 for an unknown 시도 code, 403 for another centre's region (and for "00", which no
+    centre owns); both audited first."""
+    if not known(region):
         audited(db, key, endpoint, "not_found", model_version=version)
         raise UnknownFirm("region must be a 시도 code")
     try:
@@ -53,7 +54,7 @@ def regions_page(request: Request, user: PageUser, db: SessionDep, state: StateD
     """All 17 시도 side by side (a centre key sees its own, as ``GET /v1/regions``)."""
     snapshot, champion = state.current()
     key = user.key
-    codes = [key.region] if key.role == "center" and key.region else list(REGIONS)
+    codes = [key.region] if key.role == "center" and key.region else risk.served_codes(snapshot)
     overview = risk.regions_overview(snapshot, champion, codes)
     audited(db, key, "GET /web/regions", "ok", model_version=champion.version,
             subject_region=key.region if key.role == "center" else None)  # fmt: skip
@@ -132,7 +133,7 @@ def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], di
 
 def filter_options(snapshot: Snapshot, region: str, lang: str) -> dict[str, list[tuple[str, str]]]:
     """The districts, industries (KSIC divisions) and clusters the region's firms have."""
-    firms = snapshot.features[snapshot.features["region"].astype(str) == region]
+    firms = snapshot.features[is_region(snapshot.features["region"], region)]
 
     def values(column: str) -> list[str]:
         return sorted(firms[column].dropna().astype(str).unique())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from serving.portfolio import Scored, score_period
+from serving.region_codes import served_regions
 from serving.state import Champion, Snapshot
 
 NATIONAL = "*"
@@ -45,21 +46,24 @@ def _scored(snapshot: Snapshot, champion: Champion, as_of: object) -> Scored:
     for known in (champion.latest, champion.previous):
         if known is not None and known.period.as_of == as_of:
             return known
-    return score_period(snapshot.timeline.period(as_of), champion.model)  # type: ignore[arg-type]
+    period = snapshot.timeline.period(as_of)  # type: ignore[arg-type]
+    return score_period(period, champion.model, snapshot.stale_after_months)
 
 
 def _compute(snapshot: Snapshot, champion: Champion) -> dict[str, list[TrendPoint]]:
     trends: dict[str, list[TrendPoint]] = {}
     for as_of in snapshot.timeline.dates:
         scored = _scored(snapshot, champion, as_of)
-        if not len(scored.pd):
+        rated = scored.standing.rated  # stale and in-state firms have no PD to average
+        if not rated.any():
             continue
         day = scored.period.as_of.date()
-        regions = scored.period.features["region"].astype(str).to_numpy()
+        regions = served_regions(scored.period.features["region"]).to_numpy()[rated]
+        everyone = scored.pd[rated]
         trends.setdefault(NATIONAL, []).append(
-            TrendPoint(day, len(scored.pd), float(scored.pd.mean()))
+            TrendPoint(day, len(everyone), float(everyone.mean()))
         )
         for region in np.unique(regions):
-            pd_ = scored.pd[regions == region]
+            pd_ = everyone[regions == region]
             trends.setdefault(str(region), []).append(TrendPoint(day, len(pd_), float(pd_.mean())))
     return trends

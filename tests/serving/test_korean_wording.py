@@ -4,7 +4,7 @@ import pytest
 
 from features.catalog import BY_NAME
 from serving.korean import attach, particle
-from serving.wording import display, peer_rank, sentence_en, sentence_ko
+from serving.wording import Event, display, peer_rank, sentence_en, sentence_ko
 
 
 @pytest.mark.parametrize(
@@ -64,10 +64,22 @@ def test_peer_rank_never_says_zero() -> None:
 def test_sentences() -> None:
     icr = BY_NAME["interest_coverage"]
     assert sentence_ko(icr, "0.6배", False, 12.0, 0.018) == (
-        "이자보상배율이 0.6배로 동종업계 하위 12%입니다. 부도위험을 1.8%p 높입니다."
+        "이자보상배율이 0.6배로 동종업계 하위 12%입니다. 부도·폐업 위험을 1.8%p 높입니다."
     )
     assert sentence_en(icr, "0.6x", False, 12.0, 0.018) == (
-        "Interest coverage is 0.6x, bottom 12% among peers; raises the risk by 1.8 points."
+        "Interest coverage is 0.6x, bottom 12% among peers; raises the risk of default or "
+        "closure by 1.8 points."
     )
     missing = sentence_ko(icr, "자료 없음", True, None, -0.0004)
-    assert missing == "이자보상배율은 자료가 없습니다. 부도위험을 0.04%p 낮춥니다."
+    assert missing == "이자보상배율은 자료가 없습니다. 부도·폐업 위험을 0.04%p 낮춥니다."
+
+
+def test_sentences_name_the_event_the_model_predicts() -> None:
+    icr, event = BY_NAME["interest_coverage"], Event.of(["marginal_firm"])
+    assert sentence_ko(icr, "0.6배", False, 12.0, 0.027, event) == (
+        "이자보상배율이 0.6배로 동종업계 하위 12%입니다. 한계기업 진입 위험을 2.7%p 높입니다."
+    )
+    assert sentence_en(icr, "0.6x", False, 12.0, 0.027, event).endswith(
+        "raises the risk of becoming a marginal firm by 2.7 points."
+    )
+    assert "부도" not in sentence_ko(icr, "0.6배", False, 12.0, 0.0, event)

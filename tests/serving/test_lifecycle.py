@@ -71,7 +71,7 @@ def test_metrics_count_requests_by_route(make_app: AppFactory) -> None:
     with TestClient(make_app()) as client:
         key = create_key(client.app.state.engine, "analyst")  # type: ignore[attr-defined]
         client.post("/v1/scores", json={"firm_id": FIRM_26}, headers=auth(key))
-        client.post("/v1/scores", json={"firm_id": "12"}, headers=auth(key))
+        client.post("/v1/scores", json={"firm_id": "12 34"}, headers=auth(key))
         text = client.get("/metrics").text
     assert 'ews_http_requests_total{method="POST",route="/v1/scores",status="200"} 1.0' in text
     assert 'ews_http_requests_total{method="POST",route="/v1/scores",status="422"} 1.0' in text

@@ -84,7 +84,7 @@ def test_drivers_add_up_to_the_mean_pd(service: TestClient, keys: dict[str, str]
     assert drivers["base_pd"] + total == pytest.approx(drivers["mean_pd"], abs=1e-9)
     assert drivers["features"], "the tiny model's debt ratio should raise some risk"
     first = drivers["features"][0]
-    assert first["mean_contribution"] > 0 and "부도위험" in first["sentence_ko"]
+    assert first["mean_contribution"] > 0 and "부도·폐업 위험" in first["sentence_ko"]
     means = [f["mean_contribution"] for f in drivers["features"]]
     assert means == sorted(means, reverse=True)
 
@@ -123,7 +123,7 @@ def test_stage_reports_its_inputs(service: TestClient, keys: dict[str, str]) -> 
 
 
 def test_unknown_region_is_404(service: TestClient, keys: dict[str, str]) -> None:
-    for path in ("/v1/regions/00/summary", "/v1/regions/seoul/clusters"):
+    for path in ("/v1/regions/99/summary", "/v1/regions/seoul/clusters"):
         assert service.get(path, headers=auth(keys["analyst"])).status_code == 404
 
 

@@ -13,7 +13,9 @@ STATEMENT = {"fiscal_year": 2023, "revenue": 1000.0}
         ({"firm_id": FIRM_26, "firm": {"region": "26"}, "statements": [STATEMENT]},
          ["body", "firm"], "exactly one of `firm_id` or `firm`"),
         ({}, ["body", "firm"], "exactly one"),
-        ({"firm_id": "12345"}, ["body", "firm_id"], "pattern"),
+        ({"firm_id": "12 345"}, ["body", "firm_id"], "pattern"),
+        ({"firm_id": "-090414"}, ["body", "firm_id"], "pattern"),
+        ({"firm_id": "A" * 41}, ["body", "firm_id"], "pattern"),
         ({"firm": {"region": "26"}, "statements": [{"fiscal_year": -2023}]},
          ["body", "statements", 0, "fiscal_year"], "greater than or equal to 1990"),
         ({"firm_id": FIRM_26, "colour": "red"}, ["body", "colour"], "Extra inputs"),
@@ -43,7 +45,7 @@ def test_batch_over_1000_is_422(service: TestClient, keys: dict[str, str]) -> No
 
 
 def test_empty_batch_and_bad_ids_are_422(service: TestClient, keys: dict[str, str]) -> None:
-    for body in ({"firm_ids": []}, {"firm_ids": ["abc"]}, {"firm_ids": "1000000000"}):
+    for body in ({"firm_ids": []}, {"firm_ids": ["ab/c"]}, {"firm_ids": "1000000000"}):
         response = service.post("/v1/scores/batch", json=body, headers=auth(keys["analyst"]))
         assert response.status_code == 422
 

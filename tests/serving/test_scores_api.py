@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.contract import FINANCIAL_AMOUNTS
 from core.grades import GRADES
+from features.catalog import FEATURE_NAMES
 from features.tables import RawTables
 from serving.db import AuditEntry, ScoreRecord
 from serving.schemas import ScoreOut
@@ -49,7 +50,9 @@ def test_a_served_score_is_a_valid_score_out(service: TestClient, keys: dict[str
 
 def test_all_reasons_on_request(service: TestClient, keys: dict[str, str]) -> None:
     score = _score(service, keys["analyst"], {"firm_id": FIRM_26}, top=0)
-    assert len(score["reasons"]) == 46 and all(f["rest"] == 0 for f in score["families"])
+    assert len(score["reasons"]) == len(FEATURE_NAMES) and all(
+        f["rest"] == 0 for f in score["families"]
+    )
 
 
 def test_score_is_recorded_and_audited_before_the_response(
@@ -154,7 +157,10 @@ def test_firm_history(service: TestClient, keys: dict[str, str]) -> None:
 def test_model_information(service: TestClient, keys: dict[str, str]) -> None:
     info = service.get("/v1/model", headers=auth(keys["center26"])).json()
     assert info["version"] == "1" and info["alias"] == "champion"
-    assert len(info["features"]) == 46 and info["features"][0]["label_ko"] == "영업이익률"
+    assert (
+        len(info["features"]) == len(FEATURE_NAMES)
+        and info["features"][0]["label_ko"] == "영업이익률"
+    )
     assert [g["colour"] for g in info["grades"]] == ["green", "blue", "yellow", "orange", "red"]
     assert info["grades"][1]["lower_pd"] == 0.01 and info["metrics"]["roc_auc"] == 0.71
     assert info["split"]["test_years"] == [2023]

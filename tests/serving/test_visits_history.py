@@ -82,7 +82,9 @@ def test_changes_list_the_reasons_that_moved_most(
 def test_history_of_an_unknown_firm_is_404(service: TestClient, keys: dict[str, str]) -> None:
     response = service.get("/v1/firms/9999999999/history", headers=auth(keys["analyst"]))
     assert response.status_code == 404
-    assert service.get("/v1/firms/12/history", headers=auth(keys["analyst"])).status_code == 422
+    assert (
+        service.get("/v1/firms/12%2034/history", headers=auth(keys["analyst"])).status_code == 422
+    )
 
 
 def test_warm_up_computes_every_date_and_every_reason(

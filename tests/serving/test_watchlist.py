@@ -109,7 +109,7 @@ def test_items_carry_three_korean_reasons_flags_and_status(
     assert body["previous_as_of"] < body["as_of"]
     for item in body["items"]:
         assert len(item["reasons"]) == 3
-        assert all("부도위험" in reason["sentence_ko"] for reason in item["reasons"])
+        assert all("부도·폐업 위험" in reason["sentence_ko"] for reason in item["reasons"])
         assert item["status"] in ("new", "kept") and item["grade"] in GRADES
         assert isinstance(item["flags"], list)
         if item["status"] == "kept":
