@@ -66,6 +66,8 @@ def ingest(
             f"{report.table}: rows in {report.rows_in:,} = accepted {report.accepted:,} "
             f"+ quarantined {report.quarantined:,} {stored}"
         )
+        if report.cells:
+            typer.echo(f"  cells set missing: {report.cell_summary()}")
         if report.filtered_out:
             typer.echo(f"  skipped by the mapping's filter: {report.filtered_out:,} rows")
         if report.quarantine_file:

@@ -63,6 +63,21 @@ def demo_data(
         str | None,
         typer.Option(help="With --per-partition: write partitions A to B-1 only ('A:B')."),
     ] = None,
+    vendor_export: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the panel as a vendor's statement export to this folder (6-character "
+            "codes, section letters, income statements only, missing years, reversals, March/June "
+            "year ends, firms that stop filing): ingest it with mappings/vendor_statements.yaml."
+        ),
+    ] = None,
+    vendor_balance_sheet_share: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="With --vendor-export: firms with a balance sheet."),
+    ] = 0.0,
+    vendor_events: Annotated[
+        bool, typer.Option(help="With --vendor-export: also write an events extract.")
+    ] = False,
 ) -> None:
     """Generate the synthetic demo panel (the five contract tables plus the oracle PDs)."""
     from features.demo import generate_demo, write_demo
@@ -85,6 +100,14 @@ def demo_data(
     write_demo(data, folder)
     counts = {name: len(getattr(data.tables, name)) for name in ("firms", "financials", "events")}
     typer.echo(f"wrote demo data to {folder}: {counts}")
+    if vendor_export is not None:
+        from features.demo.vendor import VendorOptions, write_vendor_export
+
+        options = VendorOptions(
+            balance_sheet_share=vendor_balance_sheet_share, events=vendor_events
+        )
+        export = write_vendor_export(data, vendor_export, seed=seed, options=options)
+        typer.echo(f"wrote a vendor export to {export.statements} (key: {export.key})")
 
 
 @app.command()
