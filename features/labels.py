@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.ratios import _icr
 from features.signals import first_default
-from features.statements import filed_by, latest_of_active_filers, lower_median
+from features.statements import filed_by, lower_median, present_fiscal_year
 
 LABEL_RULES: Final[tuple[str, ...]] = ("default_event", "capital_impairment", "marginal_firm")
 DEFAULT_RULES: Final[tuple[str, ...]] = ("default_event",)
@@ -211,7 +211,9 @@ def next_statement_not_due(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.S
     """As-of dates whose typical firm's next statement lies beyond the data: their labels about
     the next statement are not observed yet, even where a late filer's happens to be (a test
     year made of late filers only would be no test at all)."""
-    present = int(lower_median(latest_of_active_filers(financials)["fiscal_year"]))
+    present = present_fiscal_year(financials)
+    if present is None:
+        return pd.Series(True, index=keys.index)
     typical = keys.groupby("as_of")["fiscal_year"].transform(
         lambda years: lower_median(years.dropna())
     )

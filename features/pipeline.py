@@ -22,7 +22,7 @@ from features.flags import icr_below_one_2y, rule_flags
 from features.labels import DEFAULT_RULES, make_labels
 from features.peers import PEER_LEVELS, PeerReference, cross_section_percentiles, peer_keys
 from features.ratios import EARLIER_YEARS, compute_ratios
-from features.statements import latest_of_active_filers, lower_median
+from features.statements import as_of_dates
 from features.tables import RawTables
 
 ID_COLUMNS = (
@@ -54,22 +54,6 @@ class MarketContext:
     as_of: pd.Timestamp
     peers: PeerReference
     industry_rates: pd.Series
-
-
-def as_of_dates(financials: pd.DataFrame, month: int = 6, day: int = 30) -> list[pd.Timestamp]:
-    """Yearly as-of dates (default 30 June), from the first filing to the first one on or after
-    the typical firm's latest filing: the median over firms still filing of each firm's last
-    filing date. A few late filers or non-December year ends (a June 2026 year end is filed in
-    the autumn) do not open an as-of year in which most firms have nothing new."""
-    filed = financials["filed_on"].dropna()
-    if filed.empty:
-        return []
-    first = filed.min()
-    typical = pd.Timestamp(lower_median(latest_of_active_filers(financials)["filed_on"]))
-    end = pd.Timestamp(year=typical.year, month=month, day=day)
-    end = end if end >= typical else pd.Timestamp(year=typical.year + 1, month=month, day=day)
-    dates = [pd.Timestamp(year=y, month=month, day=day) for y in range(first.year, end.year + 1)]
-    return [d for d in dates if first <= d]
 
 
 def build_context(features: pd.DataFrame, industry_rates: pd.Series) -> MarketContext:
@@ -192,7 +176,7 @@ def _peer_percentile(
     values = frame[source].to_numpy("float64")
     codes = [pd.factorize(keys[level])[0][rows.firm] for level in keys.columns]
     percentile, level = cross_section_percentiles(values, rows.date, codes)
-    names = np.append(np.array(PEER_LEVELS, dtype=object), None)  # -1 (missing) reads None
+    names = np.array([*PEER_LEVELS, None], dtype=object)  # -1 (missing) reads the None
     return (
         pd.Series(percentile, index=frame.index, name=source),
         pd.Series(names[level], index=frame.index, dtype="string", name=source),

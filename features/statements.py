@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,22 +35,44 @@ def item_values(financials: pd.DataFrame, item: str) -> np.ndarray:
     return financials[item].to_numpy("float64")
 
 
-# Firms whose last filing is this much older than the newest filing anywhere have stopped
-# filing: they do not decide where the data's present is.
-ACTIVE_FILERS = pd.DateOffset(years=2)
+# A statement is the current one on a date when its period ended within this before the date
+# (and it was filed by then): the annual statement a firm is expected to have.
+CURRENT = pd.DateOffset(months=12)
 
 
-def latest_of_active_filers(financials: pd.DataFrame) -> pd.DataFrame:
-    """Per firm still filing: its last filing date and its latest fiscal year (the data's
-    present is where the typical one of these lies, not where the latest single one does)."""
-    known = financials.dropna(subset=["filed_on"])
-    latest = known.groupby("firm_id").agg(
-        filed_on=("filed_on", "max"), fiscal_year=("fiscal_year", "max")
-    )
-    return latest[latest["filed_on"] >= known["filed_on"].max() - ACTIVE_FILERS]
+def current_statements(financials: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
+    """Statements filed by ``date`` whose period ended in the 12 months before it."""
+    period_end, filed_on = financials["period_end"], financials["filed_on"]
+    return financials[(filed_on <= date) & (period_end <= date) & (period_end > date - CURRENT)]
 
 
-def lower_median(values: pd.Series) -> object:
+def as_of_dates(financials: pd.DataFrame, month: int = 6, day: int = 30) -> list[pd.Timestamp]:
+    """Yearly as-of dates (default 30 June) from the first filing to the last date on which at
+    least half as many firms have a current statement (period ended in the 12 months before,
+    filed by then) as on the best-covered date: where most firms' statements are, so a few late
+    filers or June year ends (filed in the autumn) do not open a year that is empty for the rest,
+    and firms that stopped filing years ago do not hold the present back."""
+    filed = financials["filed_on"].dropna()
+    if filed.empty:
+        return []
+    first, last = filed.min(), filed.max()
+    years = range(first.year, last.year + 2)
+    dates = [d for d in (pd.Timestamp(year=y, month=month, day=day) for y in years) if first <= d]
+    covered = [current_statements(financials, d)["firm_id"].nunique() for d in dates]
+    best = max(covered, default=0)
+    end = max((i for i, firms in enumerate(covered) if 2 * firms >= best), default=-1)
+    return dates[: end + 1]
+
+
+def present_fiscal_year(financials: pd.DataFrame) -> int | None:
+    """The fiscal year of the typical current statement on the last as-of date: how far the
+    data reach for most firms (None for an empty table)."""
+    dates = as_of_dates(financials)
+    current = current_statements(financials, dates[-1]) if dates else financials.iloc[:0]
+    return int(lower_median(current["fiscal_year"])) if len(current) else None
+
+
+def lower_median(values: pd.Series) -> Any:
     """The middle value (the lower one of an even count): always one of the values, so a date
     stays a date and a year a year."""
     return values.sort_values().iloc[(len(values) - 1) // 2]

@@ -29,9 +29,9 @@ import pandas as pd
 
 from core.bundle import Calibration
 from features.catalog import BY_NAME, FAMILIES, Feature
-from features.peers import PeerReference, peer_keys
+from features.peers import PEER_LEVELS, PeerReference, peer_keys
 from serving import treeshap, wording
-from serving.schemas import FamilyOut, Reason
+from serving.schemas import FamilyOut, PeerLevel, Reason
 
 TINY_LOG_ODDS = 1e-8  # below this |slope·Σφ| the closed form gives way to its limit
 DEFAULT_TOP = 8
@@ -109,20 +109,47 @@ def attribute(booster: lgb.Booster, calibration: Calibration, matrix: np.ndarray
     return probability_points(shap, expected, calibration)
 
 
+@dataclass(frozen=True)
+class PeerRanks:
+    """Peer percentiles (NaN where not shown) and the level of ``features.peers.PEER_LEVELS``
+    each was taken at (-1 where none); indexing takes rows, as of the arrays."""
+
+    percent: np.ndarray
+    level: np.ndarray
+
+    def __getitem__(self, index: int | np.ndarray) -> PeerRanks:
+        return PeerRanks(self.percent[index], self.level[index])
+
+    def __len__(self) -> int:
+        return len(self.percent)
+
+    @classmethod
+    def of(cls, peers: PeerRanks | np.ndarray) -> PeerRanks:
+        """Plain percentiles read as taken within industry × size (the first level)."""
+        if isinstance(peers, PeerRanks):
+            return peers
+        return cls(peers, np.where(np.isnan(peers), -1, 0).astype(np.int8))
+
+
 def peer_percentiles(
     peers: PeerReference, features: pd.DataFrame, feature_names: tuple[str, ...]
-) -> np.ndarray:
-    """(n, k) share of industry × size peers at or below each value; NaN where not meaningful."""
+) -> PeerRanks:
+    """(n, k) share of peers at or below each value and the peer level used; NaN (level -1)
+    where not meaningful."""
     out = np.full((len(features), len(feature_names)), np.nan)
+    levels = np.full(out.shape, -1, dtype=np.int8)
     if features.empty:
-        return out
+        return PeerRanks(out, levels)
     groups = peer_keys(features["ksic"], features["size_class"])
+    codes = {level: position for position, level in enumerate(PEER_LEVELS)}
     for j, name in enumerate(feature_names):
         feature = BY_NAME.get(name)
         if feature is None or feature.family in _NO_PEER_FAMILIES or name not in peers.values:
             continue
-        out[:, j] = peers.percentile(features, groups, name).to_numpy()
-    return out
+        percent, level = peers.percentile_and_level(features, groups, name)
+        out[:, j] = percent.to_numpy()
+        levels[:, j] = level.map(codes).fillna(-1).to_numpy(dtype=np.int8)
+    return PeerRanks(out, levels)
 
 
 def _finite(value: float) -> float | None:
@@ -136,13 +163,18 @@ def reason(
     peer: float,
     contribution: float,
     event: wording.Event = wording.DEFAULT_EVENT,
+    peer_level: int = 0,
 ) -> Reason:
-    """One feature's reason line: value as staff read it, peer rank, probability points of the
-    ``event`` the model predicts."""
+    """One feature's reason line: value as staff read it, peer rank (and who the peers were:
+    ``peer_level`` in ``PEER_LEVELS``), probability points of the ``event`` the model predicts."""
     shown = _finite(value)
     shown_ko, shown_en = wording.display(feature, shown)
     missing = shown is None
     peer_value = None if missing else _finite(peer)
+    level: PeerLevel | None = None
+    if peer_value is not None and peer_level >= 0:
+        level = PEER_LEVELS[peer_level]  # type: ignore[assignment]  # one of the Literal's
+    peers = wording.Peers.of(peer_value, level)
     contribution = float(contribution)
     return Reason(
         feature=feature.name,
@@ -155,14 +187,13 @@ def reason(
         display=shown_ko,
         display_en=shown_en,
         peer_percentile=peer_value,
+        peer_level=level,
+        peer_group_ko=peers.group_ko if peers else None,
+        peer_group_en=peers.group_en if peers else None,
         contribution=contribution,
         direction="up" if contribution > 0 else "down",
-        sentence_ko=wording.sentence_ko(
-            feature, shown_ko, missing, peer_value, contribution, event
-        ),
-        sentence_en=wording.sentence_en(
-            feature, shown_en, missing, peer_value, contribution, event
-        ),
+        sentence_ko=wording.sentence_ko(feature, shown_ko, missing, peers, contribution, event),
+        sentence_en=wording.sentence_en(feature, shown_en, missing, peers, contribution, event),
     )
 
 
@@ -174,7 +205,7 @@ def _feature(name: str) -> Feature:
 def reasons(
     feature_names: tuple[str, ...],
     values: np.ndarray,
-    peers: np.ndarray,
+    peers: PeerRanks | np.ndarray,
     points: np.ndarray,
     top: int | None = DEFAULT_TOP,
     event: wording.Event = wording.DEFAULT_EVENT,
@@ -186,8 +217,17 @@ def reasons(
     """
     order = np.argsort(-np.abs(points), kind="stable")
     shown = order if top is None else order[:top]
+    ranks = PeerRanks.of(peers)
     listed = [
-        reason(_feature(feature_names[j]), values[j], peers[j], points[j], event) for j in shown
+        reason(
+            _feature(feature_names[j]),
+            values[j],
+            ranks.percent[j],
+            points[j],
+            event,
+            int(ranks.level[j]),
+        )
+        for j in shown
     ]
     return listed, families(feature_names, points, set(shown.tolist()))
 

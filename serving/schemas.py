@@ -160,6 +160,9 @@ class BatchRequest(_Strict):
     firm_ids: list[FirmId] = Field(min_length=1, max_length=1000, description="1 to 1000 firms")
 
 
+PeerLevel = Literal["industry_size", "industry", "section", "all"]  # features.peers.PEER_LEVELS
+
+
 class Reason(BaseModel):
     """One feature's share of the PD, in probability points, with its value in plain words."""
 
@@ -173,8 +176,16 @@ class Reason(BaseModel):
     display: str = Field(description="Value as staff read it, e.g. 0.6배, 12.3%, 자료 없음")
     display_en: str
     peer_percentile: float | None = Field(
-        description="Share (0–100) of industry × size peers at or below this value"
+        description="Share (0–100) of peers at or below this value (peers: see peer_level)"
     )
+    peer_level: PeerLevel | None = Field(
+        default=None,
+        description="Who the peers were: the KSIC division and size class, the division, the "
+        "KSIC section, or all firms (a coarser level where the finer group had under 20 firms "
+        "or the firm's industry is known only to the section)",
+    )
+    peer_group_ko: str | None = Field(default=None, description="e.g. 같은 업종·규모")
+    peer_group_en: str | None = None
     contribution: float = Field(description="Probability points added to the PD (signed)")
     direction: Literal["up", "down"]
     sentence_ko: str

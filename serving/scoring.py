@@ -39,7 +39,7 @@ class Subjects:
     regions: list[str]
     as_of: pd.Timestamp
     matrix: np.ndarray
-    peers: np.ndarray
+    peers: explain.PeerRanks
     flags: np.ndarray
     standing: Standing  # whether each row gets a PD (stale, already in the state)
     rows: np.ndarray  # each subject's row in ``standing``

@@ -24,7 +24,7 @@ from features.environment import industry_distress_rate
 from features.pipeline import MarketContext, as_of_dates, build_context, features_as_of
 from features.tables import RawTables
 from serving.errors import NotReady, ReloadRefused
-from serving.explain import peer_percentiles
+from serving.explain import PeerRanks, peer_percentiles
 from serving.portfolio import Scored, score_period
 from serving.region_codes import served_regions
 from serving.standing import DEFAULT_STALE_AFTER_MONTHS
@@ -85,7 +85,7 @@ class Champion:
     version: str
     model: LoadedModel
     matrix: np.ndarray  # (n, k) model features of ``Snapshot.features``
-    peers: np.ndarray  # (n, k) peer percentiles, NaN where not shown
+    peers: PeerRanks  # (n, k) peer percentiles (NaN where not shown) and their peer levels
     latest: Scored  # every stored firm's PD and grade at ``Snapshot.as_of``
     previous: Scored | None  # the same at the previous as-of date
     event: Event  # what the model predicts, as reasons name it

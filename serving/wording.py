@@ -13,8 +13,11 @@ from typing import Final
 
 from features.catalog import Feature
 from features.labels import DEFAULT_RULES, event_name
+from features.peers import PEER_LEVEL_NAMES
 from serving.korean import attach
 
+NONE_KO: Final = "해당 없음"  # a streak of 0 years, a flag not raised
+NONE_EN: Final = "none"
 MISSING_KO: Final = "자료 없음"
 MISSING_EN: Final = "not reported"
 _THOUSAND_WON_PER_EOK: Final = 1e5  # 1억원 = 100,000천원
@@ -50,12 +53,33 @@ _DISPLAY: Final[dict[str, Callable[[float], tuple[str, str]]]] = {
 }
 
 
+def _streak(feature: Feature, value: float) -> tuple[str, str]:
+    """Consecutive years as staff say them: "2년 연속 이자보상배율 1 미만"."""
+    years = round(value)
+    if years == 0:
+        return NONE_KO, NONE_EN
+    if years == 1:
+        return f"올해 {feature.state_ko}", f"{feature.state_en} this year"
+    return f"{years}년 연속 {feature.state_ko}", f"{feature.state_en} for {years} years running"
+
+
+_OPINIONS: Final[dict[int, tuple[str, str]]] = {
+    0: ("적정", "unqualified"),
+    1: ("한정", "qualified"),
+    2: ("부적정·의견거절", "adverse or disclaimed"),
+}
+
+
 def display(feature: Feature, value: float | None) -> tuple[str, str]:
     """The value as staff read it, in Korean and English ("12.3%", "0.8배", "45일", …)."""
     if value is None or not math.isfinite(value):
         return MISSING_KO, MISSING_EN
     if feature.name == "employees":
         return f"{value:,.0f}명", f"{value:,.0f}"
+    if feature.unit == "streak":
+        return _streak(feature, value)
+    if feature.unit == "opinion":
+        return _OPINIONS.get(min(max(round(value), 0), 2), _OPINIONS[2])
     show = _DISPLAY.get(feature.unit, _DISPLAY["ratio"])
     return show(value)
 
@@ -106,11 +130,32 @@ def _effect_en(contribution: float, event: Event) -> str:
     return f"{verb} the {event.en} by {points(contribution)} points."
 
 
+@dataclass(frozen=True)
+class Peers:
+    """A peer rank and who the peers were ("같은 업종·규모", "같은 대분류 업종", …)."""
+
+    percentile: float
+    group_ko: str
+    group_en: str
+
+    @classmethod
+    def of(cls, percentile: float | None, level: str | None) -> Peers | None:
+        if percentile is None:
+            return None
+        group_ko, group_en = PEER_LEVEL_NAMES.get(level or "industry_size", ("", ""))
+        return cls(percentile, group_ko, group_en)
+
+    @property
+    def fine(self) -> bool:
+        """Ranked among its own industry and size: said simply "동종업계"."""
+        return self.group_ko == PEER_LEVEL_NAMES["industry_size"][0]
+
+
 def sentence_ko(
     feature: Feature,
     shown: str,
     missing: bool,
-    peer: float | None,
+    peers: Peers | None,
     contribution: float,
     event: Event = DEFAULT_EVENT,
 ) -> str:
@@ -118,17 +163,22 @@ def sentence_ko(
     effect = _effect_ko(contribution, event)
     if missing:
         return f"{attach(feature.ko, '은/는')} 자료가 없습니다. {effect}"
-    if peer is None or feature.unit == "percentile":
+    if feature.unit == "streak" and shown == NONE_KO:
+        return f"올해는 {attach(feature.state_ko, '이/가')} 아닙니다. {effect}"
+    if feature.unit == "streak":
+        return f"{shown}입니다. {effect}"
+    if peers is None or feature.unit == "percentile":
         return f"{attach(feature.ko, '이/가')} {shown}입니다. {effect}"
     subject, value = attach(feature.ko, "이/가"), attach(shown, "으로/로")
-    return f"{subject} {value} 동종업계 {peer_rank(peer)[0]}입니다. {effect}"
+    among = "동종업계" if peers.fine else f"{peers.group_ko} 기업 중"
+    return f"{subject} {value} {among} {peer_rank(peers.percentile)[0]}입니다. {effect}"
 
 
 def sentence_en(
     feature: Feature,
     shown: str,
     missing: bool,
-    peer: float | None,
+    peers: Peers | None,
     contribution: float,
     event: Event = DEFAULT_EVENT,
 ) -> str:
@@ -137,9 +187,14 @@ def sentence_en(
     effect = _effect_en(contribution, event)
     if missing:
         return f"{label} is not reported; {effect}"
-    if peer is None or feature.unit == "percentile":
+    if feature.unit == "streak" and shown == NONE_EN:
+        return f"No {feature.state_en} this year; {effect}"
+    if feature.unit == "streak":
+        return f"{shown[:1].upper()}{shown[1:]}; {effect}"
+    if peers is None or feature.unit == "percentile":
         return f"{label} is {shown}; {effect}"
-    return f"{label} is {shown}, {peer_rank(peer)[1]} among peers; {effect}"
+    among = "among peers" if peers.fine else f"among firms of the {peers.group_en}"
+    return f"{label} is {shown}, {peer_rank(peers.percentile)[1]} {among}; {effect}"
 
 
 FAMILIES_EN: Final[dict[str, str]] = {

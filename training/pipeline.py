@@ -27,6 +27,9 @@ from training.model import fit_booster, fit_calibration
 from training.params import TrainParams
 from training.tuning import TuningResult, tune
 
+# The label the demo generator's true PDs (the oracle) are probabilities of.
+ORACLE_RULES = ("default_event",)
+
 
 class TrainingDataError(ValueError):
     """The feature table cannot support an out-of-time split."""
@@ -288,8 +291,12 @@ def train(
     ``tune_trials`` > 0 first searches LightGBM parameters on the validation year; the test year
     is never shown to the search. ``walk_forward_years`` > 0 also refits for that many test
     years with the untuned ``params`` (the search looked at a year they test on).
+
+    The demo oracle knows each firm-year's true probability of a *default event*: it is a
+    ceiling only for the ``default_event`` label and is left out for any other.
     """
     split = split_years(features, params)
+    oracle = oracle if tuple(params.label_rules) == ORACLE_RULES else None
     with (
         tempfile.TemporaryDirectory(prefix="ews-train-") as folder,
         registry.training_run(settings, f"lgbm-{split.years['test_year']}") as run_id,

@@ -30,6 +30,7 @@ class PeerRow:
     display: str
     percentile: float | None
     strip: Any
+    group: str  # who the peers were: 같은 업종·규모, … 같은 대분류 업종, 전체 기업
 
 
 def firm_facts(snapshot: Snapshot, firm_id: str) -> dict[str, Any]:
@@ -77,8 +78,9 @@ def peer_rows(reasons: Sequence[Reason], lang: Lang) -> list[PeerRow]:
             else label
         )
         display = reason.display_en if lang == "en" else reason.display
-        rows.append(PeerRow(label, display, percentile,
-                            charts.percentile_strip(percentile, summary)))  # fmt: skip
+        group = reason.peer_group_en if lang == "en" else reason.peer_group_ko
+        strip = charts.percentile_strip(percentile, summary)
+        rows.append(PeerRow(label, display, percentile, strip, group or "–"))
     return rows
 
 

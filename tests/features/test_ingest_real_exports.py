@@ -268,13 +268,14 @@ def test_the_vendor_mapping_ingests_an_income_statement_panel(tmp_path: Path) ->
             "회사명": ["한빛정밀", "한빛정밀", "세진상사", "대성"],
             "업종대분류": ["C", "C", "G", "C"],
             "결산년도": [2021, 2022, 2022, 2022],
+            "결산일": ["20211231", "20221231", "20220630", "20221231"],  # 00A123: June
             "매출액": ["1,000", "-20", "500", "1"],
             "영업이익": ["-30", "-40", "10", "1"],
             "이자비용": ["50", "60", "0", "1"],
             "감사의견": ["적정의견", "한정의견", "적정", "적정"],
         },
     )
-    reports = {r.table: r for r in ingest(source, mapping, tmp_path / "raw")}
+    reports = {r.table: r for r in ingest(source, mapping, tmp_path / "raw", encoding="utf-8")}
     assert [(r.accepted, r.quarantined) for r in reports.values()] == [(4, 0), (4, 0)]
     assert reports["financials"].cells == {"revenue": {"is negative": 1}}
     firms = pd.read_parquet(tmp_path / "raw" / "firms.parquet").sort_values("firm_id")
@@ -287,3 +288,6 @@ def test_the_vendor_mapping_ingests_an_income_statement_panel(tmp_path: Path) ->
     assert statements["audit_opinion"].tolist() == ["적정", "한정", "적정", "적정"]
     assert statements["revenue"].isna().tolist() == [False, True, False, False]
     assert statements["total_assets"].isna().all()
+    june = statements[statements["firm_id"] == "00A123"].iloc[0]
+    assert june["period_end"] == pd.Timestamp(2022, 6, 30)
+    assert june["filed_on"] == pd.Timestamp(2022, 9, 30)  # no filing date: the deadline

@@ -8,6 +8,7 @@ import pytest
 
 from core.bundle import Calibration, LoadedModel
 from features.catalog import FEATURE_NAMES
+from features.peers import PEER_LEVELS, PeerReference, peer_keys
 from features.pipeline import as_of_dates, features_as_of
 from features.tables import RawTables
 from serving import explain
@@ -113,3 +114,24 @@ def test_missing_value_reads_as_not_reported(loaded: LoadedModel) -> None:
     assert all(r.value is None and r.display == "자료 없음" for r in reasons)
     assert all("자료가 없습니다" in r.sentence_ko and "not reported" in r.sentence_en
                for r in reasons)  # fmt: skip
+
+
+def test_reasons_say_at_which_level_the_peers_were_taken() -> None:
+    """Firms known only by their KSIC section are ranked within the section, and say so."""
+    frame = pd.DataFrame(
+        {
+            "ksic": ["C"] * 25 + ["25112"] * 3,
+            "size_class": "소기업",
+            "operating_margin": np.linspace(-0.1, 0.2, 28),
+        }
+    )
+    reference = PeerReference.fit(
+        frame, peer_keys(frame["ksic"], frame["size_class"]), ["operating_margin"]
+    )
+    ranks = explain.peer_percentiles(reference, frame, ("operating_margin",))
+    assert set(ranks.level[:, 0]) == {PEER_LEVELS.index("section")}
+    (reason,), _ = explain.reasons(
+        ("operating_margin",), np.array([0.05]), ranks[0], np.array([0.01])
+    )
+    assert reason.peer_level == "section" and reason.peer_group_ko == "같은 대분류 업종"
+    assert "같은 대분류 업종 기업 중" in reason.sentence_ko

@@ -4,7 +4,7 @@ import pytest
 
 from features.catalog import BY_NAME
 from serving.korean import attach, particle
-from serving.wording import Event, display, peer_rank, sentence_en, sentence_ko
+from serving.wording import Event, Peers, display, peer_rank, sentence_en, sentence_ko
 
 
 @pytest.mark.parametrize(
@@ -63,10 +63,10 @@ def test_peer_rank_never_says_zero() -> None:
 
 def test_sentences() -> None:
     icr = BY_NAME["interest_coverage"]
-    assert sentence_ko(icr, "0.6배", False, 12.0, 0.018) == (
+    assert sentence_ko(icr, "0.6배", False, Peers.of(12.0, None), 0.018) == (
         "이자보상배율이 0.6배로 동종업계 하위 12%입니다. 부도·폐업 위험을 1.8%p 높입니다."
     )
-    assert sentence_en(icr, "0.6x", False, 12.0, 0.018) == (
+    assert sentence_en(icr, "0.6x", False, Peers.of(12.0, None), 0.018) == (
         "Interest coverage is 0.6x, bottom 12% among peers; raises the risk of default or "
         "closure by 1.8 points."
     )
@@ -76,10 +76,38 @@ def test_sentences() -> None:
 
 def test_sentences_name_the_event_the_model_predicts() -> None:
     icr, event = BY_NAME["interest_coverage"], Event.of(["marginal_firm"])
-    assert sentence_ko(icr, "0.6배", False, 12.0, 0.027, event) == (
+    assert sentence_ko(icr, "0.6배", False, Peers.of(12.0, None), 0.027, event) == (
         "이자보상배율이 0.6배로 동종업계 하위 12%입니다. 한계기업 진입 위험을 2.7%p 높입니다."
     )
-    assert sentence_en(icr, "0.6x", False, 12.0, 0.027, event).endswith(
+    assert sentence_en(icr, "0.6x", False, Peers.of(12.0, None), 0.027, event).endswith(
         "raises the risk of becoming a marginal firm by 2.7 points."
     )
-    assert "부도" not in sentence_ko(icr, "0.6배", False, 12.0, 0.0, event)
+    assert "부도" not in sentence_ko(icr, "0.6배", False, Peers.of(12.0, None), 0.0, event)
+
+
+def test_sentences_say_who_the_peers_were_when_they_are_coarser() -> None:
+    margin = BY_NAME["operating_margin"]
+    section = Peers.of(30.0, "section")
+    assert sentence_ko(margin, "3.0%", False, section, -0.01) == (
+        "영업이익률이 3.0%로 같은 대분류 업종 기업 중 하위 30%입니다. "
+        "부도·폐업 위험을 1.0%p 낮춥니다."
+    )
+    assert "among firms of the same industry section" in sentence_en(
+        margin, "3.0%", False, section, -0.01
+    )
+
+
+def test_streaks_read_as_staff_say_them() -> None:
+    streak, event = BY_NAME["icr_below_one_years"], Event.of(["marginal_firm"])
+    assert display(streak, 2.0) == (
+        "2년 연속 이자보상배율 1 미만",
+        "interest coverage below 1 for 2 years running",
+    )
+    shown = display(streak, 2.0)[0]
+    assert sentence_ko(streak, shown, False, None, 0.05, event) == (
+        "2년 연속 이자보상배율 1 미만입니다. 한계기업 진입 위험을 5.0%p 높입니다."
+    )
+    assert sentence_ko(streak, display(streak, 0.0)[0], False, None, -0.01, event) == (
+        "올해는 이자보상배율 1 미만이 아닙니다. 한계기업 진입 위험을 1.0%p 낮춥니다."
+    )
+    assert display(BY_NAME["audit_opinion_severity"], 1.0) == ("한정", "qualified")
