@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from core.bundle import fetch_registered
 from core.settings import Settings
 from features.demo import generate_demo
 from features.demo.vendor import write_vendor_export
@@ -23,7 +25,10 @@ from features.ingestion import ingest, load_mapping
 from features.pipeline import build_features
 from features.signals import first_default
 from features.tables import RawTables, read_tables
+from serving.app import create_app
+from serving.auth import create_key
 from tests.conftest import small_params
+from tests.serving.support import TestClient, auth
 from training.pipeline import promote, train
 
 MAPPING = Path(__file__).resolve().parents[1] / "mappings" / "vendor_statements.yaml"
@@ -104,3 +109,40 @@ def test_the_model_beats_the_rule_it_is_judged_by(world: VendorWorld) -> None:
     assert metrics["test_pr_auc"] > metrics["test_pr_auc_rule"]
     assert metrics["test_roc_auc_in_rule_group"] > 0.5
     promote(world.settings, world.features)  # the rule gate lets it through
+
+
+@pytest.mark.slow
+def test_the_service_scores_the_vendor_panel_over_http(world: VendorWorld) -> None:
+    """Codes with leading zeros, no region (analysts only), stale and already-marginal firms."""
+    promote(world.settings, world.features)
+    settings = world.settings.model_copy(
+        update={"database_url": f"sqlite:///{world.settings.data_dir / 'service.db'}"}
+    )
+    model = fetch_registered(settings.tracking_uri, settings.model_name, "champion")
+    app = create_app(settings, model=model, tables=world.tables)
+    latest = world.features[world.features["as_of"] == world.features["as_of"].max()]
+    fresh = latest[latest["statement_age_months"] <= 18]
+    scored = fresh[~fresh["marginal_firm"] & fresh["firm_id"].str.startswith("0")]
+    already = fresh[fresh["marginal_firm"]]
+    stale = latest[latest["statement_age_months"] > 18]
+    assert len(scored) and len(already) and len(stale)
+    with TestClient(app) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        analyst = auth(create_key(engine, "analyst"))
+        centre = auth(create_key(engine, "center", "26"))
+
+        def score(firm_id: str, key: dict[str, str]) -> Any:
+            return client.post("/v1/scores", json={"firm_id": firm_id}, headers=key)
+
+        ok = score(str(scored["firm_id"].iloc[0]), analyst)
+        assert ok.status_code == 200, ok.text
+        body = ok.json()
+        assert body["firm_id"].startswith("0") and body["region"] == "00"
+        assert body["status"] == "ok" and 0 < body["pd"] < 1
+        assert all("한계기업 진입 위험" in r["sentence_ko"] for r in body["reasons"])
+        assert score(str(scored["firm_id"].iloc[0]), centre).status_code == 403
+        in_state = score(str(already["firm_id"].iloc[0]), analyst).json()
+        assert in_state["status"] == "in_state" and in_state["pd"] is None
+        old = score(str(stale["firm_id"].iloc[0]), analyst).json()
+        assert old["status"] == "stale" and old["grade"] is None
+        assert old["statement_period_end"] is not None
