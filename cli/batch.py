@@ -88,9 +88,9 @@ def plan_chunks(raw_dir: Path, chunk_firms: int = CHUNK_FIRMS) -> list[Chunk]:
 
 
 def latest_as_of(chunks: list[Chunk]) -> pd.Timestamp:
-    """The default as-of date of the whole panel (``features.pipeline.as_of_dates``: where the
-    typical firm's latest filing is), from the filing columns of every partition together."""
-    columns = ["firm_id", "filed_on", "fiscal_year"]
+    """The default as-of date of the whole panel (``features.pipeline.as_of_dates``: where most
+    firms have a current statement), from the filing columns of every partition together."""
+    columns = ["firm_id", "fiscal_year", "period_end", "filed_on"]
     financials = pd.concat(
         [
             pd.read_parquet(folder / "financials.parquet", columns=columns)
@@ -99,7 +99,8 @@ def latest_as_of(chunks: list[Chunk]) -> pd.Timestamp:
         ignore_index=True,
     )
     financials["firm_id"] = financials["firm_id"].astype("string")
-    financials["filed_on"] = pd.to_datetime(financials["filed_on"])
+    for column in ("period_end", "filed_on"):
+        financials[column] = pd.to_datetime(financials[column])
     return as_of_dates(financials)[-1]
 
 

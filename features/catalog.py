@@ -287,4 +287,12 @@ FLAGS: Final[dict[str, tuple[str, str]]] = {
     "complete_capital_impairment": ("완전 자본잠식", "complete capital impairment"),
     "losses_3y": ("3년 연속 적자", "losses three years running"),
     "recent_arrears": ("최근 12개월 체납·연체", "arrears or delinquency in the last 12 months"),
+    "qualified_opinion": (
+        "감사의견 비적정 (한정·부적정·의견거절)",
+        "audit opinion not clean (qualified, adverse or disclaimed)",
+    ),
+    "going_concern": (
+        "계속기업 불확실성 (감사보고서)",
+        "going-concern doubt in the audit report",
+    ),
 }

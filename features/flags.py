@@ -1,4 +1,5 @@
-"""Rule flags computed beside the model (SPEC §6): 한계기업, 자본잠식, losses, arrears."""
+"""Rule flags computed beside the model (SPEC §6): 한계기업, 자본잠식, losses, arrears, and the
+auditor's qualified opinion or going-concern doubt."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def rule_flags(panel: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
     below_one = [(_icr(panel, lag) < 1.0) for lag in ("", "_l1", "_l2")]
     losses = [(panel[f"net_income{lag}"] < 0) for lag in ("", "_l1", "_l2")]
     equity, capital = panel["equity"], panel["paid_in_capital"]
+    opinion, doubt = panel["audit_opinion"], panel["going_concern"]  # severity, 0/1
     flags = pd.DataFrame(
         {
             "marginal_firm": below_one[0] & below_one[1] & below_one[2],
@@ -23,6 +25,8 @@ def rule_flags(panel: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
             "complete_capital_impairment": equity < 0,
             "losses_3y": losses[0] & losses[1] & losses[2],
             "recent_arrears": arrears,
+            "qualified_opinion": opinion >= 1.0,
+            "going_concern": doubt >= 1.0,
         }
     )
     return flags.fillna(False).astype(bool).set_axis(index)

@@ -57,6 +57,7 @@ def feature_importance(model: LoadedModel) -> pd.DataFrame:
         {
             "feature": booster.feature_name(),
             "label_ko": [BY_NAME[n].ko for n in booster.feature_name()],
+            "label_en": [BY_NAME[n].en for n in booster.feature_name()],
             "gain": booster.feature_importance("gain"),
             "splits": booster.feature_importance("split"),
         }
@@ -70,6 +71,8 @@ def shap_summary(model: LoadedModel, rows: pd.DataFrame, sample: int = 2000) -> 
     return pd.DataFrame(
         {
             "feature": list(model.bundle.feature_names),
+            "label_ko": [BY_NAME[n].ko for n in model.bundle.feature_names],
+            "label_en": [BY_NAME[n].en for n in model.bundle.feature_names],
             "mean_abs_shap": np.abs(contrib).mean(axis=0),
             "mean_shap": contrib.mean(axis=0),
         }
@@ -78,8 +81,11 @@ def shap_summary(model: LoadedModel, rows: pd.DataFrame, sample: int = 2000) -> 
 
 def _bar(table: pd.DataFrame, column: str, title: str, path: Path) -> None:
     top = table.head(20).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 6))
-    ax.barh(top["feature"], top[column], color="#3b6fb6")
+    fig, ax = plt.subplots(figsize=(8, 6))
+    # In the words staff use ("consecutive years of interest coverage below 1"); the plot's
+    # fonts may lack Hangul, so English here, Korean in the CSV beside it.
+    labels = top["label_en"] if "label_en" in top else top["feature"]
+    ax.barh(labels, top[column], color="#3b6fb6")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

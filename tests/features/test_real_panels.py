@@ -109,6 +109,7 @@ def test_income_statement_only_panel_builds_ocf_and_audit_features() -> None:
     assert row["ocf_to_revenue"] == pytest.approx(-0.05)
     assert row["ocf_to_interest"] == pytest.approx(-2.5)
     assert row["audit_opinion_severity"] == 1.0 and row["going_concern_doubt"] == 1.0
+    assert row["qualified_opinion"] and row["going_concern"]  # rule flags shown beside the PD
     assert np.isnan(row["debt_ratio"]) and np.isnan(row["altman_z"])
 
 
