@@ -25,6 +25,7 @@ from training.metrics import (
     score_metrics,
     top_k_metrics,
 )
+from training.rule_baselines import COLUMNS as RULE_COLUMNS
 from training.rule_baselines import RuleBaseline, rule_baseline
 
 MODEL = "model"
@@ -260,18 +261,6 @@ def model_vs_rules(metrics: dict[str, float], rules: RuleBaseline) -> pd.DataFra
     for row in rules.table.to_dict("records"):
         best = " (best)" if row["rule"] == rules.best else ""
         rows.append({**row, "score": f"rule {row['rule']}{best}"})
-    columns = [
-        "score",
-        "says",
-        "fires_share",
-        "roc_auc",
-        "pr_auc",
-        "capture_top10pct",
-        "rows_in_group",
-        "events_in_group",
-        "model_roc_auc_in_group",
-        "model_roc_auc_in_group_ci_low",
-        "model_roc_auc_in_group_ci_high",
-        "model_pr_auc_in_group",
-    ]
+    # The rule table's columns, its two naming ones replaced by the score's name.
+    columns = ["score", *(c for c in RULE_COLUMNS if c not in ("rule", "column"))]
     return pd.DataFrame(rows).reindex(columns=columns)
