@@ -57,8 +57,9 @@ def ingest(
     for report in reports:
         written = report.written
         stored = (
-            f"-> {written.path} ({written.new:,} new, {written.updated:,} updated; "
-            f"{written.total:,} stored)"
+            f"-> {written.path} (stored {written.before:,} + {written.new:,} new = "
+            f"{written.total:,}; {written.updated:,} updated, {written.unchanged:,} already "
+            f"stored, {written.merged:,} merged in the source)"
             if written
             else "(nothing written)"
         )

@@ -31,7 +31,8 @@ REQUIRED: Final[dict[str, tuple[str, ...]]] = {
     "visits": ("firm_id", "visited_on"),
     "labels": ("firm_id",),
 }
-# A re-ingested row replaces the stored row with the same values in these columns.
+# A re-ingested row replaces the stored row with the same values in these columns; in a
+# repeatable table (below) they are only what a row must have, never its identity.
 KEYS: Final[dict[str, tuple[str, ...]]] = {
     "firms": ("firm_id",),
     "financials": ("firm_id", "fiscal_year", "filed_on"),
@@ -40,6 +41,11 @@ KEYS: Final[dict[str, tuple[str, ...]]] = {
     "visits": ("firm_id", "visited_on"),
     "labels": LABEL_KEYS,
 }
+
+# Tables where rows sharing the keys are genuinely different facts (two arrears of one firm on
+# one day, two visits on one day): a row's identity is its values plus which occurrence of those
+# values it is within its source, so nothing is merged and a re-ingest adds nothing.
+REPEATABLE: Final[frozenset[str]] = frozenset({"events", "visits"})
 
 CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "size_class": contract.SIZE_CLASSES,
