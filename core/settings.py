@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     port: int = 8000
     # A statement older than this (months after its period end) gets no fresh grade (자료 오래됨).
     stale_after_months: int = 18
+    # HMAC key: promotion signs the champion's bundle digest, readers refuse unsigned versions.
+    model_signing_key: SecretStr = SecretStr("")
 
     @property
     def tracking_uri(self) -> str:

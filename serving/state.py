@@ -183,16 +183,25 @@ class ServiceState:
         return snapshot, champion
 
     def reload(self) -> tuple[str, str]:
-        """Re-read the champion; on any failure keep the old one and raise ReloadRefused."""
+        """Re-read the champion; on any failure keep the old one and raise ReloadRefused.
+
+        After a start whose model failed (no champion yet) this is how the service recovers:
+        once the registry serves a good model, the service becomes ready. Returns (previous
+        version or "none", new version).
+        """
         with self._reload_lock:
-            snapshot, old = self.current()
+            snapshot, old = self.snapshot, self.champion
+            if snapshot is None:  # the stored data failed: only a restart reads it again
+                raise NotReady(self.problem or "not ready")
             try:
                 version, loaded = self.loader()
                 fresh = serve(snapshot, self.name, self.alias, version, loaded)
             except Exception as error:  # any failure must leave the old model serving
                 log.warning("reload refused: %s", error)
+                if old is None:  # still not ready; readiness says why now
+                    self.problem = f"{type(error).__name__}: {error}"
                 conflict = isinstance(error, ValueError)  # ModelIntegrityError, feature mismatch
                 raise ReloadRefused(f"{type(error).__name__}: {error}", conflict) from error
-            self.champion = fresh
+            self.champion, self.problem = fresh, None
             warm_up(snapshot, fresh)
-            return old.version, fresh.version
+            return (old.version if old is not None else "none"), fresh.version

@@ -365,6 +365,7 @@ def promote(
         )
     outcome.update(verdict.outcome)
     note.update(verdict.note, gate=verdict.refusal or "passed")
+    registry.seal(settings, client, challenger_version)  # --force never skips this check
     registry.set_champion(client, name, challenger_version, note)
     return outcome
 

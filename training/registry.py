@@ -1,4 +1,9 @@
-"""MLflow tracking and the model registry: log a run, register a version, move aliases."""
+"""MLflow tracking and the model registry: log a run, register a version, move aliases.
+
+Registration tags each version with its bundle digest (``DIGEST_TAG``); promotion re-verifies
+the version against that digest and, with ``EWS_MODEL_SIGNING_KEY`` set, signs it
+(``SIGNATURE_TAG``), so only a promoted version is servable where signing is required.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,16 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.models import infer_signature
 
-from core.bundle import LoadedModel, fetch_registered
+from core.bundle import (
+    DIGEST_TAG,
+    SIGNATURE_TAG,
+    LoadedModel,
+    ModelIntegrityError,
+    bundle_digest,
+    fetch_registered,
+    fetch_version,
+    sign_digest,
+)
 from core.settings import Settings
 
 EXPERIMENT = "sme-early-warning"
@@ -59,17 +73,20 @@ def training_run(settings: Settings, name: str) -> Iterator[str]:
 def log_model(
     bundle_dir: Path, example: pd.DataFrame, example_pd: pd.DataFrame, model_name: str
 ) -> str:
-    """Log the bundle as a pyfunc model, register it and return the new version number."""
+    """Log the bundle as a pyfunc model, register it with its digest tag and return the new
+    version number."""
+    digest = bundle_digest(bundle_dir)
     info = mlflow.pyfunc.log_model(
         name="model",
         python_model=str(PYFUNC_CODE),
         artifacts={"bundle": str(bundle_dir)},
         signature=infer_signature(example, example_pd),
         input_example=example,
-        registered_model_name=model_name,
         pip_requirements=["lightgbm", "pandas", "numpy", "mlflow"],
     )
-    version = str(info.registered_model_version)
+    # Tagged as it is created, so no version exists without its digest.
+    registered = mlflow.register_model(info.model_uri, model_name, tags={DIGEST_TAG: digest})
+    version = str(registered.version)
     MlflowClient().set_registered_model_alias(model_name, CHALLENGER, version)
     return version
 
@@ -82,8 +99,33 @@ def version_for(client: MlflowClient, model_name: str, alias: str) -> str | None
 
 
 def load_alias(settings: Settings, alias: str) -> LoadedModel:
-    """The verified bundle that ``alias`` points at."""
-    return fetch_registered(settings.tracking_uri, settings.model_name, alias)[1]
+    """The bundle that ``alias`` points at, verified against its registry digest; for
+    comparisons, so an unsigned challenger can be judged before promotion signs it."""
+    key = settings.model_signing_key.get_secret_value()
+    return fetch_registered(
+        settings.tracking_uri, settings.model_name, alias, key, require_signature=False
+    )[1]
+
+
+def seal(settings: Settings, client: MlflowClient, version: str) -> str:
+    """Verify ``version`` against its digest tag and sign it when a signing key is set.
+
+    A version registered before digests has none: its current files are verified as a bundle
+    and their digest recorded (trust on first promotion). Returns the digest.
+    """
+    name = settings.model_name
+    tags = client.get_model_version(name, version).tags or {}
+    key = settings.model_signing_key.get_secret_value()
+    where = f"model {name!r} version {version}"
+    try:
+        model = fetch_version(settings.tracking_uri, name, version, tags, key, False)
+    except ModelIntegrityError as error:
+        raise PromotionRefused(f"{where} fails its integrity check: {error}") from error
+    if DIGEST_TAG not in tags:
+        client.set_model_version_tag(name, version, DIGEST_TAG, model.digest)
+    if key:
+        client.set_model_version_tag(name, version, SIGNATURE_TAG, sign_digest(model.digest, key))
+    return model.digest
 
 
 def set_champion(client: MlflowClient, model_name: str, version: str, note: dict[str, Any]) -> None:
