@@ -1,4 +1,5 @@
-"""`ews audit export`: the audit log written out for an inspector (CSV or JSON Lines)."""
+"""`ews audit export`: the audit log written out for an inspector (CSV or JSON Lines, with the
+hash chain's columns); `ews audit verify`: the chain checked, the first broken row named."""
 
 from __future__ import annotations
 
@@ -52,6 +53,22 @@ def export(
             count = write_audit(rows, stream, kind)
     typer.echo(f"exported {count:,} audit entries since {since}" + (f" to {out}" if out else ""),
                err=True)  # fmt: skip
+
+
+@audit_app.command("verify")
+def verify() -> None:
+    """Check the audit log's hash chain; name the first broken row and exit 1 if there is one."""
+    from core.settings import get_settings
+    from serving.audit import verify_chain
+    from serving.db import create_schema, make_engine
+
+    engine = make_engine(get_settings().db_url)
+    create_schema(engine)
+    report = verify_chain(engine)
+    if not report.intact:
+        typer.secho(report.describe(), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    typer.echo(report.describe())
 
 
 def register(app: typer.Typer) -> None:

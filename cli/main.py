@@ -385,6 +385,43 @@ def keys_create(
     typer.echo(key)
 
 
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key: id, role, region, prefix, created, revoked (never the key itself)."""
+    from serving.auth import list_keys
+    from serving.db import create_schema, make_engine
+
+    engine = make_engine(get_settings().db_url)
+    create_schema(engine)
+    typer.echo(f"{'id':>5}  {'role':<8} {'region':<6} {'prefix':<8}  {'created':<19}  revoked")
+    for key in list_keys(engine):
+        created = key.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        revoked = key.revoked_at.strftime("%Y-%m-%d %H:%M:%S") if key.revoked_at else "-"
+        region = key.region or "-"
+        typer.echo(f"{key.id:>5}  {key.role:<8} {region:<6} {key.prefix:<8}  {created}  {revoked}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key's id or prefix (from `ews keys list`).")],
+) -> None:
+    """Revoke one key; its next request gets 401. An ambiguous prefix revokes nothing."""
+    from serving.auth import list_keys, revoke_key_id
+    from serving.db import create_schema, make_engine
+
+    engine = make_engine(get_settings().db_url)
+    create_schema(engine)
+    found = list_keys(engine, key)
+    if not found:
+        _fail(f"no key has id or prefix {key!r}")
+    if len(found) > 1:
+        ids = ", ".join(str(k.id) for k in found)
+        _fail(f"{key!r} matches keys {ids}; give one key's id")
+    if not revoke_key_id(engine, found[0].id):
+        _fail(f"key {found[0].id} ({found[0].prefix}) was already revoked")
+    typer.echo(f"revoked key {found[0].id} ({found[0].prefix}, {found[0].role})")
+
+
 for module in (audit, datasets, modelops):
     module.register(app)
 

@@ -1,5 +1,6 @@
 """The audit log for an inspector: who read or scored what, when, with which model, and how it
-ended; written before every response (``audited``) and exported as CSV or JSON Lines.
+ended; written before every response (``audited``), exported as CSV or JSON Lines, and checked
+against its hash chain (``verify_chain``; the rule is ``serving.db.audit_hash``).
 """
 
 from __future__ import annotations
@@ -8,17 +9,29 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.orm import Session
 
-from serving.db import ApiKey, AuditEntry, Base, audit_row, record
+from serving.db import (
+    AUDIT_LOG,
+    CHAIN_HEAD,
+    CHAINED_FIELDS,
+    GENESIS_HASH,
+    ApiKey,
+    AuditEntry,
+    Base,
+    audit_hash,
+    audit_row,
+    record,
+)
 
 EXPORT_COLUMNS = (
     "id", "at", "key_id", "key_prefix", "role", "region", "endpoint", "subject_region",
-    "firm_ids", "model_version", "score_id", "outcome",
+    "firm_ids", "model_version", "score_id", "outcome", "prev_hash", "row_hash",
 )  # fmt: skip
 
 
@@ -59,7 +72,7 @@ def _row(entry: AuditEntry, prefix: str | None) -> dict[str, Any]:
         "role": entry.role, "region": entry.region, "endpoint": entry.endpoint,
         "subject_region": entry.subject_region, "firm_ids": json.loads(entry.firm_ids),
         "model_version": entry.model_version, "score_id": entry.score_id,
-        "outcome": entry.outcome,
+        "outcome": entry.outcome, "prev_hash": entry.prev_hash, "row_hash": entry.row_hash,
     }  # fmt: skip
 
 
@@ -85,3 +98,104 @@ def format_for(path: Path | None, fmt: str | None) -> str:
     if fmt is not None:
         return fmt
     return "jsonl" if path is not None and path.suffix in (".jsonl", ".json") else "csv"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What ``verify_chain`` found: how far the chain holds, and the first row that breaks it."""
+
+    genesis_id: int  # rows up to this id predate the chain and are not checked
+    checked: int
+    last_id: int
+    head: str
+    broken_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+    def describe(self) -> str:
+        if not self.intact:
+            return f"audit chain broken at row {self.broken_id}: {self.problem}"
+        genesis = (
+            f"; rows up to id {self.genesis_id} predate the chain (genesis), not checked"
+            if self.genesis_id
+            else ""
+        )
+        return (
+            f"audit chain intact: {self.checked:,} rows checked, up to id {self.last_id}"
+            f"{genesis}; head {self.head}"
+        )
+
+
+def verify_chain(engine: Engine, passes: int = 3) -> ChainReport:
+    """Recompute the chain from genesis and compare it with each row and with the chain head.
+
+    Rows committed while this runs are checked too (up to ``passes`` rereads of the head); the
+    head is read after the rows, so a row past the head's last id was not written by the chain.
+    """
+    with engine.connect() as connection:
+        head = _head(connection)
+        if head is None:
+            return ChainReport(0, 0, 0, GENESIS_HASH, None, None)
+        genesis, prev, last_id, checked = head.genesis_id, GENESIS_HASH, head.genesis_id, 0
+        for _ in range(passes):
+            query = select(AUDIT_LOG).where(AUDIT_LOG.c.id > last_id).order_by(AUDIT_LOG.c.id)
+            for row in connection.execute(query):
+                problem = _problem(row, prev, last_id, genesis)
+                if problem is not None:
+                    return ChainReport(genesis, checked, last_id, head.row_hash, row.id, problem)
+                prev, last_id, checked = row.row_hash, row.id, checked + 1
+            head = _head(connection)
+            assert head is not None
+            if head.last_id <= last_id:
+                break
+        return _against_head(
+            connection, ChainReport(genesis, checked, last_id, head.row_hash), prev, head.last_id
+        )
+
+
+def _head(connection: Connection) -> Row[Any] | None:
+    return connection.execute(select(CHAIN_HEAD)).first()
+
+
+def _problem(row: Row[Any], prev: str, prev_id: int, genesis: int) -> str | None:
+    after = f"row {prev_id}" if prev_id > genesis else "the genesis"
+    if row.row_hash is None or row.prev_hash is None:
+        return "it has no hash: it was written outside the chain (inserted by hand or old code)"
+    if row.prev_hash != prev:
+        return (
+            f"its previous hash does not match {after}: a row between them was deleted, "
+            "or this row was inserted"
+        )
+    if audit_hash(prev, {k: row._mapping[k] for k in CHAINED_FIELDS}) != row.row_hash:
+        return "its fields do not match its hash: it was changed after it was written"
+    return None
+
+
+def _against_head(
+    connection: Connection, report: ChainReport, prev: str, head_last_id: int
+) -> ChainReport:
+    """The chain's end must be the head's: no rows appended past it, none deleted before it."""
+    if report.last_id > head_last_id:
+        first = connection.scalar(
+            select(func.min(AUDIT_LOG.c.id)).where(AUDIT_LOG.c.id > head_last_id)
+        )
+        problem = f"it lies past the chain head (row {head_last_id}): it was appended by hand"
+        return _broken(report, first, problem)
+    if report.last_id < head_last_id:
+        problem = (
+            f"the chain head names row {head_last_id}, the last row is {report.last_id}: "
+            "the rows after it were deleted"
+        )
+        return _broken(report, report.last_id, problem)
+    if prev != report.head:
+        return _broken(report, report.last_id, "the chain head does not match the last row")
+    return report
+
+
+def _broken(report: ChainReport, row_id: int | None, problem: str) -> ChainReport:
+    return ChainReport(
+        report.genesis_id, report.checked, report.last_id, report.head, row_id, problem
+    )

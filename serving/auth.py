@@ -14,7 +14,7 @@ from typing import Annotated, Final, cast
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import ColumnElement, Engine, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.contract import REGIONS
@@ -60,12 +60,32 @@ def create_key(engine: Engine, role: str, region: str | None = None) -> str:
 
 def revoke_key(engine: Engine, key: str) -> bool:
     """Mark a key revoked; returns False when no such live key exists."""
+    return _revoke(engine, ApiKey.key_hash == hash_key(key))
+
+
+def revoke_key_id(engine: Engine, key_id: int) -> bool:
+    """Mark the key with this id revoked (an operator knows the id, not the key)."""
+    return _revoke(engine, ApiKey.id == key_id)
+
+
+def _revoke(engine: Engine, which: ColumnElement[bool]) -> bool:
     with Session(engine) as session, session.begin():
-        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+        row = session.scalar(select(ApiKey).where(which))
         if row is None or row.revoked_at is not None:
             return False
         row.revoked_at = now()
     return True
+
+
+def list_keys(engine: Engine, id_or_prefix: str | None = None) -> list[ApiKey]:
+    """Stored keys, oldest first: all, the one with this id, or those whose prefix starts so."""
+    query = select(ApiKey).order_by(ApiKey.id)
+    if id_or_prefix is not None and id_or_prefix.isdigit():
+        query = query.where(ApiKey.id == int(id_or_prefix))
+    elif id_or_prefix is not None:
+        query = query.where(ApiKey.prefix.startswith(id_or_prefix[:8], autoescape=True))
+    with Session(engine) as session:
+        return list(session.scalars(query))
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

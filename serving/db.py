@@ -8,9 +8,10 @@ written in one transaction that commits before the HTTP response is sent.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Iterable
-from typing import Any, cast
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, cast
 
 from sqlalchemy import (
     Date,
@@ -19,19 +20,31 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Select,
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
+    func,
     insert,
     inspect,
+    literal_column,
+    select,
     text,
+    update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serving.prepared import PreparedInsert, group_commit, insert_many, prepared_insert
+from serving.prepared import (
+    PreparedInsert,
+    group_commit,
+    in_transaction,
+    prepared_insert,
+    prepared_statements,
+)
 
 
 class Base(DeclarativeBase):
@@ -92,6 +105,20 @@ class AuditEntry(Base):
     # The 시도 the request was about (a region's list, a firm's region): a refused probe of
     # another region's watch list names no firm, so only this column says what was asked.
     subject_region: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    # The hash chain (``chain_audit``): NULL only on rows written before the chain began.
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditChainHead(Base):
+    """The audit chain's end, one row: writers lock it, so rows join the chain one at a time."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    genesis_id: Mapped[int] = mapped_column(Integer)  # audit rows up to here predate the chain
+    last_id: Mapped[int] = mapped_column(Integer)  # the last chained audit row
+    row_hash: Mapped[str] = mapped_column(String(64))
 
 
 class Visit(Base):
@@ -133,6 +160,7 @@ def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
     _add_missing_columns(engine)
     _widen_text_columns(engine)
+    _start_audit_chain(engine)
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -193,6 +221,7 @@ prepared insert; a served score and its audit row are written as plain values.""
 
 SCORES = cast(Table, ScoreRecord.__table__)
 AUDIT_LOG = cast(Table, AuditEntry.__table__)
+CHAIN_HEAD = cast(Table, AuditChainHead.__table__)
 
 
 def audit_row(
@@ -219,9 +248,111 @@ def audit_row(
     }
 
 
+GENESIS_HASH: Final = "0" * 64
+CHAINED_FIELDS: Final = (
+    *("at", "key_id", "role", "region", "endpoint", "subject_region", "firm_ids"),
+    *("model_version", "score_id", "outcome"),
+)
+
+
+def audit_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
+    """The chain's one rule: SHA-256(prev_hash || the row's fields as compact JSON), in hex.
+
+    ``at`` is written as naive UTC ISO 8601 (what SQLite stores and PostgreSQL returns, in UTC);
+    ``firm_ids`` is the stored JSON text. The id is left out: the database assigns it.
+    """
+    at = _utc(values["at"]).replace(tzinfo=None).isoformat(timespec="microseconds")
+    fields = [at, *(values.get(name) for name in CHAINED_FIELDS[1:])]
+    canonical = _CANONICAL_JSON(fields)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+# One encoder: ``json.dumps`` with options builds a new one per call, a third of the hash's cost.
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is dt.UTC:  # what ``now()`` gives: no conversion needed
+        return at
+    return at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def chain_audit(cursor: Any, engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Insert audit rows at the end of the hash chain, in the caller's open transaction.
+
+    Every audit row is written here. The first statement updates the one-row chain head, which
+    takes SQLite's write lock or PostgreSQL's row lock until commit, so another transaction,
+    process or replica appends only after this one commits, from the hash it left.
+    """
+    if not rows:
+        return
+    chain = prepared_statements(engine, "audit_chain", lambda: _chain_statements(engine))
+    for step in ("lock", "read"):
+        if step in chain:  # "read" only where UPDATE … RETURNING is missing
+            cursor.execute(chain[step].sql, chain[step].params({"head": 1}))
+    found = cursor.fetchone()
+    if found is None:  # a database made without create_schema: the chain starts here
+        start = chain["start"]
+        cursor.execute(start.sql, start.params({"head": 1, "genesis": GENESIS_HASH}))
+    prev = found[0] if found is not None else GENESIS_HASH
+    chained = []
+    for values in rows:
+        at = _utc(values["at"])  # stored as UTC, so it reads back as hashed
+        row_hash = audit_hash(prev, {**values, "at": at})
+        chained.append({**values, "at": at, "prev_hash": prev, "row_hash": row_hash})
+        prev = row_hash
+    audit = prepared_insert(engine, AUDIT_LOG)
+    cursor.executemany(audit.compiled.sql, [audit.row(values) for values in chained])
+    advance = chain["advance"]
+    cursor.execute(advance.sql, advance.params({"head": 1, "row_hash": prev}))
+
+
+def _chain_statements(engine: Engine) -> dict[str, Any]:
+    head = CHAIN_HEAD.c.id == bindparam("head", type_=Integer)
+    lock = update(CHAIN_HEAD).where(head).values(row_hash=CHAIN_HEAD.c.row_hash)
+    last = _last_audit_id().scalar_subquery()
+    statements: dict[str, Any] = {
+        "advance": update(CHAIN_HEAD)
+        .where(head)
+        .values(row_hash=bindparam("row_hash", type_=String), last_id=last),
+        "start": insert(CHAIN_HEAD).from_select(
+            ["id", "genesis_id", "last_id", "row_hash"],
+            select(
+                bindparam("head", type_=Integer), last, last, bindparam("genesis", type_=String)
+            ),
+        ),
+    }
+    if engine.dialect.update_returning:
+        statements["lock"] = lock.returning(CHAIN_HEAD.c.row_hash)
+    else:
+        statements["lock"] = lock
+        statements["read"] = select(CHAIN_HEAD.c.row_hash).where(head)
+    return statements
+
+
+def _last_audit_id() -> Select[tuple[int]]:
+    return select(func.coalesce(func.max(AUDIT_LOG.c.id), literal_column("0")))
+
+
+def _start_audit_chain(engine: Engine) -> None:
+    """Create the chain head once; audit rows already there are its genesis (left unchained)."""
+    with engine.connect() as connection:
+        if connection.scalar(select(CHAIN_HEAD.c.id)) is not None:
+            return
+    try:
+        with engine.begin() as connection:
+            last = connection.scalar(_last_audit_id())
+            connection.execute(insert(CHAIN_HEAD).values(id=1, genesis_id=last, last_id=last,
+                                                         row_hash=GENESIS_HASH))  # fmt: skip
+    except IntegrityError:  # another replica started the chain at the same moment
+        pass
+
+
 def _table_values(row: Base | NewRow) -> NewRow:
     if isinstance(row, tuple):
         return row
+    if isinstance(row, AuditEntry):  # joins the chain like a plain row; the database sets id
+        return AUDIT_LOG, {c.key: getattr(row, c.key) for c in AUDIT_LOG.columns if c.key != "id"}
     return cast(Table, row.__table__), row.__dict__
 
 
@@ -230,12 +361,29 @@ def record(session: Session, rows: Iterable[Base | NewRow]) -> None:
     plain: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
     with session.begin():
         for row in rows:
-            if isinstance(row, tuple):
-                plain.setdefault(row[0].name, (row[0], []))[1].append(row[1])
+            if isinstance(row, tuple | AuditEntry):
+                table, values = _table_values(row)
+                plain.setdefault(table.name, (table, []))[1].append(values)
             else:
                 session.add(row)
-        for table, values in plain.values():  # one executemany per table
-            session.execute(insert(table), values)
+        audits = plain.pop(AUDIT_LOG.name, (AUDIT_LOG, []))[1]
+        for table, table_rows in plain.values():  # one executemany per table
+            session.execute(insert(table), table_rows)
+        if audits:
+            session.flush()  # the chain's lock is taken last and held only until commit
+            _chain_in_session(session, audits)
+
+
+def _chain_in_session(session: Session, audits: list[dict[str, Any]]) -> None:
+    connection = session.connection()
+    engine = connection.engine
+    cursor = connection.connection.cursor()
+    try:
+        chain_audit(cursor, engine, audits)
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise DBAPIError("audit chain", None, error) from error
+    finally:
+        cursor.close()
 
 
 def insert_rows(engine: Engine, rows: Iterable[Base | NewRow]) -> None:
@@ -246,12 +394,24 @@ def insert_rows(engine: Engine, rows: Iterable[Base | NewRow]) -> None:
     ORM session's unit of work cost several times the statements themselves.
     """
     groups: dict[str, tuple[PreparedInsert, list[dict[str, Any]]]] = {}
+    audits: list[dict[str, Any]] = []
     for row in rows:
         table, values = _table_values(row)
+        if table is AUDIT_LOG:
+            audits.append(values)
+            continue
         if table.name not in groups:
             groups[table.name] = (prepared_insert(engine, table), [])
         groups[table.name][1].append(values)
-    insert_many(groups.values())
+    if not groups and not audits:
+        return
+
+    def work(cursor: Any) -> None:
+        for prepared, values in groups.values():
+            cursor.executemany(prepared.compiled.sql, [prepared.row(v) for v in values])
+        chain_audit(cursor, engine, audits)  # last: the chain's lock is held only to commit
+
+    in_transaction(engine, work)
 
 
 async def write(engine: Engine, rows: Iterable[Base | NewRow]) -> None:
