@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     port: int = 8000
     # A statement older than this (months after its period end) gets no fresh grade (자료 오래됨).
     stale_after_months: int = 18
+    # Larger request bodies get 413 before authentication or parsing (1 MiB by default).
+    max_body_bytes: int = 1_048_576
     # HMAC key: promotion signs the champion's bundle digest, readers refuse unsigned versions.
     model_signing_key: SecretStr = SecretStr("")
 

@@ -6,11 +6,16 @@ errors become 4xx here (and a failed database write 503); bad input never gives 
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, Final
 
 import anyio
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
@@ -18,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from core.bundle import LoadedModel, fetch_registered
 from core.settings import Settings, get_settings
 from features.tables import RawTables, read_tables
+from serving.body_limit import BodyLimitMiddleware
 from serving.db import create_schema, make_engine
 from serving.errors import (
     InvalidSubmission,
@@ -80,6 +86,7 @@ def create_app(
     app.state.settings, app.state.engine, app.state.service = settings, engine, state
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.metrics = Metrics()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     add_error_handlers(app)
     routers = (health.router, scores.router, model_routes.router, regions.router, firms.router,
@@ -111,6 +118,37 @@ async def _database_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+EXCERPT_CHARS: Final = 200  # the most of a refused value an error body repeats
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats spelt as text: strict JSON has no NaN or Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def _excerpt(value: Any) -> Any:
+    """The refused input as given when short, else its first characters (as JSON text)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return value if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
+
+
+async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
+    """FastAPI's 422 body, but each echoed ``input`` is an excerpt and always valid JSON."""
+    assert isinstance(error, RequestValidationError)
+    detail = _json_safe(jsonable_encoder(error.errors()))
+    for item in detail:
+        if "input" in item:
+            item["input"] = _excerpt(item["input"])
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ServingError, _serving_error)
     app.add_exception_handler(SQLAlchemyError, _database_error)

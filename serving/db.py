@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final, cast
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Engine,
@@ -85,6 +86,9 @@ class ScoreRecord(Base):
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[str] = mapped_column(Text)
+    # True: scored from statements a non-admin key submitted; served and fetchable by score_id
+    # but never listed in the firm's history (NULL: stored data, or an admin's submission).
+    submitted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class AuditEntry(Base):

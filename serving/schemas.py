@@ -7,19 +7,24 @@ rejected so that a misspelt amount never silently scores as missing.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
     create_model,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from core import contract
+from features.ingestion.schema import NON_NEGATIVE
 
 # Any id scheme ingestion accepts: 사업자등록번호 (10 digits), 법인등록번호 (13 digits), a vendor
 # or exchange code ("090414", "A00123"), with an optional prefix ("KIS-090414"). Always text:
@@ -29,8 +34,16 @@ FIRM_ID_DESCRIPTION: Final = (
     "Firm id as stored: 사업자등록번호 (10 digits), 법인등록번호 (13 digits) or a vendor code "
     "(e.g. 090414, A00123, KIS-090414); letters, digits, '.', '_', '-', at most 40 characters"
 )
+
+
+def normalise_firm_id(value: Any) -> Any:
+    """Full-width digits and letters (１２３, Ａ) as ASCII (NFKC), before the pattern is checked."""
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
 FirmId = Annotated[
     str,
+    BeforeValidator(normalise_firm_id),
     Field(pattern=FIRM_ID_PATTERN, examples=["1000000001", "090414"],
           description=FIRM_ID_DESCRIPTION),
 ]  # fmt: skip
@@ -49,7 +62,28 @@ RegionCode = Annotated[
 EventType = Literal[contract.EVENT_TYPES]  # type: ignore[valid-type]
 SizeClass = Literal[contract.SIZE_CLASSES]  # type: ignore[valid-type]
 GrowthStage = Literal[contract.GROWTH_STAGES]  # type: ignore[valid-type]
-Amount = Annotated[float | None, Field(default=None, allow_inf_nan=False)]
+# Amounts (천원) at or beyond this size are typing slips, not statements: 10^15 천원 is ten
+# times Korea's GDP.
+AMOUNT_LIMIT: Final = 1e15
+
+
+def _amount_in_contract(value: float | None, info: ValidationInfo) -> float | None:
+    """The checks ingestion makes of an amount, in its words: items in ``NON_NEGATIVE``
+    (features.ingestion.schema) are never negative, and no amount is beyond ``AMOUNT_LIMIT``."""
+    if value is None:
+        return None
+    if info.field_name in NON_NEGATIVE and value < 0:
+        raise PydanticCustomError("value_error", "is negative")
+    if not math.isfinite(value) or abs(value) >= AMOUNT_LIMIT:
+        raise PydanticCustomError("value_error", "is beyond ±10^15 천원")
+    return value
+
+
+Amount = Annotated[
+    float | None,
+    Field(default=None, allow_inf_nan=False),
+    AfterValidator(_amount_in_contract),
+]
 
 AMOUNT_LABELS: dict[str, str] = {
     "revenue": "매출액", "cost_of_sales": "매출원가", "sga": "판매비와관리비",
@@ -76,6 +110,16 @@ class _StatementKeys(_Strict):
     filed_on: dt.date | None = Field(
         None, description="Date the statement became available; defaults to the period end"
     )
+
+    @field_validator("filed_on")
+    @classmethod
+    def _filed_after_period(cls, filed_on: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """As ingestion: a statement cannot be filed before its period ends."""
+        year = info.data.get("fiscal_year")
+        period_end = info.data.get("period_end") or (dt.date(year, 12, 31) if year else None)
+        if filed_on is not None and period_end is not None and filed_on < period_end:
+            raise PydanticCustomError("value_error", "is before period_end")
+        return filed_on
 
 
 Statement = create_model(  # type: ignore[call-overload]

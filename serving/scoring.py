@@ -81,10 +81,15 @@ def stored(
 
 
 def score(
-    champion: Champion, subjects: Subjects, top: int | None, key_id: int
+    champion: Champion,
+    subjects: Subjects,
+    top: int | None,
+    key_id: int,
+    off_history: bool = False,
 ) -> tuple[list[ScoreOut], list[NewRow]]:
     """One ``pred_contrib`` call for all rows, then a response and a ``scores`` row per row,
-    recorded as served to key ``key_id``."""
+    recorded as served to key ``key_id``; ``off_history`` rows are marked ``submitted`` and
+    never listed in a firm's history."""
     if len(subjects.firm_ids) == 0:
         return [], []
     model = champion.model
@@ -92,7 +97,8 @@ def score(
     created_at = now()
     outs = [_response(champion, subjects, attribution, i, top, created_at)
             for i in range(len(subjects.firm_ids))]  # fmt: skip
-    return outs, [_record(out, attribution, i, key_id) for i, out in enumerate(outs)]
+    records = [_record(out, attribution, i, key_id, off_history) for i, out in enumerate(outs)]
+    return outs, records
 
 
 def _response(
@@ -134,7 +140,9 @@ def _response(
     )  # fmt: skip
 
 
-def _record(out: ScoreOut, attribution: Attribution, i: int, key_id: int) -> NewRow:
+def _record(
+    out: ScoreOut, attribution: Attribution, i: int, key_id: int, off_history: bool
+) -> NewRow:
     """The ``scores`` row. Its pd and grade columns predate statuses and are NOT NULL in older
     databases, so a firm without a PD keeps the model's figure there, marked by ``status``;
     only the payload (what was served) and the history endpoint are read back."""
@@ -145,6 +153,7 @@ def _record(out: ScoreOut, attribution: Attribution, i: int, key_id: int) -> New
         "status": out.status, "grade_table_version": out.grade_table_version,
         "model_name": out.model_name, "model_version": out.model_version, "key_id": key_id,
         "created_at": out.created_at, "payload": out.model_dump_json(),
+        "submitted": True if off_history else None,
     }  # fmt: skip
 
 

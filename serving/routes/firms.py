@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
+from pydantic import BeforeValidator
 
 from serving.audit import audited
 from serving.auth import CurrentKey, SessionDep, check_region
@@ -24,12 +25,17 @@ from serving.schemas import (
     FirmHistoryOut,
     VisitIn,
     VisitOut,
+    normalise_firm_id,
 )
 from serving.state import Snapshot
 from serving.visits import firm_visits, new_visit, recorded
 
 router = APIRouter(prefix="/v1", tags=["firms"])
-FirmPath = Annotated[str, Path(pattern=FIRM_ID_PATTERN, description=FIRM_ID_DESCRIPTION)]
+FirmPath = Annotated[
+    str,
+    BeforeValidator(normalise_firm_id),
+    Path(pattern=FIRM_ID_PATTERN, description=FIRM_ID_DESCRIPTION),
+]
 
 
 def _firm_region(

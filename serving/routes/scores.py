@@ -11,6 +11,7 @@ from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Path, Request, Response
+from pydantic import BeforeValidator
 from sqlalchemy import Engine, select
 
 from serving import scoring
@@ -24,7 +25,13 @@ from serving.db import (
     record,
     write,
 )
-from serving.errors import NotScorable, RegionForbidden, ServingError, UnknownFirm
+from serving.errors import (
+    InvalidSubmission,
+    NotScorable,
+    RegionForbidden,
+    ServingError,
+    UnknownFirm,
+)
 from serving.region_codes import UNKNOWN_REGION
 from serving.routes.deps import StateDep, Top, center_region
 from serving.schemas import (
@@ -33,11 +40,14 @@ from serving.schemas import (
     BatchItem,
     BatchOut,
     BatchRequest,
+    FirmIn,
     HistoryItem,
     Outcome,
     ScoreOut,
     ScoreRequest,
+    normalise_firm_id,
 )
+from serving.state import Snapshot
 
 router = APIRouter(prefix="/v1", tags=["scores"])
 JSON = "application/json"
@@ -59,6 +69,22 @@ def _audit_refusal(
     version: str | None,
 ) -> None:
     record(session, [audit_row(endpoint, [firm_id], outcome(error), key, version)])
+
+
+def _check_submission(snapshot: Snapshot, firm: FirmIn, key: ApiKey) -> None:
+    """A key submits only for regions it may see: the declared one and, for a stored firm id,
+    the stored one; a stored firm's submission must declare the region it is stored in."""
+    declared = firm.region or UNKNOWN_REGION
+    check_region(key, declared)
+    stored_region = snapshot.regions.get(firm.firm_id) if firm.firm_id is not None else None
+    if stored_region is None:
+        return
+    check_region(key, stored_region)
+    if stored_region != declared:
+        raise InvalidSubmission(
+            ("body", "firm", "region"),
+            f"firm_id {firm.firm_id} is stored in region {stored_region}; give that region",
+        )
 
 
 def _history_item(row: ScoreRecord) -> HistoryItem:
@@ -97,12 +123,15 @@ async def score_one(
             subjects = scoring.stored(snapshot, champion, [body.firm_id], [row])
         else:
             assert body.firm is not None
-            check_region(key, body.firm.region or UNKNOWN_REGION)
+            _check_submission(snapshot, body.firm, key)
             subjects = await anyio.to_thread.run_sync(scoring.submitted, snapshot, champion, body)
     except ServingError as error:
         await write(engine, [audit_row(endpoint, [firm_id], outcome(error), key, champion.version)])
         raise
-    outs, records = scoring.score(champion, subjects, top or None, key.id)
+    # Submitted statements are the caller's figures, not the firm's record: only an admin's
+    # submission enters the firm's history.
+    off_history = body.firm is not None and key.role != "admin"
+    outs, records = scoring.score(champion, subjects, top or None, key.id, off_history)
     audit = audit_row(endpoint, [firm_id], "ok", key, champion.version, outs[0].score_id)
     await write(engine, [records[0], audit])
     return Response(records[0][1]["payload"], media_type=JSON)
@@ -160,12 +189,17 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
 @router.get("/firms/{firm_id}/scores", response_model=list[HistoryItem],
             summary="A firm's score and grade history")  # fmt: skip
 def firm_history(
-    firm_id: Annotated[str, Path(pattern=FIRM_ID_PATTERN, description=FIRM_ID_DESCRIPTION)],
+    firm_id: Annotated[
+        str,
+        BeforeValidator(normalise_firm_id),
+        Path(pattern=FIRM_ID_PATTERN, description=FIRM_ID_DESCRIPTION),
+    ],
     key: CurrentKey,
     session: SessionDep,
     state: StateDep,
 ) -> list[HistoryItem]:
-    """Scores served for a stored firm, newest first (at most 100)."""
+    """Scores served for a stored firm, newest first (at most 100); scores of statements that
+    a non-admin key submitted are not the firm's record and are left out."""
     endpoint = "GET /v1/firms/{firm_id}/scores"
     snapshot, champion = state.current()
     try:
@@ -175,7 +209,8 @@ def firm_history(
     except ServingError as error:
         _audit_refusal(session, key, endpoint, firm_id, error, champion.version)
         raise
-    query = (select(ScoreRecord).where(ScoreRecord.firm_id == firm_id)
+    query = (select(ScoreRecord)
+             .where(ScoreRecord.firm_id == firm_id, ScoreRecord.submitted.is_not(True))
              .order_by(ScoreRecord.created_at.desc()).limit(100))  # fmt: skip
     with session.begin():
         history = [_history_item(row) for row in session.scalars(query)]
