@@ -53,8 +53,10 @@ VERSION = "1.0.0"
 
 def registry_loader(settings: Settings) -> ModelLoader:
     """Fetch the champion (``settings.model_alias``) from the MLflow registry, verified."""
-    return lambda: fetch_registered(settings.tracking_uri, settings.model_name,
-                                    settings.model_alias)  # fmt: skip
+    key = settings.model_signing_key.get_secret_value() or None
+    return lambda: fetch_registered(
+        settings.tracking_uri, settings.model_name, settings.model_alias, key
+    )
 
 
 def create_app(
