@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from core import contract
-from features.ingestion.schema import NON_NEGATIVE
+from features.ingestion.schema import AMOUNT_LIMIT, AMOUNT_LIMIT_PROBLEM, NON_NEGATIVE
 
 # Any id scheme ingestion accepts: 사업자등록번호 (10 digits), 법인등록번호 (13 digits), a vendor
 # or exchange code ("090414", "A00123"), with an optional prefix ("KIS-090414"). Always text:
@@ -62,9 +62,6 @@ RegionCode = Annotated[
 EventType = Literal[contract.EVENT_TYPES]  # type: ignore[valid-type]
 SizeClass = Literal[contract.SIZE_CLASSES]  # type: ignore[valid-type]
 GrowthStage = Literal[contract.GROWTH_STAGES]  # type: ignore[valid-type]
-# Amounts (천원) at or beyond this size are typing slips, not statements: 10^15 천원 is ten
-# times Korea's GDP.
-AMOUNT_LIMIT: Final = 1e15
 
 
 def _amount_in_contract(value: float | None, info: ValidationInfo) -> float | None:
@@ -75,7 +72,7 @@ def _amount_in_contract(value: float | None, info: ValidationInfo) -> float | No
     if info.field_name in NON_NEGATIVE and value < 0:
         raise PydanticCustomError("value_error", "is negative")
     if not math.isfinite(value) or abs(value) >= AMOUNT_LIMIT:
-        raise PydanticCustomError("value_error", "is beyond ±10^15 천원")
+        raise PydanticCustomError("value_error", AMOUNT_LIMIT_PROBLEM)
     return value
 
 

@@ -189,6 +189,9 @@ def _parse(
     parsed, flaws = _PARSERS[schema.kind(mapping.table, spec.target)](raw, spec, mapping)
     if spec.target in schema.NON_NEGATIVE:
         flaws.append(_Flaw((parsed < 0).fillna(False).to_numpy(bool), "is negative"))
+    if schema.kind(mapping.table, spec.target) == "money":
+        huge = (parsed.abs() >= schema.AMOUNT_LIMIT).fillna(False).to_numpy(bool)
+        flaws.append(_Flaw(huge, schema.AMOUNT_LIMIT_PROBLEM))
     broken = np.zeros(len(raw), bool)
     for flaw in flaws:
         problems.add(flaw.bad, spec.target, raw, flaw.problem, flaw.reasons)

@@ -96,6 +96,10 @@ SIGNED: Final[frozenset[str]] = frozenset(
         "operating_cash_flow",
     }
 )
+# Amounts (천원) at or beyond this size are typing slips, not statements: 10^15 천원 is ten times
+# Korea's GDP. The API's submitted statements are held to the same bound.
+AMOUNT_LIMIT: Final[float] = 1e15
+AMOUNT_LIMIT_PROBLEM: Final[str] = "is beyond ±10^15 천원"
 NON_NEGATIVE: Final[frozenset[str]] = frozenset(contract.FINANCIAL_AMOUNTS) - SIGNED | {"amount"}
 LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -291,3 +291,14 @@ def test_the_vendor_mapping_ingests_an_income_statement_panel(tmp_path: Path) ->
     june = statements[statements["firm_id"] == "00A123"].iloc[0]
     assert june["period_end"] == pd.Timestamp(2022, 6, 30)
     assert june["filed_on"] == pd.Timestamp(2022, 9, 30)  # no filing date: the deadline
+
+
+def test_an_amount_beyond_any_statement_empties_its_cell(tmp_path: Path) -> None:
+    """1e308 is a typing slip, not a revenue: the same bound as the API's submitted statements."""
+    source = export(
+        tmp_path,
+        {"사업자": ["1234567891", "1234567891"], "연도": [2021, 2022], "매출": ["1e308", "-1e300"]},
+    )
+    report, stored = run(source, statements("사업자", revenue="매출"), tmp_path)
+    assert report.accepted == 2 and stored["revenue"].isna().all()
+    assert report.cells == {"revenue": {"is beyond ±10^15 천원": 2, "is negative": 1}}
