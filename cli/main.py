@@ -328,15 +328,34 @@ def serve(
         bool,
         typer.Option(help="Uvicorn's line per request (each score is in the audit log anyway)."),
     ] = True,
+    allow_plain_http: Annotated[
+        bool,
+        typer.Option(help="Bind beyond loopback without TLS (only behind a TLS proxy)."),
+    ] = False,
 ) -> None:
     """Serve the champion model over HTTP (OpenAPI docs at /docs)."""
+    import ipaddress
+
     import uvicorn
 
     settings = get_settings()
+    bind = host or settings.host
+    try:
+        loopback = bind == "localhost" or ipaddress.ip_address(bind).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        loopback = False
+    if not loopback and not allow_plain_http:
+        _fail(
+            f"refusing to serve plain HTTP on {bind}: API keys and session cookies would cross "
+            "the network unencrypted. Put a TLS-terminating proxy (nginx, a load balancer) in "
+            "front and pass --allow-plain-http, or bind to 127.0.0.1."
+        )
+    if not loopback:
+        typer.echo(f"warning: plain HTTP on {bind}; TLS must be terminated in front", err=True)
     uvicorn.run(
         "serving.app:create_app",
         factory=True,
-        host=host or settings.host,
+        host=bind,
         port=port or settings.port,
         workers=workers,
         log_level="info",

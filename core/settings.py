@@ -26,6 +26,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # HMAC key: promotion signs the champion's bundle digest, readers refuse unsigned versions.
     model_signing_key: SecretStr = SecretStr("")
+    # Abuse limits, counted in each process's memory (each replica counts its own callers).
+    # Requests per API key and per client address: a burst, refilled at so many a second.
+    limit_key_burst: int = 600
+    limit_key_per_s: float = 100.0
+    limit_address_burst: int = 1200
+    limit_address_per_s: float = 200.0
+    # Failures that lock a caller out for limit_lockout_s seconds: unknown or revoked keys per
+    # client address; failed sign-ins per address and per typed key's first 8 characters.
+    limit_bad_keys: int = 20
+    limit_sign_in_failures: int = 10
+    limit_lockout_s: float = 300.0
 
     @property
     def tracking_uri(self) -> str:

@@ -2,7 +2,8 @@
 
 A key is ``ews_`` + 32 URL-safe characters, shown once when created; the database keeps only its
 SHA-256 and its first 8 characters. Requests carry it in ``X-API-Key`` (or ``Authorization:
-Bearer``); a missing, unknown or revoked key gets 401.
+Bearer``); a missing, unknown or revoked key gets 401, audited at most once a minute per client
+address. Too many requests, or too many bad keys from one address, get 429 (``serving.limits``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sqlalchemy import ColumnElement, Engine, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.contract import REGIONS
-from serving.db import ApiKey, now
-from serving.errors import RegionForbidden
+from serving.db import ApiKey, audit_row, now, write
+from serving.errors import RegionForbidden, UnknownFirm
+from serving.limits import guard_of, retry_after
 from serving.prepared import call, prepared_lookup
 
 ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
@@ -122,14 +124,54 @@ async def current_key(
     header: Annotated[str | None, Depends(_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
-    """The live key behind the request, or 401."""
+    """The live key behind the request, or 401; 429 for a caller over its limits.
+
+    The address's budget and lock-out are checked before the key is looked up, so a flood of
+    bad keys costs no database reads; a good key's budget is its own, whatever its address.
+    """
+    guard = guard_of(request.app.state)
+    address = client_address(request)
+    wait = guard.bad_keys.locked_for(address) or guard.by_address.take(address)
+    if wait:
+        raise too_many(wait)
     key = header or (bearer.credentials if bearer else None)
-    if not key:
-        raise _unauthorised("missing API key: send it in the X-API-Key header")
-    row = await call(request.app.state.engine, find_key, request.app.state.engine, key)
+    row = (
+        await call(request.app.state.engine, find_key, request.app.state.engine, key)
+        if key
+        else None
+    )
     if row is None or row.revoked_at is not None:
+        guard.bad_keys.fail(address)
+        await audit_refusal(request, address, "unauthorised", None)
+        if not key:
+            raise _unauthorised("missing API key: send it in the X-API-Key header")
         raise _unauthorised("unknown or revoked API key")
+    wait = guard.by_key.take(str(row.id))
+    if wait:
+        raise too_many(wait)
     return row
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def too_many(wait_s: float) -> HTTPException:
+    message = (
+        "too many requests or failed attempts from this caller; retry after Retry-After seconds"
+    )
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, message, retry_after(wait_s))
+
+
+async def audit_refusal(request: Request, caller: str, outcome: str, key: ApiKey | None) -> None:
+    """An audit row for a refused call, at most one a minute per caller (through the usual
+    chained write); its endpoint names the address and how many refusals the row stands for."""
+    count = guard_of(request.app.state).refusals.due(f"{outcome}:{caller}")
+    if not count:
+        return
+    route = getattr(request.scope.get("route"), "path", request.url.path[:64])
+    endpoint = f"{request.method} {route} from {client_address(request)} ({count} since last)"
+    await write(request.app.state.engine, [audit_row(endpoint[:128], [], outcome, key)])
 
 
 def _unauthorised(message: str) -> HTTPException:
@@ -139,8 +181,10 @@ def _unauthorised(message: str) -> HTTPException:
 CurrentKey = Annotated[ApiKey, Depends(current_key)]
 
 
-async def admin_key(key: CurrentKey) -> ApiKey:
+async def admin_key(request: Request, key: CurrentKey) -> ApiKey:
+    """The key when it is an admin's; otherwise 403, audited (at most once a minute per key)."""
     if key.role != "admin":
+        await audit_refusal(request, f"key {key.id}", "forbidden", key)
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this call needs an admin key")
     return key
 
@@ -151,6 +195,17 @@ AdminKey = Annotated[ApiKey, Depends(admin_key)]
 def may_see(key: ApiKey, region: str | None) -> bool:
     """Center keys see only their own 시도; analyst and admin keys see every region."""
     return key.role != "center" or region == key.region
+
+
+def check_firm(key: ApiKey, firm_id: str, region: str | None) -> str:
+    """A stored firm's look-up: a centre key gets RegionForbidden both for another region's
+    firm and for an id that is no firm at all (so it learns nothing about other regions); the
+    caller's audit row tells them apart by ``subject_region`` (NULL: no such firm)."""
+    if key.role == "center":
+        check_region(key, region)
+    if region is None:
+        raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
+    return region
 
 
 def check_region(key: ApiKey, region: str | None) -> None:

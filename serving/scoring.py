@@ -46,12 +46,16 @@ class Subjects:
 
 
 def locate(snapshot: Snapshot, firm_id: str, region: str | None) -> int:
-    """Row of a stored firm; ``region`` (a centre's 시도, None for all) is checked first."""
+    """Row of a stored firm; ``region`` (a centre's 시도, None for all) is checked first.
+
+    A centre gets the same RegionForbidden for another region's firm and for an unknown id:
+    whether a firm exists elsewhere is not its business. Audit rows tell the two apart by the
+    firm's stored region (none for an unknown id)."""
     firm_region = snapshot.regions.get(firm_id)
-    if firm_region is None:
-        raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
     if region is not None and firm_region != region:
         raise RegionForbidden(f"this key may only access firms of region {region}")
+    if firm_region is None:
+        raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
     row = snapshot.rows.get(firm_id)
     if row is None:
         raise NotScorable(

@@ -13,9 +13,9 @@ from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BeforeValidator
 
 from serving.audit import audited
-from serving.auth import CurrentKey, SessionDep, check_region
+from serving.auth import CurrentKey, SessionDep, check_firm
 from serving.db import ApiKey
-from serving.errors import ServingError, UnknownFirm
+from serving.errors import ServingError
 from serving.history import firm_history
 from serving.routes.deps import StateDep
 from serving.routes.scores import outcome
@@ -45,9 +45,7 @@ def _firm_region(
     """The firm's 시도 once ``key`` may see it; a refusal is audited, then raised."""
     region = snapshot.regions.get(firm_id)
     try:
-        if region is None:
-            raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
-        check_region(key, region)
+        region = check_firm(key, firm_id, region)  # a centre: 403 for unknown and foreign alike
     except ServingError as error:
         audited(session, key, endpoint, outcome(error), [firm_id], version, region)
         raise

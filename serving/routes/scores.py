@@ -15,7 +15,7 @@ from pydantic import BeforeValidator
 from sqlalchemy import Engine, select
 
 from serving import scoring
-from serving.auth import CurrentKey, SessionDep, check_region
+from serving.auth import CurrentKey, SessionDep, check_firm, check_region
 from serving.db import (
     ApiKey,
     NewRow,
@@ -67,8 +67,11 @@ def _audit_refusal(
     firm_id: str | None,
     error: ServingError,
     version: str | None,
+    subject_region: str | None = None,
 ) -> None:
-    record(session, [audit_row(endpoint, [firm_id], outcome(error), key, version)])
+    """A refusal's audit row; ``subject_region`` is the firm's (None: no such firm)."""
+    row = audit_row(endpoint, [firm_id], outcome(error), key, version, None, subject_region)
+    record(session, [row])
 
 
 def _check_submission(snapshot: Snapshot, firm: FirmIn, key: ApiKey) -> None:
@@ -126,7 +129,11 @@ async def score_one(
             _check_submission(snapshot, body.firm, key)
             subjects = await anyio.to_thread.run_sync(scoring.submitted, snapshot, champion, body)
     except ServingError as error:
-        await write(engine, [audit_row(endpoint, [firm_id], outcome(error), key, champion.version)])
+        region = snapshot.regions.get(firm_id) if firm_id else None  # None: no such firm
+        refusal = audit_row(
+            endpoint, [firm_id], outcome(error), key, champion.version, subject_region=region
+        )
+        await write(engine, [refusal])
         raise
     # Submitted statements are the caller's figures, not the firm's record: only an admin's
     # submission enters the firm's history.
@@ -162,7 +169,8 @@ def score_batch(
         out = next(scored) if item.status == "ok" else None
         item.score = out
         audits.append(audit_row("POST /v1/scores/batch", [item.firm_id], item.status, key,
-                                champion.version, out.score_id if out else None))  # fmt: skip
+                                champion.version, out.score_id if out else None,
+                                subject_region=snapshot.regions.get(item.firm_id)))  # fmt: skip
     record(session, [*records, *audits])
     return BatchOut(items=items)
 
@@ -202,12 +210,11 @@ def firm_history(
     a non-admin key submitted are not the firm's record and are left out."""
     endpoint = "GET /v1/firms/{firm_id}/scores"
     snapshot, champion = state.current()
+    region = snapshot.regions.get(firm_id)
     try:
-        if firm_id not in snapshot.regions:
-            raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
-        check_region(key, snapshot.regions[firm_id])
+        check_firm(key, firm_id, region)  # a centre: 403 for unknown and foreign alike
     except ServingError as error:
-        _audit_refusal(session, key, endpoint, firm_id, error, champion.version)
+        _audit_refusal(session, key, endpoint, firm_id, error, champion.version, region)
         raise
     query = (select(ScoreRecord)
              .where(ScoreRecord.firm_id == firm_id, ScoreRecord.submitted.is_not(True))

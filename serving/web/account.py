@@ -1,4 +1,9 @@
-"""Sign-in with an API key, sign-out, and the home page each role lands on."""
+"""Sign-in with an API key, sign-out, and the home page each role lands on.
+
+The sign-in form carries a CSRF token that must match a cookie set with the form (double
+submit), so another site cannot sign a browser in under its own key (login CSRF). Repeated
+failures lock the address and the typed key's prefix out for ``EWS_LIMIT_LOCKOUT_S`` (429).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,21 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from serving.auth import SessionDep
+from serving.auth import SessionDep, client_address
 from serving.db import audit_row, record
-from serving.web.access import PageRoute, PageUser, check_csrf
+from serving.limits import guard_of, retry_after
+from serving.web.access import CsrfMismatch, PageRoute, PageUser, check_csrf
 from serving.web.render import page
-from serving.web.sessions import COOKIE, LIFETIME_S, close_session, find_key, open_session
+from serving.web.sessions import (
+    COOKIE,
+    LIFETIME_S,
+    SIGN_IN_CSRF,
+    close_session,
+    find_key,
+    new_csrf,
+    open_session,
+    same_csrf,
+)
 
 router = APIRouter(route_class=PageRoute)
 
@@ -28,9 +43,24 @@ def root() -> RedirectResponse:
     return RedirectResponse("/web/", status_code=307)
 
 
+def _sign_in_page(request: Request, context: dict[str, object], status_code: int = 200) -> Response:
+    """The form with a CSRF token, the same one as in the browser's cookie (set here)."""
+    token = request.cookies.get(SIGN_IN_CSRF) or new_csrf()
+    response = page(request, "sign_in.html", {**context, "csrf": token}, status_code=status_code)
+    response.set_cookie(
+        SIGN_IN_CSRF,
+        token,
+        path="/web/sign-in",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
 @router.get("/web/sign-in")
 def sign_in_form(request: Request, next: str | None = None, out: bool = False) -> Response:
-    return page(request, "sign_in.html", {"next": safe_next(next), "signed_out": out})
+    return _sign_in_page(request, {"next": safe_next(next), "signed_out": out})
 
 
 @router.post("/web/sign-in")
@@ -39,13 +69,31 @@ def sign_in(
     db: SessionDep,
     api_key: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/web/",
+    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Check the key as the API does; on success the browser gets an opaque session cookie."""
+    if not same_csrf(request.cookies.get(SIGN_IN_CSRF) or "", csrf) or not csrf:
+        raise CsrfMismatch("the sign-in form is stale or came from another site; reload it")
+    guard, address = guard_of(request.app.state), client_address(request)
+    prefix = "prefix:" + api_key.strip()[:8]
+    wait = max(
+        guard.sign_in_by_address.locked_for(address), guard.sign_in_by_prefix.locked_for(prefix)
+    )
+    if wait:
+        response = _sign_in_page(request, {"next": safe_next(next), "locked": True}, 429)
+        response.headers.update(retry_after(wait))
+        return response
     key = find_key(db, api_key) if api_key.strip() else None
-    record(db, [audit_row("POST /web/sign-in", [], "ok" if key else "unauthorised", key)])
+    rows = [audit_row("POST /web/sign-in", [], "ok" if key else "unauthorised", key)]
     if key is None:
-        context = {"next": safe_next(next), "failed": True}
-        return page(request, "sign_in.html", context, status_code=401)
+        locks = [guard.sign_in_by_address.fail(address), guard.sign_in_by_prefix.fail(prefix)]
+        if any(locks):  # the failure that starts a lock-out says so in the audit
+            rows.append(audit_row(f"POST /web/sign-in from {address}"[:128], [], "locked", None))
+        record(db, rows)
+        return _sign_in_page(request, {"next": safe_next(next), "failed": True}, 401)
+    record(db, rows)
+    guard.sign_in_by_address.succeed(address)
+    guard.sign_in_by_prefix.succeed(prefix)
     close_session(db, request.cookies.get(COOKIE))  # a new sign-in never reuses a session
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(COOKIE, open_session(db, key), max_age=LIFETIME_S, path="/web",

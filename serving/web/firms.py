@@ -19,7 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from serving import scoring
-from serving.auth import SessionDep, check_region
+from serving.auth import SessionDep, check_firm, check_region
 from serving.db import ApiKey, audit_row, find_score, record
 from serving.errors import NotScorable, ServingError, UnknownFirm
 from serving.history import firm_history
@@ -45,8 +45,8 @@ def look_up(
     """Score a stored firm for its page; None when it exists but cannot be scored today."""
     region = snapshot.regions.get(firm_id)
     try:
-        if not FIRM_ID.fullmatch(firm_id):
-            raise UnknownFirm("a firm_id is letters, digits, '.', '_' or '-' (at most 40)")
+        if not FIRM_ID.fullmatch(firm_id):  # no firm: a centre gets 403, as for any other
+            check_firm(key, firm_id[:ID_MAX], None)
         row = scoring.locate(snapshot, firm_id, center_region(key.role, key.region))
     except NotScorable as error:
         record(db, [audit_row(FIRM_ENDPOINT, [firm_id], outcome(error), key, champion.version,

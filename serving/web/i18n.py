@@ -29,6 +29,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "The key itself is never stored in the browser.",
     ),
     "sign_in_failed": ("알 수 없거나 폐기된 키입니다.", "Unknown or revoked key."),
+    "sign_in_locked": (
+        "로그인 실패가 너무 많습니다. 잠시 후 다시 시도하세요.",
+        "Too many failed sign-ins; try again later.",
+    ),
     "signed_out": ("로그아웃했습니다.", "You are signed out."),
     "session_expired": ("다시 로그인하세요.", "Please sign in again."),
     "role_center": ("센터", "centre"),

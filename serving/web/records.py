@@ -12,9 +12,9 @@ from typing import Final
 from pydantic import ValidationError
 
 from serving.audit import audited
-from serving.auth import SessionDep, check_region
+from serving.auth import SessionDep, check_firm
 from serving.db import ApiKey
-from serving.errors import ServingError, UnknownFirm
+from serving.errors import ServingError
 from serving.routes.scores import outcome
 from serving.schemas import VisitIn
 from serving.state import Champion, Snapshot
@@ -38,9 +38,7 @@ def add_visit(
     """Record a visit; returns field → message key for what was refused (empty when saved)."""
     region = snapshot.regions.get(firm_id)
     try:
-        if region is None:
-            raise UnknownFirm(f"firm_id {firm_id[:40]} is not in the stored data")
-        check_region(key, region)
+        region = check_firm(key, firm_id[:40], region)  # centre: 403 unknown or foreign
         if not may_record(key, region):
             raise WriteForbidden("analyst keys read visits; the firm's own centre records them")
     except ServingError as error:

@@ -20,6 +20,7 @@ from serving.auth import hash_key
 from serving.db import ApiKey, Base
 
 COOKIE: Final = "ews_session"
+SIGN_IN_CSRF: Final = "ews_sign_in_csrf"  # the sign-in form's double-submit token
 LIFETIME_S: Final = 8 * 3600  # one working day; staff sign in again the next morning
 
 
@@ -58,7 +59,7 @@ def open_session(db: Session, key: ApiKey, lifetime_s: int = LIFETIME_S) -> str:
     """Start a session for ``key`` and return the cookie token (the only time it exists)."""
     token = secrets.token_urlsafe(32)
     started = int(time.time())
-    row = WebSession(token_hash=_token_hash(token), key_id=key.id, csrf=secrets.token_urlsafe(24),
+    row = WebSession(token_hash=_token_hash(token), key_id=key.id, csrf=new_csrf(),
                      created_at=started, expires_at=started + lifetime_s)  # fmt: skip
     with db.begin():
         db.execute(delete(WebSession).where(WebSession.expires_at <= started))
@@ -87,6 +88,10 @@ def close_session(db: Session, token: str | None) -> None:
     if token:
         with db.begin():
             db.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
+
+
+def new_csrf() -> str:
+    return secrets.token_urlsafe(24)
 
 
 def same_csrf(expected: str, given: str | None) -> bool:

@@ -28,9 +28,9 @@ VISIT = {"visited_on": "2024-03-02", "finding": "supported", "note": "정책자�
 SUBMITTED_11 = {"firm": {"region": "11"}, "statements": [{"fiscal_year": 2023, "revenue": 1e6}]}
 # (method, path, body, firm id the refusal names, region asked about)
 REFUSED: list[tuple[str, str, Any, str | None, str | None]] = [
-    ("POST", "/v1/scores", {"firm_id": FIRM_11}, FIRM_11, None),
+    ("POST", "/v1/scores", {"firm_id": FIRM_11}, FIRM_11, "11"),
     ("POST", "/v1/scores", SUBMITTED_11, None, None),
-    ("GET", f"/v1/firms/{FIRM_11}/scores", None, FIRM_11, None),
+    ("GET", f"/v1/firms/{FIRM_11}/scores", None, FIRM_11, "11"),
     ("GET", f"/v1/firms/{FIRM_11}/history", None, FIRM_11, "11"),
     ("GET", f"/v1/firms/{FIRM_11}/visits", None, FIRM_11, "11"),
     ("POST", f"/v1/firms/{FIRM_11}/visits", VISIT, FIRM_11, "11"),

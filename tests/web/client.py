@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from httpx import Response
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -26,9 +27,15 @@ def sign_in(client: TestClient, role: str = "center", region: str | None = "26")
     """Sign a fresh key in through the form; returns the key. The client keeps the cookie."""
     key = create_key(engine_of(client), role, region)
     client.cookies.clear()
-    response = client.post("/web/sign-in", data={"api_key": key, "next": "/web/"})
+    response = post_sign_in(client, {"api_key": key, "next": "/web/"})
     assert response.status_code == 303, response.text
     return key
+
+
+def post_sign_in(client: TestClient, form: dict[str, str]) -> Response:
+    """Open the sign-in form (its CSRF cookie and field), then post ``form`` with the token."""
+    token = csrf_of(client.get("/web/sign-in").text)
+    return client.post("/web/sign-in", data={**form, "csrf": token})
 
 
 def csrf_of(html: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from serving.auth import create_key, revoke_key
 from serving.web.sessions import COOKIE, WebSession
 from tests.serving.support import FIRM_11, FIRM_26, TestClient
-from tests.web.client import audit_log, csrf_of, engine_of, main_of, sign_in
+from tests.web.client import audit_log, csrf_of, engine_of, main_of, post_sign_in, sign_in
 
 
 def test_pages_send_the_browser_to_sign_in_first(client: TestClient) -> None:
@@ -25,8 +25,7 @@ def test_pages_send_the_browser_to_sign_in_first(client: TestClient) -> None:
 def test_sign_in_sets_an_opaque_httponly_samesite_cookie(client: TestClient) -> None:
     key = create_key(engine_of(client), "center", "26")
     client.cookies.clear()
-    response = client.post("/web/sign-in",
-                           data={"api_key": key, "next": f"/web/firms/{FIRM_26}"})  # fmt: skip
+    response = post_sign_in(client, {"api_key": key, "next": f"/web/firms/{FIRM_26}"})
     assert response.status_code == 303
     assert response.headers["location"] == f"/web/firms/{FIRM_26}"
     cookie = response.headers["set-cookie"]
@@ -43,7 +42,7 @@ def test_sign_in_sets_an_opaque_httponly_samesite_cookie(client: TestClient) -> 
 def test_an_unknown_key_is_refused_and_audited(client: TestClient) -> None:
     client.cookies.clear()
     before = len(audit_log(client))
-    response = client.post("/web/sign-in", data={"api_key": "ews_not-a-key", "next": "/web/"})
+    response = post_sign_in(client, {"api_key": "ews_not-a-key", "next": "/web/"})
     assert response.status_code == 401 and COOKIE not in response.headers.get("set-cookie", "")
     assert 'role="alert"' in response.text
     assert [(a.endpoint, a.outcome) for a in audit_log(client)[before:]] == [
@@ -55,7 +54,7 @@ def test_sign_in_never_redirects_to_another_site(client: TestClient) -> None:
     key = create_key(engine_of(client), "analyst")
     for target in ("https://evil.example/", "//evil.example/web/", "/v1/model"):
         client.cookies.clear()
-        response = client.post("/web/sign-in", data={"api_key": key, "next": target})
+        response = post_sign_in(client, {"api_key": key, "next": target})
         assert response.headers["location"] == "/web/"
 
 
@@ -124,9 +123,16 @@ def test_firm_page_view_is_a_scored_and_audited_look_up(client: TestClient) -> N
 
 
 def test_unknown_firms_get_a_404_page(client: TestClient) -> None:
-    sign_in(client)
+    sign_in(client, "analyst", None)
     assert client.get("/web/firms/9999999999").status_code == 404
     assert client.get("/web/firms/not-a-firm").status_code == 404
+
+
+def test_a_centre_gets_the_same_403_page_for_unknown_and_foreign_firms(client: TestClient) -> None:
+    sign_in(client)  # centre 26
+    pages = [client.get(f"/web/firms/{firm}") for firm in ("9999999999", FIRM_11, "not-a-firm")]
+    assert {p.status_code for p in pages} == {403}
+    assert len({main_of(p.text) for p in pages}) == 1
 
 
 def test_the_english_switch_is_remembered(client: TestClient) -> None:
