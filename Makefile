@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/uv
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.installed
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,dask]' -c constraints.txt
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,dask,postgres]' -c constraints.txt
 	touch $@
 
 $(RAW): | $(VENV)/.installed

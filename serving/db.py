@@ -1,16 +1,19 @@
 """The service's own state in SQL: API keys, stored scores, the audit log and visit outcomes.
 
-SQLite is the default; a PostgreSQL URL works unchanged (only portable column types, no
-dialect-specific SQL), which is what several replicas share. A score and its audit row are
-written in one transaction that commits before the HTTP response is sent.
+SQLite is the default; PostgreSQL (``postgresql+psycopg://…``, the ``postgres`` extra) is what
+several replicas share, and CI runs the service, audit and crash tests on both. Only portable
+column types; the few statements that differ (adding and widening columns) are compiled for the
+engine's dialect. A score and its audit row are written in one transaction that commits before
+the HTTP response is sent. Timestamps are UTC and read back time-zone aware on both databases.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, cast
 
 from sqlalchemy import (
@@ -25,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     bindparam,
     create_engine,
     event,
@@ -36,8 +40,10 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql.ddl import CreateColumn
 
 from serving.prepared import (
     PreparedInsert,
@@ -46,6 +52,26 @@ from serving.prepared import (
     prepared_insert,
     prepared_statements,
 )
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A UTC instant: PostgreSQL's ``timestamp with time zone``; on SQLite the naive UTC text
+    SQLAlchemy always wrote there (so older files read unchanged). Reads are aware, in UTC.
+
+    A naive value on the way in is taken as UTC; an aware one is converted to UTC first.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        at = _utc(value)
+        return at.replace(tzinfo=None) if dialect.name == "sqlite" else at
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else _utc(value)
 
 
 class Base(DeclarativeBase):
@@ -62,8 +88,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(8))
     role: Mapped[str] = mapped_column(String(16))
     region: Mapped[str | None] = mapped_column(String(2), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ScoreRecord(Base):
@@ -84,7 +110,7 @@ class ScoreRecord(Base):
     model_name: Mapped[str] = mapped_column(String(128))
     model_version: Mapped[str] = mapped_column(String(32))
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     payload: Mapped[str] = mapped_column(Text)
     # True: scored from statements a non-admin key submitted; served and fetchable by score_id
     # but never listed in the firm's history (NULL: stored data, or an admin's submission).
@@ -97,7 +123,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     role: Mapped[str | None] = mapped_column(String(16), nullable=True)
     region: Mapped[str | None] = mapped_column(String(2), nullable=True)
@@ -137,7 +163,7 @@ class Visit(Base):
     finding: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -160,31 +186,54 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables, then add nullable columns that newer code expects (additive only)."""
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
-    _widen_text_columns(engine)
-    _start_audit_chain(engine)
+    """Create missing tables, then add nullable columns that newer code expects (additive only).
+
+    On PostgreSQL replicas starting together take turns (an advisory lock): concurrent
+    ``CREATE TABLE`` of one name fails there rather than waiting.
+    """
+    with _schema_lock(engine):
+        Base.metadata.create_all(engine)
+        _add_missing_columns(engine)
+        _widen_text_columns(engine)
+        _start_audit_chain(engine)
+
+
+SCHEMA_LOCK: Final = 0x45575301  # "EWS" 1: the advisory lock id create_schema holds
+
+
+@contextlib.contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name != "postgresql":  # SQLite's own write lock serialises DDL
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": SCHEMA_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": SCHEMA_LOCK})
+            connection.commit()
 
 
 def _add_missing_columns(engine: Engine) -> None:
     """``ALTER TABLE … ADD COLUMN`` for nullable columns a database made by older code lacks.
 
     ``create_all`` never alters an existing table; without this an older ``service.db`` would
-    make every audited request fail once the audit log gained a column. Another replica adding
+    make every audited request fail once the audit log gained a column. The column's DDL is
+    compiled for the engine's dialect (quoted names, the dialect's type). Another replica adding
     the same column at the same moment is not an error.
     """
+    quote = engine.dialect.identifier_preparer.format_table
     for table in Base.metadata.sorted_tables:
         present = {column["name"] for column in inspect(engine).get_columns(table.name)}
         for column in table.columns:
             if column.name in present or not column.nullable:
                 continue
-            kind = column.type.compile(dialect=engine.dialect)
+            definition = CreateColumn(column).compile(dialect=engine.dialect)
             try:
                 with engine.begin() as connection:
-                    connection.execute(
-                        text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
-                    )
+                    connection.execute(text(f"ALTER TABLE {quote(table)} ADD COLUMN {definition}"))
             except SQLAlchemyError:
                 added = {c["name"] for c in inspect(engine).get_columns(table.name)}
                 if column.name not in added:
@@ -197,6 +246,7 @@ def _widen_text_columns(engine: Engine) -> None:
     value; SQLite ignores lengths, so it needs nothing."""
     if engine.dialect.name != "postgresql":
         return
+    preparer = engine.dialect.identifier_preparer
     for table in Base.metadata.sorted_tables:
         present = {c["name"]: c["type"] for c in inspect(engine).get_columns(table.name)}
         for column in table.columns:
@@ -204,11 +254,12 @@ def _widen_text_columns(engine: Engine) -> None:
             have = getattr(present.get(column.name), "length", None)
             if wanted is None or have is None or have >= wanted:
                 continue
+            kind = column.type.compile(dialect=engine.dialect)
             with engine.begin() as connection:
                 connection.execute(
                     text(
-                        f'ALTER TABLE {table.name} ALTER COLUMN "{column.name}" '
-                        f"TYPE VARCHAR({int(wanted)})"
+                        f"ALTER TABLE {preparer.format_table(table)} "
+                        f"ALTER COLUMN {preparer.format_column(column)} TYPE {kind}"
                     )
                 )
 

@@ -1,7 +1,13 @@
-"""A small panel, a tiny LightGBM bundle on disk and a running app, shared by the serving tests."""
+"""A small panel, a tiny LightGBM bundle on disk and a running app, shared by the serving tests.
+
+Apps use a SQLite file unless a test module overrides ``database_url``; ``postgres_url`` gives a
+fresh, empty PostgreSQL schema on ``EWS_TEST_DATABASE_URL`` (skipped where it is not set).
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +24,7 @@ from features.pipeline import as_of_dates, build_features
 from features.tables import RawTables
 from serving.app import create_app
 from serving.auth import create_key
+from serving.db import make_engine
 from tests.factories import random_panel
 from tests.serving.support import TestClient
 
@@ -57,15 +64,52 @@ def loaded(bundle_dir: Path) -> LoadedModel:
     return load_bundle(bundle_dir)
 
 
+POSTGRES_VARIABLE = "EWS_TEST_DATABASE_URL"
+
+
+def fresh_postgres_url() -> str:
+    """A URL for a new, empty schema on the PostgreSQL at ``EWS_TEST_DATABASE_URL``.
+
+    A schema (through ``search_path``) is cheaper than a database and keeps tests apart;
+    without the variable the calling test is skipped, as the browser tests are without Chromium.
+    """
+    base = os.environ.get(POSTGRES_VARIABLE)
+    if not base:
+        pytest.skip(f"{POSTGRES_VARIABLE} is not set: no PostgreSQL (.ci/run starts one)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = make_engine(base)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    finally:
+        engine.dispose()
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    return fresh_postgres_url()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """The database of ``make_app``'s apps: a SQLite file, unless a module overrides this."""
+    return f"sqlite:///{tmp_path / 'service.db'}"
+
+
 AppFactory = Callable[..., FastAPI]
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, panel: RawTables, loaded: LoadedModel, bundle_dir: Path) -> AppFactory:
-    """A fresh app on its own SQLite file; keyword arguments override create_app's."""
+def make_app(
+    tmp_path: Path, panel: RawTables, loaded: LoadedModel, bundle_dir: Path, database_url: str
+) -> AppFactory:
+    """A fresh app on its own database (``database_url``); keyword arguments override
+    create_app's."""
 
     def make(**overrides: object) -> FastAPI:
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'service.db'}",
+        settings = Settings(database_url=database_url,
                             models_dir=tmp_path / "models", data_dir=tmp_path / "data")  # fmt: skip
         arguments: dict[str, object] = {
             "settings": settings, "model": ("1", loaded), "tables": panel,
