@@ -338,6 +338,8 @@ def serve(
 
     import uvicorn
 
+    from serving.logs import uvicorn_log_config
+
     settings = get_settings()
     bind = host or settings.host
     try:
@@ -352,6 +354,7 @@ def serve(
         )
     if not loopback:
         typer.echo(f"warning: plain HTTP on {bind}; TLS must be terminated in front", err=True)
+    _check_service_database(settings.db_url)
     uvicorn.run(
         "serving.app:create_app",
         factory=True,
@@ -359,8 +362,22 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        log_config=uvicorn_log_config(),
         access_log=access_log,
     )
+
+
+def _check_service_database(url: str) -> None:
+    """Exit with one clear line, not a traceback from every worker, when ``url`` cannot be
+    written: the service writes an audit row for every call."""
+    from serving.db import make_engine
+    from serving.readiness import startup_problem
+
+    engine = make_engine(url)
+    problem = startup_problem(engine)
+    engine.dispose()
+    if problem is not None:
+        _fail(problem)
 
 
 @app.command()

@@ -34,7 +34,9 @@ from serving.errors import (
     ServingError,
     UnknownFirm,
 )
+from serving.logs import RequestLogMiddleware, log_failure
 from serving.metrics import Metrics, MetricsMiddleware
+from serving.readiness import DatabaseProbe
 from serving.routes import firms, health, monitoring, regions, scores
 from serving.routes import model as model_routes
 from serving.state import ModelLoader, ServiceState
@@ -78,7 +80,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        create_schema(engine)
+        try:
+            create_schema(engine)
+        except SQLAlchemyError as error:  # ``ews serve`` says why before it gets here
+            log_failure("service database not writable at start", error)
+            raise
+        probe.forget()
         await anyio.to_thread.run_sync(state.start, read, model)
         yield
         engine.dispose()
@@ -87,9 +94,11 @@ def create_app(
                   version=VERSION, lifespan=lifespan)  # fmt: skip
     app.state.settings, app.state.engine, app.state.service = settings, engine, state
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
-    app.state.metrics = Metrics()
+    app.state.metrics = metrics = Metrics()
+    app.state.db_probe = probe = DatabaseProbe(engine, on_failure=metrics.db_probe_failures.inc)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestLogMiddleware)  # outermost: every answer has a request id
     add_error_handlers(app)
     routers = (health.router, scores.router, model_routes.router, regions.router, firms.router,
                monitoring.router, pages.router)  # fmt: skip
@@ -113,7 +122,11 @@ async def _serving_error(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status)
 
 
-async def _database_error(_: Request, error: Exception) -> JSONResponse:
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    request.app.state.metrics.audit_write_failures.inc()
+    log_failure(
+        "audit write failed", error, route=getattr(request.scope.get("route"), "path", None)
+    )
     return JSONResponse(
         {"detail": "the audit record could not be written, so nothing is returned; retry"},
         status_code=503,

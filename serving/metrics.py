@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests and latency by route and status, and the model being served.
+"""Prometheus metrics: requests and latency by route and status, the model being served, and
+failures nobody would otherwise see (audit writes refused, readiness probes of the database).
 
 Each app has its own registry (no process-global state), so several apps in one process, as in
 tests, do not collide.
@@ -36,6 +37,16 @@ class Metrics:
         self.model = Gauge("ews_model_info", "The model being served (value 1)",
                            ["name", "alias", "version"], registry=self.registry)  # fmt: skip
         self.ready = Gauge("ews_ready", "1 when model and data are loaded", registry=self.registry)
+        self.audit_write_failures = Counter(
+            "ews_audit_write_failures",
+            "Requests answered 503 because the database refused their audit record",
+            registry=self.registry,
+        )
+        self.db_probe_failures = Counter(
+            "ews_db_probe_failures",
+            "Readiness write probes of the service database that failed or timed out",
+            registry=self.registry,
+        )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         labels = (method, route, str(status))

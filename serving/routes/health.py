@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from serving.readiness import Check, DatabaseProbe
 from serving.routes.deps import StateDep
 from serving.schemas import Health
 
@@ -16,13 +18,33 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, summary="Readiness: model and data are loaded",
-            responses={503: {"model": Health}})  # fmt: skip
-def readyz(state: StateDep) -> JSONResponse:
-    if state.ready:
-        return JSONResponse(Health(status="ready").model_dump())
-    return JSONResponse(Health(status="not ready", detail=state.problem).model_dump(),
-                        status_code=503)  # fmt: skip
+class CheckOut(BaseModel):
+    ok: bool
+    detail: str | None = None
+
+
+class Readiness(Health):
+    """``status``, every failing check in ``detail``, then each check by name."""
+
+    checks: dict[str, CheckOut]
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    summary="Readiness: model and data loaded, service database writable",
+    responses={503: {"model": Readiness}},
+)
+async def readyz(request: Request, state: StateDep) -> JSONResponse:
+    probe: DatabaseProbe = request.app.state.db_probe
+    checks = {"database": await probe.check(), "model": Check(state.ready, state.problem)}
+    failed = [f"{name}: {check.detail}" for name, check in checks.items() if not check.ok]
+    body = Readiness(
+        status="not ready" if failed else "ready",
+        detail="; ".join(failed) or None,
+        checks={name: CheckOut(ok=check.ok, detail=check.detail) for name, check in checks.items()},
+    )
+    return JSONResponse(body.model_dump(), status_code=503 if failed else 200)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
