@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bench.http import http_speed
+from bench.reliability import reliability
 from bench.timing import best_of, report
 from bench.world import World
 from cli import batch
@@ -149,8 +150,10 @@ CASES = {
     "stream": stream_memory,
     "dask": dask_speed,
     "http": http_speed,
+    "reliability": reliability,
 }
-NEEDS_NO_WORLD = frozenset({"http"})  # uses the registered EWS_* world, not a built one
+# http uses the registered EWS_* world; reliability builds its own in the tests
+NEEDS_NO_WORLD = frozenset({"http", "reliability"})
 
 
 def frame(results: list[dict[str, Any]]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from pydantic import (
     create_model,
     field_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from core import contract
@@ -158,8 +159,20 @@ class FirmIn(_Strict):
     main_industry: bool | None = Field(None, description="In the region's 주력산업")
 
 
+# "Exactly one of firm_id or firm" for OpenAPI readers and fuzzers; the validators below enforce
+# it (and that statements go with firm). A null counts as absent, as in the validators.
+EXACTLY_ONE_SUBJECT: Final[JsonDict] = {
+    "oneOf": [
+        {"required": ["firm_id"], "properties": {"firm_id": {"type": "string"}}},
+        {"required": ["firm"], "properties": {"firm": {"type": "object"}}},
+    ]
+}
+
+
 class ScoreRequest(_Strict):
     """Score a stored firm by ``firm_id``, or a described ``firm`` from submitted statements."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=EXACTLY_ONE_SUBJECT)
 
     firm_id: FirmId | None = Field(None, description="A stored firm, scored from the latest data")
     firm: FirmIn | None = Field(

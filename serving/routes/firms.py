@@ -17,6 +17,7 @@ from serving.auth import CurrentKey, SessionDep, check_firm
 from serving.db import ApiKey
 from serving.errors import ServingError
 from serving.history import firm_history
+from serving.openapi import KEYED, errors
 from serving.routes.deps import StateDep
 from serving.routes.scores import outcome
 from serving.schemas import (
@@ -30,7 +31,7 @@ from serving.schemas import (
 from serving.state import Snapshot
 from serving.visits import firm_visits, new_visit, recorded
 
-router = APIRouter(prefix="/v1", tags=["firms"])
+router = APIRouter(prefix="/v1", tags=["firms"], responses=errors(*KEYED, 403, 404))
 FirmPath = Annotated[
     str,
     BeforeValidator(normalise_firm_id),
@@ -81,7 +82,8 @@ def list_visits(
 
 
 @router.post("/firms/{firm_id}/visits", response_model=VisitOut,
-             status_code=status.HTTP_201_CREATED, summary="Record a visit outcome")  # fmt: skip
+             status_code=status.HTTP_201_CREATED, summary="Record a visit outcome",
+             responses=errors(413))  # fmt: skip
 def record_visit(
     firm_id: FirmPath, body: VisitIn, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> VisitOut:

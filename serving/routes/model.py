@@ -9,12 +9,13 @@ from features.catalog import BY_NAME
 from serving.auth import AdminKey, CurrentKey, SessionDep
 from serving.db import audit_row, record
 from serving.errors import ReloadRefused
+from serving.openapi import KEYED, errors
 from serving.routes.deps import StateDep
 from serving.schemas import FeatureOut, GradeOut, ModelOut, ReloadOut
 from serving.standing import state_names
 from serving.state import Champion
 
-router = APIRouter(prefix="/v1", tags=["model"])
+router = APIRouter(prefix="/v1", tags=["model"], responses=errors(*KEYED))
 
 
 def _features(champion: Champion) -> list[FeatureOut]:
@@ -60,7 +61,8 @@ def model_info(key: CurrentKey, state: StateDep) -> ModelOut:
 
 
 @router.post("/admin/reload", response_model=ReloadOut, tags=["admin"],
-             summary="Re-read the champion from the registry")  # fmt: skip
+             summary="Re-read the champion from the registry",
+             responses=errors(403, 409))  # fmt: skip
 def reload_model(key: AdminKey, state: StateDep, session: SessionDep) -> ReloadOut:
     """Load the model the alias now points to; if it fails, the old model keeps serving."""
     try:

@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from serving.auth import CurrentKey, SessionDep
 from serving.db import audit_row, record
+from serving.openapi import KEYED, errors
 
-router = APIRouter(prefix="/v1", tags=["monitoring"])
+router = APIRouter(prefix="/v1", tags=["monitoring"], responses=errors(*KEYED, 403, 404))
 LATEST = Path("monitoring") / "latest.json"
 ENDPOINT = "GET /v1/monitoring/drift"
 

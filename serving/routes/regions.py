@@ -17,12 +17,14 @@ from serving.audit import audited
 from serving.auth import CurrentKey, SessionDep, check_region
 from serving.db import ApiKey
 from serving.errors import RegionForbidden
+from serving.openapi import KEYED, errors
 from serving.region_codes import known
 from serving.routes.deps import StateDep
 from serving.schemas import ClustersOut, GradeName, RegionsOut, RegionSummaryOut, WatchlistOut
 from serving.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery, watchlist
 
-router = APIRouter(prefix="/v1", tags=["regions"])
+router = APIRouter(prefix="/v1", tags=["regions"], responses=errors(*KEYED))
+REGION_ERRORS = errors(403, 404)
 
 
 def _allow(session: SessionDep, key: ApiKey, endpoint: str, region: str, version: str) -> None:
@@ -53,7 +55,8 @@ def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> Regio
 
 
 @router.get("/regions/{region}/watchlist", response_model=WatchlistOut,
-            summary="The region's firms to contact, ranked and cut to capacity")  # fmt: skip
+            summary="The region's firms to contact, ranked and cut to capacity",
+            responses=REGION_ERRORS)  # fmt: skip
 def region_watchlist(
     region: str,
     key: CurrentKey,
@@ -80,7 +83,8 @@ def region_watchlist(
 
 
 @router.get("/regions/{region}/summary", response_model=RegionSummaryOut,
-            summary="A region's risk: grades, expected distress, drivers, stage")  # fmt: skip
+            summary="A region's risk: grades, expected distress, drivers, stage",
+            responses=REGION_ERRORS)  # fmt: skip
 def region_summary(
     region: str, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> RegionSummaryOut:
@@ -95,7 +99,8 @@ def region_summary(
 
 
 @router.get("/regions/{region}/clusters", response_model=ClustersOut,
-            summary="The region's industrial clusters, riskiest first")  # fmt: skip
+            summary="The region's industrial clusters, riskiest first",
+            responses=REGION_ERRORS)  # fmt: skip
 def region_clusters(
     region: str, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> ClustersOut:

@@ -32,6 +32,7 @@ from serving.errors import (
     ServingError,
     UnknownFirm,
 )
+from serving.openapi import KEYED, errors
 from serving.region_codes import UNKNOWN_REGION
 from serving.routes.deps import StateDep, Top, center_region
 from serving.schemas import (
@@ -49,7 +50,7 @@ from serving.schemas import (
 )
 from serving.state import Snapshot
 
-router = APIRouter(prefix="/v1", tags=["scores"])
+router = APIRouter(prefix="/v1", tags=["scores"], responses=errors(*KEYED))
 JSON = "application/json"
 _OUTCOMES: dict[type[ServingError], Outcome] = {
     UnknownFirm: "not_found", NotScorable: "not_scorable", RegionForbidden: "forbidden",
@@ -106,7 +107,12 @@ def _history_item(row: ScoreRecord) -> HistoryItem:
     )
 
 
-@router.post("/scores", response_model=ScoreOut, summary="Score one firm, with reasons")
+@router.post(
+    "/scores",
+    response_model=ScoreOut,
+    summary="Score one firm, with reasons",
+    responses=errors(403, 404, 413),
+)
 async def score_one(
     request: Request, body: ScoreRequest, key: CurrentKey, state: StateDep, top: Top = 8
 ) -> Response:
@@ -144,7 +150,12 @@ async def score_one(
     return Response(records[0][1]["payload"], media_type=JSON)
 
 
-@router.post("/scores/batch", response_model=BatchOut, summary="Score up to 1000 stored firms")
+@router.post(
+    "/scores/batch",
+    response_model=BatchOut,
+    summary="Score up to 1000 stored firms",
+    responses=errors(413),
+)
 def score_batch(
     body: BatchRequest, key: CurrentKey, session: SessionDep, state: StateDep, top: Top = 8
 ) -> BatchOut:
@@ -175,7 +186,12 @@ def score_batch(
     return BatchOut(items=items)
 
 
-@router.get("/scores/{score_id}", response_model=ScoreOut, summary="A stored score, as served")
+@router.get(
+    "/scores/{score_id}",
+    response_model=ScoreOut,
+    summary="A stored score, as served",
+    responses=errors(403, 404),
+)
 def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Response:
     """The response exactly as it was first served, explanation included."""
     endpoint = "GET /v1/scores/{score_id}"
@@ -195,7 +211,7 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
 
 
 @router.get("/firms/{firm_id}/scores", response_model=list[HistoryItem],
-            summary="A firm's score and grade history")  # fmt: skip
+            summary="A firm's score and grade history", responses=errors(403, 404))  # fmt: skip
 def firm_history(
     firm_id: Annotated[
         str,
