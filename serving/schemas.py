@@ -24,8 +24,9 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
-from core import contract
+from core import contract, ksic
 from features.ingestion.schema import AMOUNT_LIMIT, AMOUNT_LIMIT_PROBLEM, NON_NEGATIVE
+from features.ingestion.values import FIRST_YEAR, LAST_YEAR
 
 # Any id scheme ingestion accepts: 사업자등록번호 (10 digits), 법인등록번호 (13 digits), a vendor
 # or exchange code ("090414", "A00123"), with an optional prefix ("KIS-090414"). Always text:
@@ -96,16 +97,35 @@ AMOUNT_LABELS: dict[str, str] = {
 }  # fmt: skip
 
 
+def _contract_date(value: dt.date) -> dt.date:
+    """As ingestion: dates lie in 1900-2100 (a year 497 is a typing slip, and beyond pandas'
+    nanosecond timestamps)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError("value_error", f"is not a date in {FIRST_YEAR}-{LAST_YEAR}")
+    return value
+
+
+ContractDate = Annotated[dt.date, AfterValidator(_contract_date)]
+
+
+def _ksic_code(value: str) -> str:
+    """As ingestion: KSIC at any depth (a section letter, 2-5 digits, or both), stored form."""
+    try:
+        return ksic.normalise(value)
+    except ksic.KsicError as error:
+        raise PydanticCustomError("value_error", str(error)) from None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class _StatementKeys(_Strict):
     fiscal_year: int = Field(ge=1990, le=2100, description="회계연도 (fiscal year)")
-    period_end: dt.date | None = Field(
+    period_end: ContractDate | None = Field(
         None, description="결산일; defaults to 31 December of the fiscal year"
     )
-    filed_on: dt.date | None = Field(
+    filed_on: ContractDate | None = Field(
         None, description="Date the statement became available; defaults to the period end"
     )
 
@@ -134,7 +154,7 @@ Statement = create_model(  # type: ignore[call-overload]
 class Event(_Strict):
     """A non-financial event (arrears, delinquency, default) known about the firm."""
 
-    event_date: dt.date
+    event_date: ContractDate
     event_type: EventType = Field(description="One of the contract's event types")
     amount: Amount = Field(None, description="Amount in 천원, if known")
 
@@ -150,8 +170,12 @@ class FirmIn(_Strict):
         "is scored under 00 지역 미상, which only analyst and admin keys may use",
     )
     district: str | None = Field(None, pattern=r"^\d{5}$", description="시군구 code, 5 digits")
-    ksic: str | None = Field(None, pattern=r"^\d{2,5}$", description="KSIC (10th) code")
-    founded: dt.date | None = Field(None, description="설립일")
+    ksic: Annotated[str, AfterValidator(_ksic_code)] | None = Field(
+        None,
+        max_length=6,
+        description="KSIC (10th) code at any depth: section letter (C), 2-5 digits, or C25111",
+    )
+    founded: ContractDate | None = Field(None, description="설립일")
     size_class: SizeClass | None = Field(None, description="소기업 or 중기업")
     audited: bool | None = Field(None, description="외감기업 (externally audited)")
     growth_stage: GrowthStage | None = None
@@ -185,7 +209,7 @@ class ScoreRequest(_Strict):
         description="Yearly statements (with ``firm`` only)",
     )
     events: list[Event] = Field(default_factory=list, max_length=1000)
-    as_of: dt.date | None = Field(
+    as_of: ContractDate | None = Field(
         None,
         description="Scoring date for submitted statements; defaults to the later of the stored "
         "as-of date and the latest submitted filing",

@@ -228,3 +228,23 @@ def test_ids_that_stay_odd_after_normalising_are_422(
             "/v1/scores", json={"firm_id": firm_id}, headers=auth(keys["analyst"])
         )
         assert response.status_code == 422, firm_id
+
+
+def test_dates_outside_the_contract_years_are_422_not_500(
+    service: TestClient, keys: dict[str, str]
+) -> None:
+    """Found by the fuzzer: an event in the year 497 overflowed pandas' timestamps (500)."""
+    event = {"event_date": "0497-12-21", "event_type": "tax_arrears"}
+    body = {"firm": {"region": "26"}, "statements": [STATEMENT], "events": [event]}
+    response = service.post("/v1/scores", json=body, headers=auth(keys["analyst"]))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "is not a date in 1900-2100"
+
+
+def test_submitted_firms_take_ksic_at_any_depth(service: TestClient, keys: dict[str, str]) -> None:
+    headers = auth(keys["analyst"])
+    for code in ("C", "25", "C25111"):
+        body = {"firm": {"region": "26", "ksic": code}, "statements": [STATEMENT]}
+        assert service.post("/v1/scores", json=body, headers=headers).status_code == 200
+    body = {"firm": {"region": "26", "ksic": "G25"}, "statements": [STATEMENT]}
+    assert service.post("/v1/scores", json=body, headers=headers).status_code == 422
