@@ -253,8 +253,14 @@ def score_chunks(
         peers = distributed.fit_peers(sources for _, sources in featurized)
         paths = [path for path, _ in featurized]
         del featurized
-        scored = run(_score_spilled, paths, [peers] * len(paths), [model] * len(paths),
-                     [top] * len(paths), [stale_after_months] * len(paths))  # fmt: skip
+        scored = run(
+            _score_spilled,
+            paths,
+            [peers] * len(paths),
+            [model] * len(paths),
+            [top] * len(paths),
+            [stale_after_months] * len(paths),
+        )
         for part in tqdm(
             scored, total=len(paths), desc="scoring", unit="chunk", disable=not progress
         ):

@@ -14,6 +14,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from core.settings import Settings
 from features.ratios import _icr
 from features.signals import first_default
 from features.statements import filed_by, lower_median, present_fiscal_year
@@ -23,8 +24,8 @@ DEFAULT_RULES: Final[tuple[str, ...]] = ("default_event",)
 COLUMN_RULE: Final[str] = "column:"
 # The user-label table: a label for the row built on a fiscal year's statement, or for an as-of.
 LABEL_KEYS: Final[tuple[str, ...]] = ("firm_id", "fiscal_year", "as_of")
-# Default of the service's EWS_STALE_AFTER_MONTHS: older statements get no grade, nor a label.
-STALE_AFTER_MONTHS: Final[int] = 18
+# The service's EWS_STALE_AFTER_MONTHS default: older statements get no grade, nor a label.
+STALE_AFTER_MONTHS: Final[int] = Settings.model_fields["stale_after_months"].default
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -222,7 +223,8 @@ def next_statement_not_due(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.S
 
 def stale(keys: pd.DataFrame, months: int = STALE_AFTER_MONTHS) -> pd.Series:
     """Rows built on a statement older than ``months`` after its period end: the service gives
-    them no grade (자료 오래됨), so no label either."""
+    them no grade (자료 오래됨, ``serving.standing``), so no label either. An unknown age is not
+    called stale."""
     return (keys["statement_age_months"] > months).fillna(False).astype(bool)
 
 

@@ -71,9 +71,12 @@ def create_app(
     files (tests, notebooks); ``loader`` replaces how ``/v1/admin/reload`` finds the champion."""
     settings = settings or get_settings()
     engine = make_engine(settings.db_url)
-    state = ServiceState(settings.model_name, settings.model_alias,
-                         loader or registry_loader(settings),
-                         settings.stale_after_months)  # fmt: skip
+    state = ServiceState(
+        settings.model_name,
+        settings.model_alias,
+        loader or registry_loader(settings),
+        settings.stale_after_months,
+    )
 
     def read() -> RawTables:
         return tables if tables is not None else read_tables(settings.raw_dir)

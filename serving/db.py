@@ -397,8 +397,11 @@ def _start_audit_chain(engine: Engine) -> None:
     try:
         with engine.begin() as connection:
             last = connection.scalar(_last_audit_id())
-            connection.execute(insert(CHAIN_HEAD).values(id=1, genesis_id=last, last_id=last,
-                                                         row_hash=GENESIS_HASH))  # fmt: skip
+            connection.execute(
+                insert(CHAIN_HEAD).values(
+                    id=1, genesis_id=last, last_id=last, row_hash=GENESIS_HASH
+                )
+            )
     except IntegrityError:  # another replica started the chain at the same moment
         pass
 

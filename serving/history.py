@@ -52,9 +52,10 @@ def firm_history(
         points = [_point(champion, period, row, float(attribution.pd[i]), standing, i)
                   for i, (period, row) in enumerate(periods)]  # fmt: skip
         rated = np.flatnonzero(standing.rated)  # changes between dates that have a PD
-        changes = [_change(champion, points[i], points[j], matrix[[i, j]],
-                           attribution.points[[i, j]], top)
-                   for i, j in itertools.pairwise(rated)]  # fmt: skip
+        changes = [
+            _change(champion, points[i], points[j], matrix[[i, j]], attribution.points[[i, j]], top)
+            for i, j in itertools.pairwise(rated)
+        ]
     return FirmHistoryOut(
         firm_id=firm_id, region=snapshot.regions[firm_id], model_name=champion.name,
         model_version=champion.version, grade_table_version=bundle.grade_table.version,

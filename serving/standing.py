@@ -19,14 +19,14 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from core.settings import Settings
-from features.labels import STATE_FLAGS, in_state
+from features.labels import STALE_AFTER_MONTHS, STATE_FLAGS, in_state
+from features.labels import stale as stale_rows
 from features.signals import DAYS_PER_MONTH
 
 Status = Literal["ok", "stale", "in_state"]
 STATUSES: Final[tuple[Status, ...]] = ("ok", "stale", "in_state")
 OK, STALE, IN_STATE = 0, 1, 2
-DEFAULT_STALE_AFTER_MONTHS: Final[int] = Settings.model_fields["stale_after_months"].default
+DEFAULT_STALE_AFTER_MONTHS: Final[int] = STALE_AFTER_MONTHS
 
 
 def state_names(rules: Sequence[str]) -> tuple[str, str] | None:
@@ -81,7 +81,7 @@ def standing_of(
     """The standing of every feature row (its own ``as_of``) for a model on ``rules``."""
     age = features["statement_age_months"].to_numpy(dtype="float64", na_value=np.nan)
     period_end = _period_end(features, age)
-    stale = age > stale_after_months  # NaN compares False: an unknown age is not called stale
+    stale = stale_rows(features, stale_after_months).to_numpy()
     state = in_state(features, rules).fillna(False).to_numpy(dtype=bool)
     code = np.where(stale, STALE, np.where(state, IN_STATE, OK)).astype(np.int8)
     return Standing(code, period_end, age, state_names(rules))

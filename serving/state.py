@@ -72,8 +72,18 @@ def load_snapshot(
     timeline = Timeline(tables, dates)
     timeline.keep(latest)
     previous = timeline.period(dates[-2]) if len(dates) > 1 else None
-    return Snapshot(tables, as_of, latest.features, context, latest.rows, regions, latest.flags,
-                    timeline, previous, stale_after_months)  # fmt: skip
+    return Snapshot(
+        tables,
+        as_of,
+        latest.features,
+        context,
+        latest.rows,
+        regions,
+        latest.flags,
+        timeline,
+        previous,
+        stale_after_months,
+    )
 
 
 @dataclass(frozen=True)

@@ -309,8 +309,14 @@ def _item(
 ) -> WatchItem:
     latest, table = champion.latest, champion.model.bundle.grade_table
     grade = table.grades[latest.grade[row]]
-    reasons, _ = explain.reasons(champion.feature_names, latest.matrix[row], champion.peers[row],
-                                 points, TOP_REASONS, champion.event)  # fmt: skip
+    reasons, _ = explain.reasons(
+        champion.feature_names,
+        latest.matrix[row],
+        champion.peers[row],
+        points,
+        TOP_REASONS,
+        champion.event,
+    )
     features, before = snapshot.features, listed.previous_pd
     return WatchItem(
         rank=listed.place + 1, pd_rank=listed.pd_rank, firm_id=str(features.at[row, "firm_id"]),

@@ -81,9 +81,13 @@ def list_visits(
     return out
 
 
-@router.post("/firms/{firm_id}/visits", response_model=VisitOut,
-             status_code=status.HTTP_201_CREATED, summary="Record a visit outcome",
-             responses=errors(413))  # fmt: skip
+@router.post(
+    "/firms/{firm_id}/visits",
+    response_model=VisitOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a visit outcome",
+    responses=errors(413),
+)
 def record_visit(
     firm_id: FirmPath, body: VisitIn, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> VisitOut:

@@ -60,9 +60,13 @@ def model_info(key: CurrentKey, state: StateDep) -> ModelOut:
     )  # fmt: skip
 
 
-@router.post("/admin/reload", response_model=ReloadOut, tags=["admin"],
-             summary="Re-read the champion from the registry",
-             responses=errors(403, 409))  # fmt: skip
+@router.post(
+    "/admin/reload",
+    response_model=ReloadOut,
+    tags=["admin"],
+    summary="Re-read the champion from the registry",
+    responses=errors(403, 409),
+)
 def reload_model(key: AdminKey, state: StateDep, session: SessionDep) -> ReloadOut:
     """Load the model the alias now points to; if it fails, the old model keeps serving."""
     try:

@@ -32,8 +32,9 @@ def _allow(session: SessionDep, key: ApiKey, endpoint: str, region: str, version
     centre owns); both audited first."""
     if not known(region):
         audited(session, key, endpoint, "not_found", model_version=version)
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"region must be a 시도 code ({', '.join(REGIONS)}) or 00")  # fmt: skip
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"region must be a 시도 code ({', '.join(REGIONS)}) or 00"
+        )
     try:
         check_region(key, region)
     except RegionForbidden:
@@ -54,9 +55,12 @@ def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> Regio
     return out
 
 
-@router.get("/regions/{region}/watchlist", response_model=WatchlistOut,
-            summary="The region's firms to contact, ranked and cut to capacity",
-            responses=REGION_ERRORS)  # fmt: skip
+@router.get(
+    "/regions/{region}/watchlist",
+    response_model=WatchlistOut,
+    summary="The region's firms to contact, ranked and cut to capacity",
+    responses=REGION_ERRORS,
+)
 def region_watchlist(
     region: str,
     key: CurrentKey,
@@ -82,9 +86,12 @@ def region_watchlist(
     return out
 
 
-@router.get("/regions/{region}/summary", response_model=RegionSummaryOut,
-            summary="A region's risk: grades, expected distress, drivers, stage",
-            responses=REGION_ERRORS)  # fmt: skip
+@router.get(
+    "/regions/{region}/summary",
+    response_model=RegionSummaryOut,
+    summary="A region's risk: grades, expected distress, drivers, stage",
+    responses=REGION_ERRORS,
+)
 def region_summary(
     region: str, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> RegionSummaryOut:
@@ -98,9 +105,12 @@ def region_summary(
     return out
 
 
-@router.get("/regions/{region}/clusters", response_model=ClustersOut,
-            summary="The region's industrial clusters, riskiest first",
-            responses=REGION_ERRORS)  # fmt: skip
+@router.get(
+    "/regions/{region}/clusters",
+    response_model=ClustersOut,
+    summary="The region's industrial clusters, riskiest first",
+    responses=REGION_ERRORS,
+)
 def region_clusters(
     region: str, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> ClustersOut:

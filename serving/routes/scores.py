@@ -179,9 +179,17 @@ def score_batch(
     for item in items:
         out = next(scored) if item.status == "ok" else None
         item.score = out
-        audits.append(audit_row("POST /v1/scores/batch", [item.firm_id], item.status, key,
-                                champion.version, out.score_id if out else None,
-                                subject_region=snapshot.regions.get(item.firm_id)))  # fmt: skip
+        audits.append(
+            audit_row(
+                "POST /v1/scores/batch",
+                [item.firm_id],
+                item.status,
+                key,
+                champion.version,
+                out.score_id if out else None,
+                subject_region=snapshot.regions.get(item.firm_id),
+            )
+        )
     record(session, [*records, *audits])
     return BatchOut(items=items)
 
@@ -210,8 +218,12 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
     return Response(stored.payload, media_type=JSON)
 
 
-@router.get("/firms/{firm_id}/scores", response_model=list[HistoryItem],
-            summary="A firm's score and grade history", responses=errors(403, 404))  # fmt: skip
+@router.get(
+    "/firms/{firm_id}/scores",
+    response_model=list[HistoryItem],
+    summary="A firm's score and grade history",
+    responses=errors(403, 404),
+)
 def firm_history(
     firm_id: Annotated[
         str,

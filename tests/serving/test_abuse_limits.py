@@ -37,9 +37,14 @@ class Clock:
 def limited(
     make_app: Callable[..., FastAPI], tmp_path: Path, database_url: str
 ) -> Iterator[FastAPI]:
-    settings = Settings(database_url=database_url, models_dir=tmp_path / "models",
-                        data_dir=tmp_path / "data", limit_bad_keys=5, limit_key_burst=20,
-                        limit_key_per_s=0.5)  # fmt: skip
+    settings = Settings(
+        database_url=database_url,
+        models_dir=tmp_path / "models",
+        data_dir=tmp_path / "data",
+        limit_bad_keys=5,
+        limit_key_burst=20,
+        limit_key_per_s=0.5,
+    )
     app = make_app(settings=settings)
     with TestClient(app):
         yield app
@@ -56,8 +61,9 @@ def audit_rows(app: FastAPI) -> list[AuditEntry]:
 
 def test_bad_keys_from_one_address_get_429_with_retry_after(limited: FastAPI) -> None:
     attacker = caller(limited, "203.0.113.7")
-    statuses = [attacker.get("/v1/model", headers=auth(f"ews_guess{i}")).status_code
-                for i in range(5)]  # fmt: skip
+    statuses = [
+        attacker.get("/v1/model", headers=auth(f"ews_guess{i}")).status_code for i in range(5)
+    ]
     assert statuses == [401] * 5
     refused = attacker.get("/v1/model", headers=auth("ews_guess-again"))
     assert refused.status_code == 429
@@ -121,19 +127,27 @@ CENTRE_LOOK_UPS = [
 
 @pytest.mark.parametrize(("method", "path", "body"), CENTRE_LOOK_UPS)
 def test_a_centre_gets_one_answer_for_unknown_and_foreign_firms(
-    service: TestClient, keys: dict[str, str], method: str, path: str,
+    service: TestClient,
+    keys: dict[str, str],
+    method: str,
+    path: str,
     body: Callable[[str], dict[str, str]] | None,
-) -> None:  # fmt: skip
+) -> None:
     answers = []
     for firm in (UNKNOWN, FIRM_11):
         json_body = body(firm) if body else None
-        response = service.request(method, path.format(firm=firm), json=json_body,
-                                   headers=auth(keys["center26"]))  # fmt: skip
+        response = service.request(
+            method, path.format(firm=firm), json=json_body, headers=auth(keys["center26"])
+        )
         answers.append((response.status_code, response.json()))
     assert answers[0] == answers[1]
     assert answers[0][0] == 403
-    analyst = service.request(method, path.format(firm=UNKNOWN), json=body(UNKNOWN) if body
-                              else None, headers=auth(keys["analyst"]))  # fmt: skip
+    analyst = service.request(
+        method,
+        path.format(firm=UNKNOWN),
+        json=body(UNKNOWN) if body else None,
+        headers=auth(keys["analyst"]),
+    )
     assert analyst.status_code in (403, 404)  # an analyst may learn what exists
 
 
@@ -154,8 +168,9 @@ def test_the_audit_tells_unknown_from_foreign(service: TestClient, keys: dict[st
 def test_a_centre_batch_lists_unknown_and_foreign_alike(
     service: TestClient, keys: dict[str, str]
 ) -> None:
-    response = service.post("/v1/scores/batch", json={"firm_ids": [UNKNOWN, FIRM_11]},
-                            headers=auth(keys["center26"]))  # fmt: skip
+    response = service.post(
+        "/v1/scores/batch", json={"firm_ids": [UNKNOWN, FIRM_11]}, headers=auth(keys["center26"])
+    )
     items = response.json()["items"]
     assert [(i["status"], i["error"]) for i in items] == [
         (items[0]["status"], items[0]["error"])
