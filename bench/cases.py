@@ -39,9 +39,17 @@ def shap_speed(world: World, rows: int) -> list[dict[str, Any]]:
         theirs = best_of(
             partial(booster.predict, matrix, pred_contrib=True, num_threads=threads), 2
         )
-        results.append(report(f"shap threads={threads}", {
-            "fast_rows_s": rows / ours, "pred_contrib_rows_s": rows / theirs,
-        }, theirs / ours, ">= 3"))  # fmt: skip
+        results.append(
+            report(
+                f"shap threads={threads}",
+                {
+                    "fast_rows_s": rows / ours,
+                    "pred_contrib_rows_s": rows / theirs,
+                },
+                theirs / ours,
+                ">= 3",
+            )
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
@@ -49,20 +57,35 @@ def shap_speed(world: World, rows: int) -> list[dict[str, Any]]:
         shap_seconds = time.perf_counter() - start
     ours_seconds = best_of(lambda: fast.shap_values(matrix[:2000]))
     diff = float(np.abs(fast.shap_values(matrix[:2000])[0] - oracle).max())
-    results.append(report("shap vs shap.TreeExplainer (2000 rows, default threads)", {
-        "fast_rows_s": 2000 / ours_seconds, "tree_explainer_rows_s": 2000 / shap_seconds,
-        "max_abs_diff_e12": diff * 1e12,
-    }, shap_seconds / ours_seconds, ">= 3, diff <= 1e-9"))  # fmt: skip
+    results.append(
+        report(
+            "shap vs shap.TreeExplainer (2000 rows, default threads)",
+            {
+                "fast_rows_s": 2000 / ours_seconds,
+                "tree_explainer_rows_s": 2000 / shap_seconds,
+                "max_abs_diff_e12": diff * 1e12,
+            },
+            shap_seconds / ours_seconds,
+            ">= 3, diff <= 1e-9",
+        )
+    )
     one = matrix[:1]
     latencies = []
     for _ in range(300):
         start = time.perf_counter()
         tree_shap(booster, one)
         latencies.append(time.perf_counter() - start)
-    results.append(report("shap one row in-process", {
-        "p50_us": 1e6 * float(np.percentile(latencies, 50)),
-        "p99_us": 1e6 * float(np.percentile(latencies, 99)),
-    }, 1.0, "info"))  # fmt: skip
+    results.append(
+        report(
+            "shap one row in-process",
+            {
+                "p50_us": 1e6 * float(np.percentile(latencies, 50)),
+                "p99_us": 1e6 * float(np.percentile(latencies, 99)),
+            },
+            1.0,
+            "info",
+        )
+    )
     return results
 
 
@@ -81,13 +104,25 @@ def batch_speed(world: World, rows: int) -> list[dict[str, Any]]:
     plain = best_of(lambda: score(False))
     explained = best_of(lambda: score(True), 2)
     return [
-        report("batch score (no reasons)", {
-            "rows_s": rows / plain, "bare_predict_rows_s": rows / bare,
-        }, bare / plain, ">= 0.8"),
-        report("batch score with top-3 reasons", {
-            "rows_s": rows / explained, "bare_predict_rows_s": rows / bare,
-        }, bare / explained, "info: reasons cost SHAP"),
-    ]  # fmt: skip
+        report(
+            "batch score (no reasons)",
+            {
+                "rows_s": rows / plain,
+                "bare_predict_rows_s": rows / bare,
+            },
+            bare / plain,
+            ">= 0.8",
+        ),
+        report(
+            "batch score with top-3 reasons",
+            {
+                "rows_s": rows / explained,
+                "bare_predict_rows_s": rows / bare,
+            },
+            bare / explained,
+            "info: reasons cost SHAP",
+        ),
+    ]
 
 
 def features_speed(world: World, rows: int) -> list[dict[str, Any]]:
@@ -100,9 +135,19 @@ def features_speed(world: World, rows: int) -> list[dict[str, Any]]:
     tables = read_tables(world.raw_dir)
     build = min(world.seconds["features"], best_of(lambda: build_features(tables), 2))
     n = len(world.features)
-    return [report("features", {
-        "firm_years": n, "build_s": build, "read_raw_s": read, "firm_years_s": n / build,
-    }, build / read, "<= 5")]  # fmt: skip
+    return [
+        report(
+            "features",
+            {
+                "firm_years": n,
+                "build_s": build,
+                "read_raw_s": read,
+                "firm_years_s": n / build,
+            },
+            build / read,
+            "<= 5",
+        )
+    ]
 
 
 def stream_memory(world: World, rows: int) -> list[dict[str, Any]]:
@@ -115,10 +160,20 @@ def stream_memory(world: World, rows: int) -> list[dict[str, Any]]:
     written = batch.score_chunks(chunks, world.model, out, top=3)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
-    return [report("stream ews score (features + reasons)", {
-        "firms": written, "seconds": seconds, "firms_s": written / seconds, "peak_rss_mib": peak,
-        "chunks": len(chunks),
-    }, 1.0, "info")]  # fmt: skip
+    return [
+        report(
+            "stream ews score (features + reasons)",
+            {
+                "firms": written,
+                "seconds": seconds,
+                "firms_s": written / seconds,
+                "peak_rss_mib": peak,
+                "chunks": len(chunks),
+            },
+            1.0,
+            "info",
+        )
+    ]
 
 
 def dask_speed(world: World, rows: int) -> list[dict[str, Any]]:
@@ -138,9 +193,17 @@ def dask_speed(world: World, rows: int) -> list[dict[str, Any]]:
                 start = time.perf_counter()
                 batch.score_chunks(chunks, world.model, out, 3, mapper=batch._dask_mapper(client))
                 seconds[workers] = time.perf_counter() - start
-    return [report("dask scoring 1 -> 2 workers", {
-        "one_worker_s": seconds[1], "two_workers_s": seconds[2],
-    }, seconds[1] / seconds[2], "info: speed-up")]  # fmt: skip
+    return [
+        report(
+            "dask scoring 1 -> 2 workers",
+            {
+                "one_worker_s": seconds[1],
+                "two_workers_s": seconds[2],
+            },
+            seconds[1] / seconds[2],
+            "info: speed-up",
+        )
+    ]
 
 
 CASES = {

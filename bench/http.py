@@ -68,40 +68,84 @@ class Variant:
 
 
 def ews_variant(workers: int, access_log: bool = True) -> Variant:
-    argv = (sys.executable, "-m", "cli.main", "serve", "--port", "{port}",
-            "--workers", str(workers))  # fmt: skip
+    argv = (
+        sys.executable,
+        "-m",
+        "cli.main",
+        "serve",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+    )
     if access_log:
         return Variant(f"ews serve, uvicorn --workers {workers}", argv, "ews", workers)
-    return Variant(f"ews serve, uvicorn --workers {workers} --no-access-log",
-                   (*argv, "--no-access-log"), "ews", workers)  # fmt: skip
+    return Variant(
+        f"ews serve, uvicorn --workers {workers} --no-access-log",
+        (*argv, "--no-access-log"),
+        "ews",
+        workers,
+    )
 
 
 def gunicorn_variant(workers: int) -> Variant:
-    argv = (sys.executable, "-m", "gunicorn", "serving.app:create_app()", "-k",
-            "uvicorn.workers.UvicornWorker", "-w", str(workers), "-b", "127.0.0.1:{port}",
-            "--log-level", "warning")  # fmt: skip
+    argv = (
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "serving.app:create_app()",
+        "-k",
+        "uvicorn.workers.UvicornWorker",
+        "-w",
+        str(workers),
+        "-b",
+        "127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    )
     return Variant(f"ews, gunicorn -w {workers} uvicorn workers", argv, "ews", workers)
 
 
 def reuseport_variant(processes: int) -> Variant:
     argv = (sys.executable, "-c", _REUSEPORT_SERVER, "{port}")
-    return Variant(f"ews, {processes} uvicorn procs SO_REUSEPORT", argv, "ews", processes,
-                   processes)  # fmt: skip
+    return Variant(
+        f"ews, {processes} uvicorn procs SO_REUSEPORT", argv, "ews", processes, processes
+    )
 
 
 def mlflow_variant(workers: int, model_uri: str) -> Variant:
-    argv = (sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager",
-            "local", "-h", "127.0.0.1", "-p", "{port}", "-w", str(workers))  # fmt: skip
+    argv = (
+        sys.executable,
+        "-m",
+        "mlflow",
+        "models",
+        "serve",
+        "-m",
+        model_uri,
+        "--env-manager",
+        "local",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        "{port}",
+        "-w",
+        str(workers),
+    )
     return Variant(f"mlflow models serve -w {workers}", argv, "mlflow", workers)
 
 
 def named_variants(settings: Settings) -> dict[str, Variant]:
     """Every variant by its short name (for ``EWS_BENCH_HTTP``)."""
     uri = f"models:/{settings.model_name}@{settings.model_alias}"
-    return {"ews1": ews_variant(1), "ews2": ews_variant(2),
-            "ews2quiet": ews_variant(2, access_log=False), "gunicorn2": gunicorn_variant(2),
-            "reuseport2": reuseport_variant(2), "mlflow1": mlflow_variant(1, uri),
-            "mlflow2": mlflow_variant(2, uri)}  # fmt: skip
+    return {
+        "ews1": ews_variant(1),
+        "ews2": ews_variant(2),
+        "ews2quiet": ews_variant(2, access_log=False),
+        "gunicorn2": gunicorn_variant(2),
+        "reuseport2": reuseport_variant(2),
+        "mlflow1": mlflow_variant(1, uri),
+        "mlflow2": mlflow_variant(2, uri),
+    }
 
 
 def free_port() -> int:
@@ -161,8 +205,9 @@ def wait_idle(processes: Sequence[psutil.Process], limit_s: float, busy: float =
 
 
 @contextmanager
-def started(variant: Variant, settings: Settings, ready_path: str, limit_s: float = 240.0
-            ) -> Iterator[tuple[str, list[psutil.Process]]]:  # fmt: skip
+def started(
+    variant: Variant, settings: Settings, ready_path: str, limit_s: float = 240.0
+) -> Iterator[tuple[str, list[psutil.Process]]]:
     """Start the variant on a free port, yield its base URL once ``ready_path`` answers 200."""
     port = free_port()
     # The servers log a line per request: into files, not pipes, which nobody reads while the
@@ -235,13 +280,27 @@ class Load:
     def figures(self) -> dict[str, float]:
         p50, p99 = np.percentile(self.latencies_ms, [50, 99]) if self.latencies_ms else (0, 0)
         n = len(self.latencies_ms)
-        return {"clients": self.clients, "requests": n, "errors": len(self.errors),
-                "p50_ms": float(p50), "p99_ms": float(p99), "reconnects": self.reconnects,
-                "rps": n / self.seconds if self.seconds else 0.0}  # fmt: skip
+        return {
+            "clients": self.clients,
+            "requests": n,
+            "errors": len(self.errors),
+            "p50_ms": float(p50),
+            "p99_ms": float(p99),
+            "reconnects": self.reconnects,
+            "rps": n / self.seconds if self.seconds else 0.0,
+        }
 
 
-def drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str], clients: int,
-          requests: int, seconds: float, warm: int = 5) -> Load:  # fmt: skip
+def drive(
+    base: str,
+    path: str,
+    bodies: Sequence[bytes],
+    headers: dict[str, str],
+    clients: int,
+    requests: int,
+    seconds: float,
+    warm: int = 5,
+) -> Load:
     """``clients`` keep-alive connections, one request at a time each, until ``requests`` or
     ``seconds``; all driven from one asyncio loop (uvloop) in this process."""
     run = asyncio.run
@@ -314,19 +373,33 @@ class _Connection:
         self.reader = self.writer = None
 
 
-def _requests(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str]
-              ) -> tuple[str, int, list[bytes]]:  # fmt: skip
+def _requests(
+    base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str]
+) -> tuple[str, int, list[bytes]]:
     url = httpx.URL(base)
     host, port = str(url.host), int(url.port or 80)
     fixed = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    prebuilt = [(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{fixed}"
-                 f"Content-Type: application/json\r\nContent-Length: {len(b)}\r\n\r\n"
-                 ).encode() + b for b in bodies]  # fmt: skip
+    prebuilt = [
+        (
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{fixed}"
+            f"Content-Type: application/json\r\nContent-Length: {len(b)}\r\n\r\n"
+        ).encode()
+        + b
+        for b in bodies
+    ]
     return host, port, prebuilt
 
 
-async def _drive(base: str, path: str, bodies: Sequence[bytes], headers: dict[str, str],
-                 clients: int, requests: int, seconds: float, warm: int) -> Load:  # fmt: skip
+async def _drive(
+    base: str,
+    path: str,
+    bodies: Sequence[bytes],
+    headers: dict[str, str],
+    clients: int,
+    requests: int,
+    seconds: float,
+    warm: int,
+) -> Load:
     host, port, prebuilt = _requests(base, path, bodies, headers)
     load = Load(clients)
     remaining = [requests]
@@ -437,8 +510,9 @@ class Server:
 
 
 @contextmanager
-def serving(variant: Variant, settings: Settings, bodies: Requests, warm: int = 400
-            ) -> Iterator[Server]:  # fmt: skip
+def serving(
+    variant: Variant, settings: Settings, bodies: Requests, warm: int = 400
+) -> Iterator[Server]:
     """Start ``variant``, warm it with ``warm`` requests and wait until its processes are idle."""
     is_ews = variant.kind == "ews"
     ready, path = ("/readyz", "/v1/scores") if is_ews else ("/ping", "/invocations")
@@ -456,25 +530,41 @@ def level(server: Server, clients: int, requests: int, seconds: float) -> dict[s
     """Drive ``server`` with ``clients`` connections; the figures of that level."""
     variant = server.variant
     before = cpu_seconds(server.processes)
-    load = drive(server.base, server.path, server.payloads, server.headers, clients, requests,
-                 seconds)  # fmt: skip
+    load = drive(
+        server.base, server.path, server.payloads, server.headers, clients, requests, seconds
+    )
     after = cpu_seconds(server.processes)
     if load.errors:
-        raise RuntimeError(f"{variant.name}, {clients} clients: {len(load.errors)} errors, "
-                           f"first: {load.errors[0]}")  # fmt: skip
+        raise RuntimeError(
+            f"{variant.name}, {clients} clients: {len(load.errors)} errors, first: {load.errors[0]}"
+        )
     used = sorted((after[p] - before.get(p, 0.0) for p in after), reverse=True)
     busy = [u for u in used if u > 0.05 * max(used[0], 1e-9)]
     share = used[0] / sum(used) if sum(used) else 1.0
     # Server CPU per request: what a request costs, much less moved by other load.
     cpu_ms = 1e3 * sum(used) / max(1, len(load.latencies_ms))
-    return {"variant": variant.name, "kind": variant.kind, "workers": variant.workers,
-            **load.figures, "busiest_process_cpu_share": share, "busy_processes": len(busy),
-            "server_cpu_ms": cpu_ms, "startup_s": server.startup_s,
-            "idle_wait_s": server.idle_wait_s}  # fmt: skip
+    return {
+        "variant": variant.name,
+        "kind": variant.kind,
+        "workers": variant.workers,
+        **load.figures,
+        "busiest_process_cpu_share": share,
+        "busy_processes": len(busy),
+        "server_cpu_ms": cpu_ms,
+        "startup_s": server.startup_s,
+        "idle_wait_s": server.idle_wait_s,
+    }
 
 
-def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Sequence[int],
-            requests: int, seconds: float, warm: int = 400) -> list[dict[str, Any]]:  # fmt: skip
+def measure(
+    variant: Variant,
+    settings: Settings,
+    bodies: Requests,
+    clients: Sequence[int],
+    requests: int,
+    seconds: float,
+    warm: int = 400,
+) -> list[dict[str, Any]]:
     """Start one variant and drive it at each level of concurrency; figures per level."""
     rows = []
     with serving(variant, settings, bodies, warm) as server:
@@ -484,9 +574,17 @@ def measure(variant: Variant, settings: Settings, bodies: Requests, clients: Seq
     return rows
 
 
-def paired(settings: Settings, ours: Variant, reference: Variant, bodies: Requests,
-           clients: int = 16, rounds: int = 3, requests: int = 3000, seconds: float = 20.0,
-           warm: int = 400) -> list[dict[str, Any]]:  # fmt: skip
+def paired(
+    settings: Settings,
+    ours: Variant,
+    reference: Variant,
+    bodies: Requests,
+    clients: int = 16,
+    rounds: int = 3,
+    requests: int = 3000,
+    seconds: float = 20.0,
+    warm: int = 400,
+) -> list[dict[str, Any]]:
     """Both servers up at once, driven in turn (ours, reference, ours, …) at ``clients``.
 
     Other users' load on this shared machine changes from minute to minute and moves both the
@@ -496,32 +594,63 @@ def paired(settings: Settings, ours: Variant, reference: Variant, bodies: Reques
     takes no CPU from the one being driven.
     """
     rows = []
-    with serving(ours, settings, bodies, warm) as a, serving(reference, settings, bodies,
-                                                             warm) as b:  # fmt: skip
+    with (
+        serving(ours, settings, bodies, warm) as a,
+        serving(reference, settings, bodies, warm) as b,
+    ):
         for number in range(1, rounds + 1):
             mine, theirs = (
                 level(a, clients, requests, seconds),
                 level(b, clients, requests, seconds),
             )
-            rows.append({"round": number, "clients": clients, "ours": ours.name,
-                         "reference": reference.name, "rps": mine["rps"],
-                         "reference_rps": theirs["rps"], "server_cpu_ms": mine["server_cpu_ms"],
-                         "reference_cpu_ms": theirs["server_cpu_ms"],
-                         "ratio": mine["rps"] / theirs["rps"]})  # fmt: skip
-            print(f"  round {number}: {ours.name} {mine['rps']:.1f} req/s "
-                  f"({mine['server_cpu_ms']:.2f} ms CPU/req), {reference.name} "
-                  f"{theirs['rps']:.1f} req/s ({theirs['server_cpu_ms']:.2f} ms CPU/req), "
-                  f"ratio {rows[-1]['ratio']:.2f}", flush=True)  # fmt: skip
+            rows.append(
+                {
+                    "round": number,
+                    "clients": clients,
+                    "ours": ours.name,
+                    "reference": reference.name,
+                    "rps": mine["rps"],
+                    "reference_rps": theirs["rps"],
+                    "server_cpu_ms": mine["server_cpu_ms"],
+                    "reference_cpu_ms": theirs["server_cpu_ms"],
+                    "ratio": mine["rps"] / theirs["rps"],
+                }
+            )
+            print(
+                f"  round {number}: {ours.name} {mine['rps']:.1f} req/s "
+                f"({mine['server_cpu_ms']:.2f} ms CPU/req), {reference.name} "
+                f"{theirs['rps']:.1f} req/s ({theirs['server_cpu_ms']:.2f} ms CPU/req), "
+                f"ratio {rows[-1]['ratio']:.2f}",
+                flush=True,
+            )
     return rows
 
 
 def paired_table(rows: list[dict[str, Any]]) -> str:
-    header = ("round", "clients", "ours req/s", "ours CPU ms/req", "reference req/s",
-              "reference CPU ms/req", "ratio")  # fmt: skip
-    return _markdown(header, [(r["round"], r["clients"], f"{r['rps']:,.1f}",
-                               f"{r['server_cpu_ms']:.2f}", f"{r['reference_rps']:,.1f}",
-                               f"{r['reference_cpu_ms']:.2f}", f"{r['ratio']:.2f}")
-                              for r in rows])  # fmt: skip
+    header = (
+        "round",
+        "clients",
+        "ours req/s",
+        "ours CPU ms/req",
+        "reference req/s",
+        "reference CPU ms/req",
+        "ratio",
+    )
+    return _markdown(
+        header,
+        [
+            (
+                r["round"],
+                r["clients"],
+                f"{r['rps']:,.1f}",
+                f"{r['server_cpu_ms']:.2f}",
+                f"{r['reference_rps']:,.1f}",
+                f"{r['reference_cpu_ms']:.2f}",
+                f"{r['ratio']:.2f}",
+            )
+            for r in rows
+        ],
+    )
 
 
 def _markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -533,30 +662,50 @@ def _markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def paired_ratio(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The median round's ratio as the benchmark's figure, with the spread."""
     ratios = [r["ratio"] for r in rows]
-    name = f"http {rows[0]['ours']} vs {rows[0]['reference']}, {rows[0]['clients']} clients, " \
-           f"{len(rows)} alternating rounds"  # fmt: skip
-    return report(name, {"median_rps": float(np.median([r["rps"] for r in rows])),
-                         "median_reference_rps": float(np.median([r["reference_rps"]
-                                                                  for r in rows])),
-                         "lowest_ratio": min(ratios), "highest_ratio": max(ratios)},
-                  float(np.median(ratios)), ">= 10")  # fmt: skip
+    name = (
+        f"http {rows[0]['ours']} vs {rows[0]['reference']}, {rows[0]['clients']} clients, "
+        f"{len(rows)} alternating rounds"
+    )
+    return report(
+        name,
+        {
+            "median_rps": float(np.median([r["rps"] for r in rows])),
+            "median_reference_rps": float(np.median([r["reference_rps"] for r in rows])),
+            "lowest_ratio": min(ratios),
+            "highest_ratio": max(ratios),
+        },
+        float(np.median(ratios)),
+        ">= 10",
+    )
 
 
 def _line(row: dict[str, Any]) -> str:
-    return (f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  {row['rps']:7.1f} req/s"
-            f"  server CPU {row['server_cpu_ms']:.2f} ms/req"
-            f"  ({row['requests']} requests, {row['errors']} errors, "
-            f"{row['reconnects']} idle connections reopened, busiest process "
-            f"{row['busiest_process_cpu_share']:.0%} of server CPU)")  # fmt: skip
+    return (
+        f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  {row['rps']:7.1f} req/s"
+        f"  server CPU {row['server_cpu_ms']:.2f} ms/req"
+        f"  ({row['requests']} requests, {row['errors']} errors, "
+        f"{row['reconnects']} idle connections reopened, busiest process "
+        f"{row['busiest_process_cpu_share']:.0%} of server CPU)"
+    )
 
 
-def run(settings: Settings, variants: Sequence[Variant], clients: Sequence[int] = CLIENTS,
-        requests: int = 2000, seconds: float = 15.0, firms: int = 200, warm: int = 400,
-        bodies: Requests | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def run(
+    settings: Settings,
+    variants: Sequence[Variant],
+    clients: Sequence[int] = CLIENTS,
+    requests: int = 2000,
+    seconds: float = 15.0,
+    firms: int = 200,
+    warm: int = 400,
+    bodies: Requests | None = None,
+) -> list[dict[str, Any]]:
     """Every variant at every level, in one run; the rows of the table."""
     bodies = bodies or prepare(settings, firms)
-    print(f"http: {len(bodies.ews)} firms, <= {requests} requests or {seconds:.0f} s per level, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)  # fmt: skip
+    print(
+        f"http: {len(bodies.ews)} firms, <= {requests} requests or {seconds:.0f} s per level, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
+    )
     rows: list[dict[str, Any]] = []
     for variant in variants:
         rows += measure(variant, settings, bodies, clients, requests, seconds, warm)
@@ -576,24 +725,62 @@ def ratios(rows: list[dict[str, Any]], clients: int = 16) -> list[dict[str, Any]
         if row["kind"] != "ews" or reference is None:
             continue
         name = f"http {row['variant']} vs {reference['variant']}, {clients} clients"
-        results.append(report(name, {
-            "rps": row["rps"], "mlflow_rps": reference["rps"],
-        }, row["rps"] / reference["rps"], ">= 10"))  # fmt: skip
+        results.append(
+            report(
+                name,
+                {
+                    "rps": row["rps"],
+                    "mlflow_rps": reference["rps"],
+                },
+                row["rps"] / reference["rps"],
+                ">= 10",
+            )
+        )
     for row in rows:
         if row["kind"] == "ews" and row["clients"] == 1:
-            results.append(report(f"http {row['variant']}, 1 client", {
-                "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"],
-            }, 1.0, "p50 <= 5 ms, p99 <= 20 ms"))  # fmt: skip
+            results.append(
+                report(
+                    f"http {row['variant']}, 1 client",
+                    {
+                        "p50_ms": row["p50_ms"],
+                        "p99_ms": row["p99_ms"],
+                    },
+                    1.0,
+                    "p50 <= 5 ms, p99 <= 20 ms",
+                )
+            )
     return results
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    header = ("server", "clients", "p50 ms", "p99 ms", "req/s", "server CPU ms/req", "requests",
-              "errors", "busiest proc")  # fmt: skip
-    return _markdown(header, [(r["variant"], r["clients"], f"{r['p50_ms']:.2f}",
-                               f"{r['p99_ms']:.2f}", f"{r['rps']:,.1f}",
-                               f"{r['server_cpu_ms']:.2f}", r["requests"], r["errors"],
-                               f"{r['busiest_process_cpu_share']:.0%}") for r in rows])  # fmt: skip
+    header = (
+        "server",
+        "clients",
+        "p50 ms",
+        "p99 ms",
+        "req/s",
+        "server CPU ms/req",
+        "requests",
+        "errors",
+        "busiest proc",
+    )
+    return _markdown(
+        header,
+        [
+            (
+                r["variant"],
+                r["clients"],
+                f"{r['p50_ms']:.2f}",
+                f"{r['p99_ms']:.2f}",
+                f"{r['rps']:,.1f}",
+                f"{r['server_cpu_ms']:.2f}",
+                r["requests"],
+                r["errors"],
+                f"{r['busiest_process_cpu_share']:.0%}",
+            )
+            for r in rows
+        ],
+    )
 
 
 def http_speed(world: object, rows: int) -> list[dict[str, Any]]:
@@ -618,10 +805,12 @@ def http_speed(world: object, rows: int) -> list[dict[str, Any]]:
     rounds = int(os.environ.get("EWS_BENCH_ROUNDS", "3"))
     ours, reference = os.environ.get("EWS_BENCH_PAIR", f"{RECOMMENDED},mlflow2").split(",")
     if rounds > 0:
-        print(f"http: {ours} and {reference} in {rounds} alternating rounds at 16 clients",
-              flush=True)  # fmt: skip
-        pairs = paired(settings, named[ours], named[reference], bodies, rounds=rounds,
-                       requests=requests)  # fmt: skip
+        print(
+            f"http: {ours} and {reference} in {rounds} alternating rounds at 16 clients", flush=True
+        )
+        pairs = paired(
+            settings, named[ours], named[reference], bodies, rounds=rounds, requests=requests
+        )
         print(paired_table(pairs), flush=True)
         results.append(paired_ratio(pairs))
     return results

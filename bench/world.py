@@ -56,8 +56,16 @@ def world(firms: int, seed: int = 7) -> World:
     calibration: Calibration = fit_calibration(margin, split.valid["label"].to_numpy())
     folder = raw_dir.parent / "bundle"
     booster = lgb.Booster(model_str=booster.model_to_string())
-    bundle = save_bundle(folder, booster, {
-        "feature_names": FEATURE_NAMES, "calibration": calibration, "grade_table": GradeTable(),
-        "label_rules": params.label_rules, "horizon_months": 12, "split": split.years,
-    })  # fmt: skip
+    bundle = save_bundle(
+        folder,
+        booster,
+        {
+            "feature_names": FEATURE_NAMES,
+            "calibration": calibration,
+            "grade_table": GradeTable(),
+            "label_rules": params.label_rules,
+            "horizon_months": 12,
+            "split": split.years,
+        },
+    )
     return World(raw_dir, features, LoadedModel(bundle, booster), seconds)

@@ -51,8 +51,9 @@ def export(
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8", newline="") as stream:
             count = write_audit(rows, stream, kind)
-    typer.echo(f"exported {count:,} audit entries since {since}" + (f" to {out}" if out else ""),
-               err=True)  # fmt: skip
+    typer.echo(
+        f"exported {count:,} audit entries since {since}" + (f" to {out}" if out else ""), err=True
+    )
 
 
 @audit_app.command("verify")

@@ -248,8 +248,15 @@ def score_chunks(
     spill = Path(tempfile.mkdtemp(prefix="ews-score-"))
     writer = _Writer(out)
     try:
-        featurized = list(run(featurize_chunk, chunks, [when] * len(chunks),
-                              [rates] * len(chunks), [spill] * len(chunks)))  # fmt: skip
+        featurized = list(
+            run(
+                featurize_chunk,
+                chunks,
+                [when] * len(chunks),
+                [rates] * len(chunks),
+                [spill] * len(chunks),
+            )
+        )
         peers = distributed.fit_peers(sources for _, sources in featurized)
         paths = [path for path, _ in featurized]
         del featurized

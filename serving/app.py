@@ -93,8 +93,12 @@ def create_app(
         yield
         engine.dispose()
 
-    app = FastAPI(title="SME early-warning scoring service", description=DESCRIPTION,
-                  version=VERSION, lifespan=lifespan)  # fmt: skip
+    app = FastAPI(
+        title="SME early-warning scoring service",
+        description=DESCRIPTION,
+        version=VERSION,
+        lifespan=lifespan,
+    )
     app.state.settings, app.state.engine, app.state.service = settings, engine, state
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.metrics = metrics = Metrics()
@@ -103,16 +107,26 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestLogMiddleware)  # outermost: every answer has a request id
     add_error_handlers(app)
-    routers = (health.router, scores.router, model_routes.router, regions.router, firms.router,
-               monitoring.router, pages.router)  # fmt: skip
+    routers = (
+        health.router,
+        scores.router,
+        model_routes.router,
+        regions.router,
+        firms.router,
+        monitoring.router,
+        pages.router,
+    )
     for router in routers:
         app.include_router(router)
     return app
 
 
 _STATUS: dict[type[ServingError], int] = {
-    NotReady: 503, UnknownFirm: 404, NotScorable: 404, RegionForbidden: 403,
-}  # fmt: skip
+    NotReady: 503,
+    UnknownFirm: 404,
+    NotScorable: 404,
+    RegionForbidden: 403,
+}
 
 
 async def _serving_error(_: Request, error: Exception) -> JSONResponse:

@@ -30,9 +30,21 @@ from serving.db import (
 )
 
 EXPORT_COLUMNS = (
-    "id", "at", "key_id", "key_prefix", "role", "region", "endpoint", "subject_region",
-    "firm_ids", "model_version", "score_id", "outcome", "prev_hash", "row_hash",
-)  # fmt: skip
+    "id",
+    "at",
+    "key_id",
+    "key_prefix",
+    "role",
+    "region",
+    "endpoint",
+    "subject_region",
+    "firm_ids",
+    "model_version",
+    "score_id",
+    "outcome",
+    "prev_hash",
+    "row_hash",
+)
 
 
 def audited(
@@ -46,8 +58,9 @@ def audited(
     rows: Iterable[Base] = (),
 ) -> None:
     """Commit one audit row (with ``rows`` in the same transaction); raises if it cannot."""
-    entry = audit_row(endpoint, firm_ids, outcome, key, model_version,
-                      subject_region=subject_region)  # fmt: skip
+    entry = audit_row(
+        endpoint, firm_ids, outcome, key, model_version, subject_region=subject_region
+    )
     record(session, [*rows, entry])
 
 
@@ -55,9 +68,12 @@ def audit_rows(
     engine: Engine, since: dt.datetime, until: dt.datetime | None = None
 ) -> Iterator[dict[str, Any]]:
     """Audit entries at or after ``since`` (and before ``until``), oldest first."""
-    query = (select(AuditEntry, ApiKey.prefix)
-             .join(ApiKey, AuditEntry.key_id == ApiKey.id, isouter=True)
-             .where(AuditEntry.at >= since).order_by(AuditEntry.id))  # fmt: skip
+    query = (
+        select(AuditEntry, ApiKey.prefix)
+        .join(ApiKey, AuditEntry.key_id == ApiKey.id, isouter=True)
+        .where(AuditEntry.at >= since)
+        .order_by(AuditEntry.id)
+    )
     if until is not None:
         query = query.where(AuditEntry.at < until)
     with Session(engine) as session:
@@ -68,12 +84,21 @@ def audit_rows(
 def _row(entry: AuditEntry, prefix: str | None) -> dict[str, Any]:
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
     return {
-        "id": entry.id, "at": at.isoformat(), "key_id": entry.key_id, "key_prefix": prefix,
-        "role": entry.role, "region": entry.region, "endpoint": entry.endpoint,
-        "subject_region": entry.subject_region, "firm_ids": json.loads(entry.firm_ids),
-        "model_version": entry.model_version, "score_id": entry.score_id,
-        "outcome": entry.outcome, "prev_hash": entry.prev_hash, "row_hash": entry.row_hash,
-    }  # fmt: skip
+        "id": entry.id,
+        "at": at.isoformat(),
+        "key_id": entry.key_id,
+        "key_prefix": prefix,
+        "role": entry.role,
+        "region": entry.region,
+        "endpoint": entry.endpoint,
+        "subject_region": entry.subject_region,
+        "firm_ids": json.loads(entry.firm_ids),
+        "model_version": entry.model_version,
+        "score_id": entry.score_id,
+        "outcome": entry.outcome,
+        "prev_hash": entry.prev_hash,
+        "row_hash": entry.row_hash,
+    }
 
 
 def write_audit(rows: Iterable[dict[str, Any]], stream: IO[str], fmt: str) -> int:

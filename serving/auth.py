@@ -53,8 +53,7 @@ def create_key(engine: Engine, role: str, region: str | None = None) -> str:
     """Issue a key and return it; this is the only time the plain key exists."""
     _check(role, region)
     key = KEY_PREFIX + secrets.token_urlsafe(24)
-    row = ApiKey(key_hash=hash_key(key), prefix=key[:8], role=role, region=region,
-                 created_at=now())  # fmt: skip
+    row = ApiKey(key_hash=hash_key(key), prefix=key[:8], role=role, region=region, created_at=now())
     with Session(engine) as session, session.begin():
         session.add(row)
     return key

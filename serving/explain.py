@@ -252,9 +252,13 @@ def families(
     counts = np.bincount(index, minlength=len(order))
     out = [
         FamilyOut(
-            family=family, name_ko=FAMILIES[family], name_en=wording.FAMILIES_EN[family],
-            contribution=float(totals[f]), rest=float(rests[f]), n_features=int(counts[f]),
+            family=family,
+            name_ko=FAMILIES[family],
+            name_en=wording.FAMILIES_EN[family],
+            contribution=float(totals[f]),
+            rest=float(rests[f]),
+            n_features=int(counts[f]),
         )
         for f, family in enumerate(order)
-    ]  # fmt: skip
+    ]
     return sorted(out, key=lambda item: -abs(item.contribution))

@@ -49,18 +49,25 @@ def firm_history(
         matrix = champion.model.matrix(rows)
         attribution = explain.attribute(champion.model.booster, bundle.calibration, matrix)
         standing = standing_of(rows, bundle.label_rules, snapshot.stale_after_months)
-        points = [_point(champion, period, row, float(attribution.pd[i]), standing, i)
-                  for i, (period, row) in enumerate(periods)]  # fmt: skip
+        points = [
+            _point(champion, period, row, float(attribution.pd[i]), standing, i)
+            for i, (period, row) in enumerate(periods)
+        ]
         rated = np.flatnonzero(standing.rated)  # changes between dates that have a PD
         changes = [
             _change(champion, points[i], points[j], matrix[[i, j]], attribution.points[[i, j]], top)
             for i, j in itertools.pairwise(rated)
         ]
     return FirmHistoryOut(
-        firm_id=firm_id, region=snapshot.regions[firm_id], model_name=champion.name,
-        model_version=champion.version, grade_table_version=bundle.grade_table.version,
-        horizon_months=bundle.horizon_months, points=points, changes=changes,
-    )  # fmt: skip
+        firm_id=firm_id,
+        region=snapshot.regions[firm_id],
+        model_name=champion.name,
+        model_version=champion.version,
+        grade_table_version=bundle.grade_table.version,
+        horizon_months=bundle.horizon_months,
+        points=points,
+        changes=changes,
+    )
 
 
 def _point(
@@ -72,27 +79,40 @@ def _point(
     year = period.features.at[row, "fiscal_year"]
     message_ko, message_en = standing.message(i)
     return HistoryPoint(
-        as_of=period.as_of.date(), fiscal_year=int(year) if pd.notna(year) else None,
-        status=standing.status(i), message_ko=message_ko, message_en=message_en,
-        pd=pd_ if rated else None, grade=grade,
+        as_of=period.as_of.date(),
+        fiscal_year=int(year) if pd.notna(year) else None,
+        status=standing.status(i),
+        message_ko=message_ko,
+        message_en=message_en,
+        pd=pd_ if rated else None,
+        grade=grade,
         grade_en=GRADES_EN.get(grade, grade) if grade else None,
         grade_colour=GRADE_COLOURS.get(grade, "grey") if grade else "grey",
         flags=[flag for flag, on in zip(FLAGS, period.flags[row], strict=True) if on],
-    )  # fmt: skip
+    )
 
 
 def _change(
-    champion: Champion, before: HistoryPoint, after: HistoryPoint, values: np.ndarray,
-    points: np.ndarray, top: int,
-) -> PeriodChange:  # fmt: skip
+    champion: Champion,
+    before: HistoryPoint,
+    after: HistoryPoint,
+    values: np.ndarray,
+    points: np.ndarray,
+    top: int,
+) -> PeriodChange:
     moved = points[1] - points[0]
     order = np.argsort(-np.abs(moved), kind="stable")[:top]
-    reasons = [_reason(_feature(champion.feature_names[j]), values[:, j], points[:, j],
-                       champion.event)
-               for j in order]  # fmt: skip
+    reasons = [
+        _reason(_feature(champion.feature_names[j]), values[:, j], points[:, j], champion.event)
+        for j in order
+    ]
     assert after.pd is not None and before.pd is not None  # changes join dates with a PD
-    return PeriodChange(from_as_of=before.as_of, to_as_of=after.as_of,
-                        pd_change=after.pd - before.pd, reasons=reasons)  # fmt: skip
+    return PeriodChange(
+        from_as_of=before.as_of,
+        to_as_of=after.as_of,
+        pd_change=after.pd - before.pd,
+        reasons=reasons,
+    )
 
 
 def _feature(name: str) -> Feature:
@@ -128,15 +148,25 @@ def _reason(
         )
         what_en = f"{feature.en} went from {before_en} to {after_en};"
     return ReasonChange(
-        feature=feature.name, family=feature.family, label_ko=feature.ko, label_en=feature.en,
-        value_before=_finite(values[0]), value_after=_finite(values[1]),
-        display_before=before_ko, display_after=after_ko, contribution_before=was,
-        contribution_after=now, change=now - was,
-        sentence_ko=(f"{what_ko} {event.ko} 기여도가 {_signed(was)}에서 {_signed(now)}로 "
-                     f"{verb_ko}."),
-        sentence_en=(f"{what_en[:1].upper() + what_en[1:]} its contribution to the {event.en} "
-                     f"{verb_en} from {_signed(was)} to {_signed(now)}."),
-    )  # fmt: skip
+        feature=feature.name,
+        family=feature.family,
+        label_ko=feature.ko,
+        label_en=feature.en,
+        value_before=_finite(values[0]),
+        value_after=_finite(values[1]),
+        display_before=before_ko,
+        display_after=after_ko,
+        contribution_before=was,
+        contribution_after=now,
+        change=now - was,
+        sentence_ko=(
+            f"{what_ko} {event.ko} 기여도가 {_signed(was)}에서 {_signed(now)}로 {verb_ko}."
+        ),
+        sentence_en=(
+            f"{what_en[:1].upper() + what_en[1:]} its contribution to the {event.en} "
+            f"{verb_en} from {_signed(was)} to {_signed(now)}."
+        ),
+    )
 
 
 def _signed(contribution: float) -> str:

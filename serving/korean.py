@@ -14,10 +14,17 @@ _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _RIEUL: Final = 8  # index of ㄹ among final consonants
 # How a trailing non-Hangul character is read: (has a final consonant, that consonant is ㄹ).
 _DIGITS: Final[dict[str, tuple[bool, bool]]] = {
-    "0": (True, False), "1": (True, True), "2": (False, False), "3": (True, False),
-    "4": (False, False), "5": (False, False), "6": (True, False), "7": (True, True),
-    "8": (True, True), "9": (False, False),
-}  # fmt: skip
+    "0": (True, False),
+    "1": (True, True),
+    "2": (False, False),
+    "3": (True, False),
+    "4": (False, False),
+    "5": (False, False),
+    "6": (True, False),
+    "7": (True, True),
+    "8": (True, True),
+    "9": (False, False),
+}
 _LETTERS_WITH_FINAL: Final[dict[str, bool]] = {"l": True, "m": False, "n": False, "r": True}
 _SYMBOLS: Final[dict[str, tuple[bool, bool]]] = {"%": (False, False)}  # 퍼센트
 

@@ -34,8 +34,13 @@ def measure(base_url: str, api_key: str, firm_ids: Sequence[str], n: int = 500) 
             if i >= 20:
                 timings.append(elapsed * 1000.0)
     p50, p95, p99 = np.percentile(timings, [50, 95, 99])
-    return {"n": float(n), "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
-            "max_ms": float(max(timings))}  # fmt: skip
+    return {
+        "n": float(n),
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+        "max_ms": float(max(timings)),
+    }
 
 
 if __name__ == "__main__":

@@ -29,13 +29,25 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("ews_http_requests", "HTTP requests served",
-                                ["method", "route", "status"], registry=self.registry)  # fmt: skip
-        self.latency = Histogram("ews_http_request_duration_seconds", "Time to answer a request",
-                                 ["method", "route", "status"], buckets=BUCKETS,
-                                 registry=self.registry)  # fmt: skip
-        self.model = Gauge("ews_model_info", "The model being served (value 1)",
-                           ["name", "alias", "version"], registry=self.registry)  # fmt: skip
+        self.requests = Counter(
+            "ews_http_requests",
+            "HTTP requests served",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "ews_http_request_duration_seconds",
+            "Time to answer a request",
+            ["method", "route", "status"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.model = Gauge(
+            "ews_model_info",
+            "The model being served (value 1)",
+            ["name", "alias", "version"],
+            registry=self.registry,
+        )
         self.ready = Gauge("ews_ready", "1 when model and data are loaded", registry=self.registry)
         self.audit_write_failures = Counter(
             "ews_audit_write_failures",
@@ -83,8 +95,9 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            self.metrics.observe(scope["method"], _route(scope), status,
-                                 time.perf_counter() - started)  # fmt: skip
+            self.metrics.observe(
+                scope["method"], _route(scope), status, time.perf_counter() - started
+            )
 
 
 def _route(scope: Scope) -> str:

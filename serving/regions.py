@@ -125,16 +125,26 @@ def figures(champion: Champion, members: Group) -> RiskFigures:
     before_counts: np.ndarray | None = None
     if champion.previous is not None and members.before is not None:
         then = champion.previous.pd[members.before]
-        before_counts = np.bincount(champion.previous.grade[members.before],
-                                    minlength=len(table.grades))  # fmt: skip
-        previous = PeriodFigures(as_of=champion.previous.period.as_of.date(), n_firms=len(then),
-                                 expected=float(then.sum()), expected_rate=_rate(then))  # fmt: skip
+        before_counts = np.bincount(
+            champion.previous.grade[members.before], minlength=len(table.grades)
+        )
+        previous = PeriodFigures(
+            as_of=champion.previous.period.as_of.date(),
+            n_firms=len(then),
+            expected=float(then.sum()),
+            expected_rate=_rate(then),
+        )
         change = _change(champion, members, now, then)
     return RiskFigures(
-        n_firms=len(now), expected=float(now.sum()), expected_rate=_rate(now),
-        grades=_grade_counts(table, counts, before_counts), previous=previous, change=change,
-        n_stale=members.n_stale, n_in_state=members.n_in_state,
-    )  # fmt: skip
+        n_firms=len(now),
+        expected=float(now.sum()),
+        expected_rate=_rate(now),
+        grades=_grade_counts(table, counts, before_counts),
+        previous=previous,
+        change=change,
+        n_stale=members.n_stale,
+        n_in_state=members.n_in_state,
+    )
 
 
 def _grade_counts(
@@ -143,11 +153,16 @@ def _grade_counts(
     out = []
     for i, grade in enumerate(table.grades):
         then = int(before[i]) if before is not None else None
-        out.append(GradeCount(
-            grade=grade, grade_en=GRADES_EN.get(grade, grade),
-            colour=GRADE_COLOURS.get(grade, "grey"), count=int(counts[i]), previous=then,
-            change=int(counts[i]) - then if then is not None else None,
-        ))  # fmt: skip
+        out.append(
+            GradeCount(
+                grade=grade,
+                grade_en=GRADES_EN.get(grade, grade),
+                colour=GRADE_COLOURS.get(grade, "grey"),
+                count=int(counts[i]),
+                previous=then,
+                change=int(counts[i]) - then if then is not None else None,
+            )
+        )
     return out
 
 
@@ -161,12 +176,15 @@ def _change(champion: Champion, members: Group, now: np.ndarray, then: np.ndarra
     moved = latest.grade[members.now][both] - previous.grade[at_then[both]]
     rate_now, rate_then = _rate(now), _rate(then)
     return ChangeFigures(
-        n_firms=len(now) - len(then), expected=float(now.sum() - then.sum()),
+        n_firms=len(now) - len(then),
+        expected=float(now.sum() - then.sum()),
         expected_rate=rate_now - rate_then,
         rate_change=rate_now / rate_then - 1.0 if rate_then > 0 else None,
-        grade_up=int((moved > 0).sum()), grade_down=int((moved < 0).sum()),
-        entered=int((~both).sum()), exited=len(set(ids_then) - set(ids_now)),
-    )  # fmt: skip
+        grade_up=int((moved > 0).sum()),
+        grade_down=int((moved < 0).sum()),
+        entered=int((~both).sum()),
+        exited=len(set(ids_then) - set(ids_now)),
+    )
 
 
 def stage(figures_: RiskFigures, national: RiskFigures, rule: StageRule = STAGE_RULE) -> StageOut:
@@ -179,15 +197,23 @@ def stage(figures_: RiskFigures, national: RiskFigures, rule: StageRule = STAGE_
     trend_en = f", {change:+.0%} since the previous as-of" if change is not None else ""
     times = f"{ratio:.2f}" if ratio is not None else "-"
     return StageOut(
-        stage=name, stage_en=_STAGE_EN[name], ratio=ratio, rate_change=change,  # type: ignore[arg-type]
-        national_rate=base, small_sample=figures_.n_firms < rule.min_firms,
-        reason_ko=(f"기대 부실률 {rate:.1%}는 전국 {base:.1%}의 {times}배{trend_ko} → {name} "
-                   f"(기준: 전국 대비 {rule.severe:g}배 이상, 또는 {rule.caution:g}배 이상이면서 "
-                   f"{rule.rising:.0%} 이상 상승 시 심각; {rule.caution:g}배 이상, 또는 1배 "
-                   f"이상이면서 {rule.rising:.0%} 이상 상승 시 주의)"),
-        reason_en=(f"Expected distress rate {rate:.1%} is {times}× the national {base:.1%}"
-                   f"{trend_en} → {_STAGE_EN[name]}"),
-    )  # fmt: skip
+        stage=name,
+        stage_en=_STAGE_EN[name],
+        ratio=ratio,
+        rate_change=change,  # type: ignore[arg-type]
+        national_rate=base,
+        small_sample=figures_.n_firms < rule.min_firms,
+        reason_ko=(
+            f"기대 부실률 {rate:.1%}는 전국 {base:.1%}의 {times}배{trend_ko} → {name} "
+            f"(기준: 전국 대비 {rule.severe:g}배 이상, 또는 {rule.caution:g}배 이상이면서 "
+            f"{rule.rising:.0%} 이상 상승 시 심각; {rule.caution:g}배 이상, 또는 1배 "
+            f"이상이면서 {rule.rising:.0%} 이상 상승 시 주의)"
+        ),
+        reason_en=(
+            f"Expected distress rate {rate:.1%} is {times}× the national {base:.1%}"
+            f"{trend_en} → {_STAGE_EN[name]}"
+        ),
+    )
 
 
 # --- drivers -------------------------------------------------------------------------------
@@ -221,10 +247,11 @@ def _summarise(champion: Champion, rows: np.ndarray) -> _Points:
     points = everyone[rows] if len(rows) else np.zeros((1, len(names)))
     families = [_feature(name).family for name in names]
     family_raising = {
-        family: float((points[:, [j for j, f in enumerate(families) if f == family]]
-                       .sum(axis=1) > 0).mean())
+        family: float(
+            (points[:, [j for j, f in enumerate(families) if f == family]].sum(axis=1) > 0).mean()
+        )
         for family in dict.fromkeys(families)
-    }  # fmt: skip
+    }
     return _Points(points.mean(axis=0), (points > 0).mean(axis=0), national, family_raising)
 
 
@@ -238,21 +265,41 @@ def drivers(champion: Champion, rows: np.ndarray, top: int = TOP_DRIVERS) -> Dri
         entry[0] += float(summary.mean[j])
         entry[1] += float(summary.national[j])
     families = sorted(
-        (DriverFamily(family=f, name_ko=FAMILIES.get(f, f), name_en=wording.FAMILIES_EN.get(f, f),
-                      mean_contribution=mean, national_mean_contribution=national,
-                      expected=mean * len(rows), share_raising=summary.family_raising[f])
-         for f, (mean, national) in totals.items()),
+        (
+            DriverFamily(
+                family=f,
+                name_ko=FAMILIES.get(f, f),
+                name_en=wording.FAMILIES_EN.get(f, f),
+                mean_contribution=mean,
+                national_mean_contribution=national,
+                expected=mean * len(rows),
+                share_raising=summary.family_raising[f],
+            )
+            for f, (mean, national) in totals.items()
+        ),
         key=lambda item: -item.mean_contribution,
-    )  # fmt: skip
+    )
     order = [j for j in np.argsort(-summary.mean, kind="stable")[:top] if summary.mean[j] > 0]
     matrix = champion.latest.matrix
     rated = champion.latest.standing.rated
-    features = [_driver(names[j], summary, j, _median(matrix[rows, j]),
-                        _median(matrix[rated, j]), champion.event)
-                for j in order]  # fmt: skip
+    features = [
+        _driver(
+            names[j],
+            summary,
+            j,
+            _median(matrix[rows, j]),
+            _median(matrix[rated, j]),
+            champion.event,
+        )
+        for j in order
+    ]
     mean_pd = float(champion.latest.pd[rows].mean()) if len(rows) else 0.0
-    return DriversOut(base_pd=champion.latest.explanations.base_pd, mean_pd=mean_pd,
-                      families=families, features=features)  # fmt: skip
+    return DriversOut(
+        base_pd=champion.latest.explanations.base_pd,
+        mean_pd=mean_pd,
+        families=families,
+        features=features,
+    )
 
 
 def _driver(
@@ -267,20 +314,31 @@ def _driver(
     shown_ko, shown_en = wording.display(feature, median)
     national_ko, national_en = wording.display(feature, national)
     return DriverFeature(
-        feature=name, family=feature.family, label_ko=feature.ko, label_en=feature.en,
-        mean_contribution=mean, national_mean_contribution=float(summary.national[j]),
-        share_raising=raising, median=median, national_median=national,
-        median_display=shown_ko, national_median_display=national_ko,
-        sentence_ko=(f"{attach(feature.ko, '은/는')} 기업 평균 {attach(event.ko, '을/를')} "
-                     f"{wording.points(mean)}%p "
-                     f"높입니다 (전국 {_signed(float(summary.national[j]))}; 기업의 "
-                     f"{raising:.0%}에서 위험 상승 요인, 중앙값 {shown_ko}, 전국 {national_ko})."),
-        sentence_en=(f"{feature.en[:1].upper() + feature.en[1:]} raises the average firm's "
-                     f"{event.en} "
-                     f"by {wording.points(mean)} points (national "
-                     f"{_signed(float(summary.national[j]))}; a risk factor for "
-                     f"{raising:.0%} of firms; median {shown_en}, national {national_en})."),
-    )  # fmt: skip
+        feature=name,
+        family=feature.family,
+        label_ko=feature.ko,
+        label_en=feature.en,
+        mean_contribution=mean,
+        national_mean_contribution=float(summary.national[j]),
+        share_raising=raising,
+        median=median,
+        national_median=national,
+        median_display=shown_ko,
+        national_median_display=national_ko,
+        sentence_ko=(
+            f"{attach(feature.ko, '은/는')} 기업 평균 {attach(event.ko, '을/를')} "
+            f"{wording.points(mean)}%p "
+            f"높입니다 (전국 {_signed(float(summary.national[j]))}; 기업의 "
+            f"{raising:.0%}에서 위험 상승 요인, 중앙값 {shown_ko}, 전국 {national_ko})."
+        ),
+        sentence_en=(
+            f"{feature.en[:1].upper() + feature.en[1:]} raises the average firm's "
+            f"{event.en} "
+            f"by {wording.points(mean)} points (national "
+            f"{_signed(float(summary.national[j]))}; a risk factor for "
+            f"{raising:.0%} of firms; median {shown_en}, national {national_en})."
+        ),
+    )
 
 
 def _signed(contribution: float) -> str:
@@ -305,8 +363,10 @@ INDICATOR_LABELS: dict[str, tuple[str, str, str]] = {
 
 def indicators(regional: pd.DataFrame, region: str, as_of: pd.Timestamp) -> IndicatorsOut | None:
     """The region's latest figures published before ``as_of``, beside the period before."""
-    rows = regional[(regional["region"].astype("string") == region).fillna(False)
-                    & (regional["published_on"] < as_of)]  # fmt: skip
+    rows = regional[
+        (regional["region"].astype("string") == region).fillna(False)
+        & (regional["published_on"] < as_of)
+    ]
     if "district" in rows.columns:
         rows = rows[rows["district"].isna()]
     if rows.empty:
@@ -316,18 +376,26 @@ def indicators(regional: pd.DataFrame, region: str, as_of: pd.Timestamp) -> Indi
     now = latest.iloc[-1]
     before = latest.iloc[-2] if len(latest) > 1 else None
     names = [name for name in REGIONAL_INDICATORS if name in now.index and pd.notna(now[name])]
-    values = [_indicator(name, now[name], before[name] if before is not None else None)
-              for name in names]  # fmt: skip
-    return IndicatorsOut(period=int(now["period"]), published_on=now["published_on"].date(),
-                         values=values)  # fmt: skip
+    values = [
+        _indicator(name, now[name], before[name] if before is not None else None) for name in names
+    ]
+    return IndicatorsOut(
+        period=int(now["period"]), published_on=now["published_on"].date(), values=values
+    )
 
 
 def _indicator(name: str, value: float, before: float | None) -> IndicatorOut:
     label_ko, label_en, unit = INDICATOR_LABELS.get(name, (name, name, "ratio"))
     shown, _ = wording.display(Feature(name, "environment", label_ko, label_en, unit), float(value))
     previous = float(before) if before is not None and pd.notna(before) else None
-    return IndicatorOut(name=name, label_ko=label_ko, label_en=label_en, value=float(value),
-                        previous=previous, display=shown)  # fmt: skip
+    return IndicatorOut(
+        name=name,
+        label_ko=label_ko,
+        label_en=label_en,
+        value=float(value),
+        previous=previous,
+        display=shown,
+    )
 
 
 # --- the HTTP answers ----------------------------------------------------------------------
@@ -337,18 +405,22 @@ def _header(snapshot: Snapshot, champion: Champion) -> dict[str, object]:
     return {
         "as_of": snapshot.as_of.date(),
         "previous_as_of": snapshot.previous.as_of.date() if snapshot.previous else None,
-        "model_name": champion.name, "model_version": champion.version,
-    }  # fmt: skip
+        "model_name": champion.name,
+        "model_version": champion.version,
+    }
 
 
 def _row(snapshot: Snapshot, champion: Champion, region: str, national: RiskFigures) -> RegionRow:
     region_figures = figures(champion, group(champion, "region", region))
     name_ko, name_en = region_names(region)
     return RegionRow(
-        region=region, region_ko=name_ko, region_en=name_en,
-        figures=region_figures, stage=stage(region_figures, national),
+        region=region,
+        region_ko=name_ko,
+        region_en=name_en,
+        figures=region_figures,
+        stage=stage(region_figures, national),
         indicators=indicators(snapshot.tables.regional, region, snapshot.as_of),
-    )  # fmt: skip
+    )
 
 
 def regions_overview(snapshot: Snapshot, champion: Champion, regions: list[str]) -> RegionsOut:
@@ -356,9 +428,10 @@ def regions_overview(snapshot: Snapshot, champion: Champion, regions: list[str])
     national = figures(champion, group(champion))
     return RegionsOut(
         **_header(snapshot, champion),  # type: ignore[arg-type]
-        grade_table_version=champion.model.bundle.grade_table.version, national=national,
+        grade_table_version=champion.model.bundle.grade_table.version,
+        national=national,
         regions=[_row(snapshot, champion, region, national) for region in regions],
-    )  # fmt: skip
+    )
 
 
 def region_summary(snapshot: Snapshot, champion: Champion, region: str) -> RegionSummaryOut:
@@ -368,10 +441,12 @@ def region_summary(snapshot: Snapshot, champion: Champion, region: str) -> Regio
     members = group(champion, "region", region)
     clusters = snapshot.features["cluster_id"][members.now].dropna().nunique()
     return RegionSummaryOut(
-        **row.model_dump(), **_header(snapshot, champion),  # type: ignore[arg-type]
+        **row.model_dump(),
+        **_header(snapshot, champion),  # type: ignore[arg-type]
         grade_table_version=champion.model.bundle.grade_table.version,
-        drivers=drivers(champion, members.now), n_clusters=int(clusters),
-    )  # fmt: skip
+        drivers=drivers(champion, members.now),
+        n_clusters=int(clusters),
+    )
 
 
 def cluster_summaries(snapshot: Snapshot, champion: Champion, region: str) -> ClustersOut:
@@ -383,17 +458,25 @@ def cluster_summaries(snapshot: Snapshot, champion: Champion, region: str) -> Cl
     for cluster_id in sorted(in_region["cluster_id"].dropna().astype(str).unique()):
         cluster = _within(champion, members, cluster_id)
         cluster_figures = figures(champion, cluster)
-        out.append(ClusterOut(cluster_id=cluster_id, figures=cluster_figures,
-                              stage=stage(cluster_figures, national),
-                              drivers=drivers(champion, cluster.now, CLUSTER_DRIVERS)))  # fmt: skip
+        out.append(
+            ClusterOut(
+                cluster_id=cluster_id,
+                figures=cluster_figures,
+                stage=stage(cluster_figures, national),
+                drivers=drivers(champion, cluster.now, CLUSTER_DRIVERS),
+            )
+        )
     out.sort(key=lambda item: -item.figures.expected_rate)
     loose = _within(champion, members, None)
     name_ko, name_en = region_names(region)
     return ClustersOut(
-        region=region, region_ko=name_ko, region_en=name_en,
+        region=region,
+        region_ko=name_ko,
+        region_en=name_en,
         **_header(snapshot, champion),  # type: ignore[arg-type]
-        clusters=out, unclustered=figures(champion, loose) if len(loose.now) else None,
-    )  # fmt: skip
+        clusters=out,
+        unclustered=figures(champion, loose) if len(loose.now) else None,
+    )
 
 
 def _within(champion: Champion, members: Group, cluster_id: str | None) -> Group:

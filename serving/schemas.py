@@ -46,9 +46,10 @@ def normalise_firm_id(value: Any) -> Any:
 FirmId = Annotated[
     str,
     BeforeValidator(normalise_firm_id),
-    Field(pattern=FIRM_ID_PATTERN, examples=["1000000001", "090414"],
-          description=FIRM_ID_DESCRIPTION),
-]  # fmt: skip
+    Field(
+        pattern=FIRM_ID_PATTERN, examples=["1000000001", "090414"], description=FIRM_ID_DESCRIPTION
+    ),
+]
 
 
 def _known_region(code: str) -> str:
@@ -85,16 +86,29 @@ Amount = Annotated[
 ]
 
 AMOUNT_LABELS: dict[str, str] = {
-    "revenue": "매출액", "cost_of_sales": "매출원가", "sga": "판매비와관리비",
-    "operating_income": "영업이익", "interest_expense": "이자비용",
+    "revenue": "매출액",
+    "cost_of_sales": "매출원가",
+    "sga": "판매비와관리비",
+    "operating_income": "영업이익",
+    "interest_expense": "이자비용",
     "pretax_income": "법인세차감전이익",
-    "net_income": "당기순이익", "depreciation": "감가상각비", "total_assets": "자산총계",
-    "current_assets": "유동자산", "cash": "현금및현금성자산", "receivables": "매출채권",
-    "inventory": "재고자산", "total_liabilities": "부채총계", "current_liabilities": "유동부채",
-    "borrowings": "차입금", "equity": "자본총계", "paid_in_capital": "자본금",
-    "retained_earnings": "이익잉여금", "operating_cash_flow": "영업활동현금흐름",
-    "employees": "종업원수 (명)", "payroll": "급여총액",
-}  # fmt: skip
+    "net_income": "당기순이익",
+    "depreciation": "감가상각비",
+    "total_assets": "자산총계",
+    "current_assets": "유동자산",
+    "cash": "현금및현금성자산",
+    "receivables": "매출채권",
+    "inventory": "재고자산",
+    "total_liabilities": "부채총계",
+    "current_liabilities": "유동부채",
+    "borrowings": "차입금",
+    "equity": "자본총계",
+    "paid_in_capital": "자본금",
+    "retained_earnings": "이익잉여금",
+    "operating_cash_flow": "영업활동현금흐름",
+    "employees": "종업원수 (명)",
+    "payroll": "급여총액",
+}
 
 
 def _contract_date(value: dt.date) -> dt.date:
@@ -418,8 +432,9 @@ class HistoryItem(BaseModel):
 
 # --- Watch lists, region and cluster risk, firm history, visits (issue 3) -------------------
 
-GradeName = Literal["정상", "관심", "주의", "경계", "심각",
-                    "normal", "attention", "caution", "alert", "severe"]  # fmt: skip
+GradeName = Literal[
+    "정상", "관심", "주의", "경계", "심각", "normal", "attention", "caution", "alert", "severe"
+]
 WatchStatus = Literal["new", "kept"]
 LeftWhy = Literal["rank", "pd_drop", "filtered", "not_scored", "stale", "in_state"]
 StageName = Literal["양호", "주의", "심각"]

@@ -99,8 +99,10 @@ def score(
     model = champion.model
     attribution = explain.attribute(model.booster, model.bundle.calibration, subjects.matrix)
     created_at = now()
-    outs = [_response(champion, subjects, attribution, i, top, created_at)
-            for i in range(len(subjects.firm_ids))]  # fmt: skip
+    outs = [
+        _response(champion, subjects, attribution, i, top, created_at)
+        for i in range(len(subjects.firm_ids))
+    ]
     records = [_record(out, attribution, i, key_id, off_history) for i, out in enumerate(outs)]
     return outs, records
 
@@ -125,23 +127,39 @@ def _response(
         reasons, families = explain.reasons(
             champion.feature_names, values, peers, attribution.points[i], top, event
         )
-    flags = [FlagOut(flag=f, label_ko=FLAGS[f][0], label_en=FLAGS[f][1])
-             for f, on in zip(FLAGS, subjects.flags[i], strict=True) if on]  # fmt: skip
+    flags = [
+        FlagOut(flag=f, label_ko=FLAGS[f][0], label_en=FLAGS[f][1])
+        for f, on in zip(FLAGS, subjects.flags[i], strict=True)
+        if on
+    ]
     period_end, age = standing.statement(row)
     message_ko, message_en = standing.message(row)
     return ScoreOut(
-        score_id=str(uuid.uuid4()), firm_id=subjects.firm_ids[i], region=subjects.regions[i],
-        as_of=subjects.as_of.date(), status=status, message_ko=message_ko,
-        message_en=message_en, event_ko=event.ko, event_en=event.en, pd=pd_,
-        horizon_months=bundle.horizon_months, grade=grade,
+        score_id=str(uuid.uuid4()),
+        firm_id=subjects.firm_ids[i],
+        region=subjects.regions[i],
+        as_of=subjects.as_of.date(),
+        status=status,
+        message_ko=message_ko,
+        message_en=message_en,
+        event_ko=event.ko,
+        event_en=event.en,
+        pd=pd_,
+        horizon_months=bundle.horizon_months,
+        grade=grade,
         grade_en=GRADES_EN.get(grade, grade) if grade else None,
         grade_colour=GRADE_COLOURS.get(grade, "grey") if grade else "grey",
-        grade_table_version=bundle.grade_table.version, model_name=champion.name,
-        model_version=champion.version, base_pd=float(attribution.base_pd[i]),
+        grade_table_version=bundle.grade_table.version,
+        model_name=champion.name,
+        model_version=champion.version,
+        base_pd=float(attribution.base_pd[i]),
         statement_period_end=period_end.date() if period_end is not None else None,
-        statement_age_months=age, reasons=reasons, families=families, flags=flags,
+        statement_age_months=age,
+        reasons=reasons,
+        families=families,
+        flags=flags,
         created_at=created_at,
-    )  # fmt: skip
+    )
 
 
 def _record(
@@ -152,13 +170,21 @@ def _record(
     only the payload (what was served) and the history endpoint are read back."""
     pd_ = out.pd if out.pd is not None else float(attribution.pd[i])
     return SCORES, {
-        "score_id": out.score_id, "firm_id": out.firm_id, "region": out.region,
-        "as_of": out.as_of, "pd": pd_, "grade": out.grade or out.status,
-        "status": out.status, "grade_table_version": out.grade_table_version,
-        "model_name": out.model_name, "model_version": out.model_version, "key_id": key_id,
-        "created_at": out.created_at, "payload": out.model_dump_json(),
+        "score_id": out.score_id,
+        "firm_id": out.firm_id,
+        "region": out.region,
+        "as_of": out.as_of,
+        "pd": pd_,
+        "grade": out.grade or out.status,
+        "status": out.status,
+        "grade_table_version": out.grade_table_version,
+        "model_name": out.model_name,
+        "model_version": out.model_version,
+        "key_id": key_id,
+        "created_at": out.created_at,
+        "payload": out.model_dump_json(),
         "submitted": True if off_history else None,
-    }  # fmt: skip
+    }
 
 
 def submitted(snapshot: Snapshot, champion: Champion, request: ScoreRequest) -> Subjects:
@@ -177,13 +203,15 @@ def submitted(snapshot: Snapshot, champion: Champion, request: ScoreRequest) -> 
     assert request.firm is not None
     rules = champion.model.bundle.label_rules
     return Subjects(
-        firm_ids=[request.firm.firm_id], regions=[request.firm.region or UNKNOWN_REGION],
-        as_of=as_of, matrix=champion.model.matrix(frame),
+        firm_ids=[request.firm.firm_id],
+        regions=[request.firm.region or UNKNOWN_REGION],
+        as_of=as_of,
+        matrix=champion.model.matrix(frame),
         peers=explain.peer_percentiles(snapshot.context.peers, frame, champion.feature_names),
         flags=frame[list(FLAGS)].fillna(False).to_numpy(dtype=bool),
         standing=standing_of(frame, rules, snapshot.stale_after_months),
         rows=np.arange(len(frame)),
-    )  # fmt: skip
+    )
 
 
 def submission_tables(snapshot: Snapshot, request: ScoreRequest) -> tuple[RawTables, pd.Timestamp]:
@@ -196,8 +224,11 @@ def submission_tables(snapshot: Snapshot, request: ScoreRequest) -> tuple[RawTab
     events = [{"firm_id": firm_id, **event.model_dump()} for event in request.events]
     financials = normalise("financials", pd.DataFrame(statements))
     latest_filing = financials["filed_on"].max()
-    as_of = (pd.Timestamp(request.as_of) if request.as_of is not None
-             else max(snapshot.as_of, latest_filing))  # fmt: skip
+    as_of = (
+        pd.Timestamp(request.as_of)
+        if request.as_of is not None
+        else max(snapshot.as_of, latest_filing)
+    )
     tables = RawTables(
         firms=normalise("firms", pd.DataFrame([firm])),
         financials=financials,

@@ -109,9 +109,13 @@ class _Builder:
         self.slot: dict[str, list] = {"feature": [], "zero": []}
         self.expected = 0.0
         self.group: dict[str, list] = {
-            "tree_start": [0], "leaf_start": [0], "node_start": [0], "nodes": [],
-            "feature_start": [0], "features": [],
-        }  # fmt: skip
+            "tree_start": [0],
+            "leaf_start": [0],
+            "node_start": [0],
+            "nodes": [],
+            "feature_start": [0],
+            "features": [],
+        }
         self.path_position: list[int] = []  # each path entry's node, as a bit of its group
         self.slot_local: list[int] = []  # each leaf slot's feature, as an index in its group
         self.groupable = True
@@ -304,9 +308,23 @@ def _goes_left(value, threshold, default_left, missing):  # type: ignore[no-unty
 
 @numba.njit(cache=True)
 def _rows(matrix, out, start, stop, tables):  # type: ignore[no-untyped-def]
-    (feature, threshold, default_left, missing, tree_node_start, tree_leaf_start, depth,
-     path_start, path_node, path_left, path_bit, slot_start, slot_feature, coef_start,
-     coef) = tables  # fmt: skip
+    (
+        feature,
+        threshold,
+        default_left,
+        missing,
+        tree_node_start,
+        tree_leaf_start,
+        depth,
+        path_start,
+        path_node,
+        path_left,
+        path_bit,
+        slot_start,
+        slot_feature,
+        coef_start,
+        coef,
+    ) = tables
     widest = 1
     for t in range(len(tree_node_start) - 1):
         widest = max(widest, tree_node_start[t + 1] - tree_node_start[t])
@@ -341,8 +359,20 @@ def _rows_parallel(matrix, out, block, tables):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def _rows_grouped(matrix, out, start, stop, tables):  # type: ignore[no-untyped-def]
-    (feature, threshold, default_left, missing, tree_node_start, tree_group_start, node_start,
-     nodes, feature_start, features, table_start, table) = tables  # fmt: skip
+    (
+        feature,
+        threshold,
+        default_left,
+        missing,
+        tree_node_start,
+        tree_group_start,
+        node_start,
+        nodes,
+        feature_start,
+        features,
+        table_start,
+        table,
+    ) = tables
     left = np.zeros(64, np.int64)
     for r in range(start, stop):
         x = matrix[r]
@@ -391,9 +421,13 @@ class FastTreeShap:
         coef = np.zeros(int(coef_start[-1]))
         slot_start = np.asarray(builder.leaf["slot_start"], dtype=np.int64)
         _coefficients(
-            depth, slot_start, np.asarray(builder.slot["zero"], dtype=np.float64),
-            np.asarray(builder.leaf["value"], dtype=np.float64), coef_start, coef,
-        )  # fmt: skip
+            depth,
+            slot_start,
+            np.asarray(builder.slot["zero"], dtype=np.float64),
+            np.asarray(builder.leaf["value"], dtype=np.float64),
+            coef_start,
+            coef,
+        )
         self._tables = (
             np.asarray(builder.node["feature"], dtype=np.int64),
             np.asarray(builder.node["threshold"], dtype=np.float64),
@@ -428,17 +462,30 @@ class FastTreeShap:
         )
         _group_tables(
             (group["leaf_start"], group["node_start"], group["feature_start"]),
-            (depth, path_start, path_left, path_bit,
-             np.asarray(builder.path_position, dtype=np.int64), slot_start,
-             np.asarray(builder.slot_local, dtype=np.int64), coef_start, coef),
+            (
+                depth,
+                path_start,
+                path_left,
+                path_bit,
+                np.asarray(builder.path_position, dtype=np.int64),
+                slot_start,
+                np.asarray(builder.slot_local, dtype=np.int64),
+                coef_start,
+                coef,
+            ),
             table_start,
             table,
-        )  # fmt: skip
+        )
         return (
             *leaf_tables[:5],
-            group["tree_start"], group["node_start"], group["nodes"], group["feature_start"],
-            group["features"], table_start, table,
-        )  # fmt: skip
+            group["tree_start"],
+            group["node_start"],
+            group["nodes"],
+            group["feature_start"],
+            group["features"],
+            table_start,
+            table,
+        )
 
     def shap_values(
         self, matrix: np.ndarray, threads: int | None = None

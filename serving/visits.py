@@ -27,18 +27,32 @@ FINDINGS: dict[str, tuple[str, str]] = {
 
 def new_visit(firm_id: str, region: str, body: VisitIn, key: ApiKey) -> Visit:
     """The row to store for a visit recorded by ``key`` (its id is a fresh UUID)."""
-    return Visit(visit_id=str(uuid.uuid4()), firm_id=firm_id, region=region,
-                 visited_on=body.visited_on, finding=body.finding, note=body.note,
-                 key_id=key.id, recorded_at=now())  # fmt: skip
+    return Visit(
+        visit_id=str(uuid.uuid4()),
+        firm_id=firm_id,
+        region=region,
+        visited_on=body.visited_on,
+        finding=body.finding,
+        note=body.note,
+        key_id=key.id,
+        recorded_at=now(),
+    )
 
 
 def recorded(visit: Visit, recorded_by: str | None) -> VisitOut:
     ko, en = FINDINGS.get(visit.finding, (visit.finding, visit.finding))
     return VisitOut(
-        visit_id=visit.visit_id, firm_id=visit.firm_id, visited_on=visit.visited_on,
-        finding=visit.finding, finding_ko=ko, finding_en=en, note=visit.note, source="service",
-        recorded_at=visit.recorded_at, recorded_by=recorded_by,
-    )  # fmt: skip
+        visit_id=visit.visit_id,
+        firm_id=visit.firm_id,
+        visited_on=visit.visited_on,
+        finding=visit.finding,
+        finding_ko=ko,
+        finding_en=en,
+        note=visit.note,
+        source="service",
+        recorded_at=visit.recorded_at,
+        recorded_by=recorded_by,
+    )
 
 
 def imported(snapshot: Snapshot, firm_id: str) -> list[VisitOut]:
@@ -50,18 +64,30 @@ def imported(snapshot: Snapshot, firm_id: str) -> list[VisitOut]:
         finding = str(row.finding)
         ko, en = FINDINGS.get(finding, (finding, finding))
         note = None if pd.isna(row.note) else str(row.note)
-        out.append(VisitOut(
-            visit_id=None, firm_id=firm_id, visited_on=pd.Timestamp(row.visited_on).date(),
-            finding=finding, finding_ko=ko, finding_en=en, note=note, source="imported",
-            recorded_at=None, recorded_by=None,
-        ))  # fmt: skip
+        out.append(
+            VisitOut(
+                visit_id=None,
+                firm_id=firm_id,
+                visited_on=pd.Timestamp(row.visited_on).date(),
+                finding=finding,
+                finding_ko=ko,
+                finding_en=en,
+                note=note,
+                source="imported",
+                recorded_at=None,
+                recorded_by=None,
+            )
+        )
     return out
 
 
 def firm_visits(session: Session, snapshot: Snapshot, firm_id: str) -> list[VisitOut]:
     """Every visit of a firm, newest first (recorded before imported on the same day)."""
-    query = (select(Visit, ApiKey.prefix).join(ApiKey, Visit.key_id == ApiKey.id, isouter=True)
-             .where(Visit.firm_id == firm_id))  # fmt: skip
+    query = (
+        select(Visit, ApiKey.prefix)
+        .join(ApiKey, Visit.key_id == ApiKey.id, isouter=True)
+        .where(Visit.firm_id == firm_id)
+    )
     with session.begin():
         stored = [recorded(visit, prefix) for visit, prefix in session.execute(query)]
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)

@@ -48,8 +48,12 @@ class WatchQuery:
             raise ValueError(f"capacity must be between 1 and {MAX_CAPACITY}")
 
     def filters(self) -> dict[str, str]:
-        named = {"min_grade": self.min_grade, "ksic": self.ksic, "district": self.district,
-                 "cluster": self.cluster}  # fmt: skip
+        named = {
+            "min_grade": self.min_grade,
+            "ksic": self.ksic,
+            "district": self.district,
+            "cluster": self.cluster,
+        }
         return {name: value for name, value in named.items() if value is not None}
 
 
@@ -67,13 +71,18 @@ class Hysteresis:
     def describe(self) -> WatchRule:
         factor, drop = f"{self.rank_factor:g}", f"{100 * self.max_pd_drop:.0f}%"
         return WatchRule(
-            rank_factor=self.rank_factor, max_pd_drop=self.max_pd_drop,
-            text_ko=(f"직전 기준일 목록에 있던 기업은 부도확률 순위가 정원(K)의 {factor}배 "
-                     f"이내이고, 상위 K 밖이면 부도확률이 직전보다 {drop} 넘게 낮아지지 않은 한 "
-                     "목록에 남습니다."),
-            text_en=(f"A firm on the previous list stays while its PD rank is within {factor}×K "
-                     f"and, outside the top K, its PD has not fallen by more than {drop}."),
-        )  # fmt: skip
+            rank_factor=self.rank_factor,
+            max_pd_drop=self.max_pd_drop,
+            text_ko=(
+                f"직전 기준일 목록에 있던 기업은 부도확률 순위가 정원(K)의 {factor}배 "
+                f"이내이고, 상위 K 밖이면 부도확률이 직전보다 {drop} 넘게 낮아지지 않은 한 "
+                "목록에 남습니다."
+            ),
+            text_en=(
+                f"A firm on the previous list stays while its PD rank is within {factor}×K "
+                f"and, outside the top K, its PD has not fallen by more than {drop}."
+            ),
+        )
 
 
 HYSTERESIS = Hysteresis()
@@ -93,9 +102,12 @@ class Ranked:
 
 
 def eligible(
-    features: pd.DataFrame, grade: np.ndarray, table: GradeTable, region: str | None,
+    features: pd.DataFrame,
+    grade: np.ndarray,
+    table: GradeTable,
+    region: str | None,
     query: WatchQuery,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Rows of ``features`` (with ladder positions ``grade``) that pass the region and filters."""
     mask = np.ones(len(features), dtype=bool)
     if region is not None:
@@ -131,9 +143,12 @@ class Selection:
 
 
 def select(
-    current: Ranked, previous: Ranked | None, capacity: int, scored_now: set[str] | None = None,
+    current: Ranked,
+    previous: Ranked | None,
+    capacity: int,
+    scored_now: set[str] | None = None,
     rule: Hysteresis = HYSTERESIS,
-) -> Selection:  # fmt: skip
+) -> Selection:
     """The top ``capacity`` firms, except that the previous list's firms are kept by ``rule``.
 
     Kept firms come first, the rest of the places go to the highest-ranked other firms, so the
@@ -181,14 +196,20 @@ def _why_leaves(
 _WHY: dict[str, tuple[str, str]] = {
     "rank": ("부도확률 순위가 유지 범위 밖으로 내려감", "PD rank fell below the keep band"),
     "pd_drop": ("부도확률이 직전보다 크게 낮아짐", "PD fell by more than the margin"),
-    "filtered": ("조건(등급·업종·지역·클러스터)에 더 이상 해당하지 않음",
-                 "no longer passes the filters (grade, industry, district, cluster)"),
-    "not_scored": ("최신 기준일에 평가 대상이 아님 (부실 발생·폐업 또는 재무자료 없음)",
-                   "not scored on the latest date (distress, closure or no statement)"),
-    "stale": ("최근 재무제표가 오래되어 등급을 매기지 않음 (자료 오래됨)",
-              "latest statement too old to grade (stale data)"),
+    "filtered": (
+        "조건(등급·업종·지역·클러스터)에 더 이상 해당하지 않음",
+        "no longer passes the filters (grade, industry, district, cluster)",
+    ),
+    "not_scored": (
+        "최신 기준일에 평가 대상이 아님 (부실 발생·폐업 또는 재무자료 없음)",
+        "not scored on the latest date (distress, closure or no statement)",
+    ),
+    "stale": (
+        "최근 재무제표가 오래되어 등급을 매기지 않음 (자료 오래됨)",
+        "latest statement too old to grade (stale data)",
+    ),
     "in_state": ("이미 모형이 예측하는 상태에 있음", "already in the state the model predicts"),
-}  # fmt: skip
+}
 
 
 def _ranked(scored: Scored, region: str, query: WatchQuery, table: GradeTable) -> Ranked:
@@ -199,9 +220,12 @@ def _ranked(scored: Scored, region: str, query: WatchQuery, table: GradeTable) -
 
 
 def watchlist(
-    snapshot: Snapshot, champion: Champion, region: str, query: WatchQuery,
+    snapshot: Snapshot,
+    champion: Champion,
+    region: str,
+    query: WatchQuery,
     rule: Hysteresis = HYSTERESIS,
-) -> WatchlistOut:  # fmt: skip
+) -> WatchlistOut:
     """The region's list at the latest as-of date, kept steady against the previous one."""
     table = champion.model.bundle.grade_table
     current = _ranked(champion.latest, region, query, table)
@@ -213,20 +237,29 @@ def watchlist(
     codes = champion.latest.standing.code[unrated]
     name_ko, name_en = region_names(region)
     return WatchlistOut(
-        region=region, region_ko=name_ko, region_en=name_en,
+        region=region,
+        region_ko=name_ko,
+        region_en=name_en,
         as_of=snapshot.as_of.date(),
         previous_as_of=snapshot.previous.as_of.date() if snapshot.previous else None,
-        model_name=champion.name, model_version=champion.version,
-        grade_table_version=table.version, capacity=query.capacity, filters=query.filters(),
-        n_candidates=len(current.firm_ids), expected_crises=expected,
+        model_name=champion.name,
+        model_version=champion.version,
+        grade_table_version=table.version,
+        capacity=query.capacity,
+        filters=query.filters(),
+        n_candidates=len(current.firm_ids),
+        expected_crises=expected,
         expected_crises_sd=float(np.sqrt((listed_pd * (1.0 - listed_pd)).sum())),
-        region_expected_crises=total, coverage=expected / total if total > 0 else 0.0,
-        displaced=chosen.displaced, rule=rule.describe(),
+        region_expected_crises=total,
+        coverage=expected / total if total > 0 else 0.0,
+        displaced=chosen.displaced,
+        rule=rule.describe(),
         items=_items(snapshot, champion, current, chosen),
         left=_left(snapshot, champion, current, previous, chosen),
-        n_in_state=int((codes == IN_STATE).sum()), n_stale=int((codes == STALE).sum()),
+        n_in_state=int((codes == IN_STATE).sum()),
+        n_stale=int((codes == STALE).sum()),
         unrated=_unrated(snapshot, champion, unrated[: query.capacity]),
-    )  # fmt: skip
+    )
 
 
 def _unrated_rows(scored: Scored, region: str, query: WatchQuery, table: GradeTable) -> np.ndarray:
@@ -297,11 +330,21 @@ def _items(
     before = _previous_pds(champion, firm_ids)
     names = _names(snapshot, firm_ids)
     return [
-        _item(snapshot, champion, int(row), points[place],
-              _Listed(place, chosen.listed[place] + 1, names[place], before.get(firm_id),
-                      firm_id in chosen.kept))
+        _item(
+            snapshot,
+            champion,
+            int(row),
+            points[place],
+            _Listed(
+                place,
+                chosen.listed[place] + 1,
+                names[place],
+                before.get(firm_id),
+                firm_id in chosen.kept,
+            ),
+        )
         for place, (row, firm_id) in enumerate(zip(rows, firm_ids, strict=True))
-    ]  # fmt: skip
+    ]
 
 
 def _item(
@@ -319,20 +362,31 @@ def _item(
     )
     features, before = snapshot.features, listed.previous_pd
     return WatchItem(
-        rank=listed.place + 1, pd_rank=listed.pd_rank, firm_id=str(features.at[row, "firm_id"]),
-        name=listed.name, district=_text(features.at[row, "district"]),
-        ksic=_text(features.at[row, "ksic"]), cluster_id=_text(features.at[row, "cluster_id"]),
-        pd=float(latest.pd[row]), grade=grade, grade_en=GRADES_EN.get(grade, grade),
+        rank=listed.place + 1,
+        pd_rank=listed.pd_rank,
+        firm_id=str(features.at[row, "firm_id"]),
+        name=listed.name,
+        district=_text(features.at[row, "district"]),
+        ksic=_text(features.at[row, "ksic"]),
+        cluster_id=_text(features.at[row, "cluster_id"]),
+        pd=float(latest.pd[row]),
+        grade=grade,
+        grade_en=GRADES_EN.get(grade, grade),
         grade_colour=GRADE_COLOURS.get(grade, "grey"),
-        status="kept" if listed.kept else "new", previous_pd=before,
+        status="kept" if listed.kept else "new",
+        previous_pd=before,
         previous_grade=table.grade(before) if before is not None else None,
-        reasons=reasons, flags=_flags(snapshot.flags[row]),
-    )  # fmt: skip
+        reasons=reasons,
+        flags=_flags(snapshot.flags[row]),
+    )
 
 
 def _flags(on: np.ndarray) -> list[FlagOut]:
-    return [FlagOut(flag=f, label_ko=FLAGS[f][0], label_en=FLAGS[f][1])
-            for f, set_ in zip(FLAGS, on, strict=True) if set_]  # fmt: skip
+    return [
+        FlagOut(flag=f, label_ko=FLAGS[f][0], label_en=FLAGS[f][1])
+        for f, set_ in zip(FLAGS, on, strict=True)
+        if set_
+    ]
 
 
 def _previous_pds(champion: Champion, firm_ids: list[str]) -> dict[str, float]:
@@ -346,9 +400,12 @@ def _previous_pds(champion: Champion, firm_ids: list[str]) -> dict[str, float]:
 
 
 def _left(
-    snapshot: Snapshot, champion: Champion, current: Ranked, previous: Ranked | None,
+    snapshot: Snapshot,
+    champion: Champion,
+    current: Ranked,
+    previous: Ranked | None,
     chosen: Selection,
-) -> list[LeftItem]:  # fmt: skip
+) -> list[LeftItem]:
     if previous is None or not chosen.left:
         return []
     was = dict(zip(previous.firm_ids, previous.pd, strict=True))
@@ -361,10 +418,16 @@ def _left(
         if now is not None and not champion.latest.standing.rated[now]:
             why = champion.latest.standing.status(now)  # no PD now: say why, show none
             now = None
-        out.append(LeftItem(
-            firm_id=firm_id, name=name, previous_pd=float(was[firm_id]),
-            pd=float(champion.latest.pd[now]) if now is not None else None,
-            pd_rank=at + 1 if at is not None else None, why=why,  # type: ignore[arg-type]
-            why_ko=_WHY[why][0], why_en=_WHY[why][1],
-        ))  # fmt: skip
+        out.append(
+            LeftItem(
+                firm_id=firm_id,
+                name=name,
+                previous_pd=float(was[firm_id]),
+                pd=float(champion.latest.pd[now]) if now is not None else None,
+                pd_rank=at + 1 if at is not None else None,
+                why=why,  # type: ignore[arg-type]
+                why_ko=_WHY[why][0],
+                why_en=_WHY[why][1],
+            )
+        )
     return out

@@ -83,9 +83,13 @@ def held_out_year(model: LoadedModel) -> int:
 
 
 def check_watchlists(
-    table: pd.DataFrame, model: LoadedModel, year: int, capacity: int,
-    allowance: float = CALIBRATION_ALLOWANCE, rule: Hysteresis = HYSTERESIS,
-) -> CheckResult:  # fmt: skip
+    table: pd.DataFrame,
+    model: LoadedModel,
+    year: int,
+    capacity: int,
+    allowance: float = CALIBRATION_ALLOWANCE,
+    rule: Hysteresis = HYSTERESIS,
+) -> CheckResult:
     """Every region's capacity-``capacity`` list on ``year``'s as-of rows against its labels."""
     now = _year(table, year)
     before = _year(table, year - 1)
@@ -97,10 +101,14 @@ def check_watchlists(
     labels = now["label"].to_numpy(dtype="float64")
     lists = []
     for region in REGIONS:
-        current = rank(now["firm_id"].to_numpy(), pd_now,
-                       eligible(now, grades_now, grade_table, region, query))  # fmt: skip
-        previous = rank(before["firm_id"].to_numpy(), pd_before,
-                        eligible(before, grades_before, grade_table, region, query))  # fmt: skip
+        current = rank(
+            now["firm_id"].to_numpy(), pd_now, eligible(now, grades_now, grade_table, region, query)
+        )
+        previous = rank(
+            before["firm_id"].to_numpy(),
+            pd_before,
+            eligible(before, grades_before, grade_table, region, query),
+        )
         rows = current.rows[select(current, previous, capacity, scored, rule).listed]
         lists.append(_list_check(region, pd_now[rows], labels[rows]))
     everyone = _list_check("", pd_now, labels)
@@ -114,8 +122,14 @@ def _year(table: pd.DataFrame, year: int) -> pd.DataFrame:
 def _list_check(region: str, pd_: np.ndarray, labels: np.ndarray) -> ListCheck:
     known = ~np.isnan(labels)
     p = pd_[known]
-    return ListCheck(region, len(pd_), int(known.sum()), float(p.sum()),
-                     int(labels[known].sum()), float(np.sqrt((p * (1 - p)).sum())))  # fmt: skip
+    return ListCheck(
+        region,
+        len(pd_),
+        int(known.sum()),
+        float(p.sum()),
+        int(labels[known].sum()),
+        float(np.sqrt((p * (1 - p)).sum())),
+    )
 
 
 def report(result: CheckResult) -> str:
@@ -126,16 +140,24 @@ def report(result: CheckResult) -> str:
         header,
     ]
     for item in result.lists:
-        lines.append(f"{item.region + ' ' + REGIONS[item.region]:>8} {item.listed:>7} "
-                     f"{item.expected:>9.1f} {item.observed:>9d} {item.sd:>7.2f}")  # fmt: skip
-    lines.append(f"{'total':>8} {sum(i.listed for i in result.lists):>7} "
-                 f"{result.expected:>9.1f} {result.observed:>9d} {result.sd:>7.2f}")  # fmt: skip
-    lines.append(f"{'all firms':>8} {'':>7} {result.year_expected:>9.1f} "
-                 f"{result.year_observed:>9d}   (the whole year, listed or not)")  # fmt: skip
+        lines.append(
+            f"{item.region + ' ' + REGIONS[item.region]:>8} {item.listed:>7} "
+            f"{item.expected:>9.1f} {item.observed:>9d} {item.sd:>7.2f}"
+        )
+    lines.append(
+        f"{'total':>8} {sum(i.listed for i in result.lists):>7} "
+        f"{result.expected:>9.1f} {result.observed:>9d} {result.sd:>7.2f}"
+    )
+    lines.append(
+        f"{'all firms':>8} {'':>7} {result.year_expected:>9.1f} "
+        f"{result.year_observed:>9d}   (the whole year, listed or not)"
+    )
     verdict = "PASS" if result.passed else "FAIL"
-    lines.append(f"|observed - expected| = {abs(result.observed - result.expected):.1f} <= "
-                 f"{SIGMAS:g}·sigma + {result.allowance:g}·expected = {result.tolerance:.1f}? "
-                 f"{verdict}")  # fmt: skip
+    lines.append(
+        f"|observed - expected| = {abs(result.observed - result.expected):.1f} <= "
+        f"{SIGMAS:g}·sigma + {result.allowance:g}·expected = {result.tolerance:.1f}? "
+        f"{verdict}"
+    )
     return "\n".join(lines)
 
 

@@ -37,8 +37,13 @@ def _env(demo_run: DemoRun) -> dict[str, str]:
 def ews(demo_run: DemoRun, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
-        cwd=ROOT, env=_env(demo_run), capture_output=True, text=True, timeout=300, check=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=_env(demo_run),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return done.stdout
 
 
@@ -47,8 +52,11 @@ def server(demo_run: DemoRun) -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
-        cwd=ROOT, env=_env(demo_run), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=_env(demo_run),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -82,8 +90,9 @@ def test_a_centre_asks_why_a_busan_firm_is_at_risk(demo_run: DemoRun, server: st
     )
     assert key.startswith("ews_")
 
-    response = httpx.post(f"{server}/v1/scores", json={"firm_id": firm_id},
-                          headers={"X-API-Key": key}, timeout=30)  # fmt: skip
+    response = httpx.post(
+        f"{server}/v1/scores", json={"firm_id": firm_id}, headers={"X-API-Key": key}, timeout=30
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["firm_id"] == firm_id and body["model_version"] == demo_run.result.version
@@ -96,8 +105,9 @@ def test_a_centre_asks_why_a_busan_firm_is_at_risk(demo_run: DemoRun, server: st
     assert again.json() == body
 
     seoul = latest[latest["region"] == "11"]["firm_id"].iloc[0]
-    refused = httpx.post(f"{server}/v1/scores", json={"firm_id": str(seoul)},
-                         headers={"X-API-Key": key})  # fmt: skip
+    refused = httpx.post(
+        f"{server}/v1/scores", json={"firm_id": str(seoul)}, headers={"X-API-Key": key}
+    )
     assert refused.status_code == 403 and str(seoul) not in refused.text
 
 

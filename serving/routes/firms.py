@@ -40,9 +40,13 @@ FirmPath = Annotated[
 
 
 def _firm_region(
-    snapshot: Snapshot, session: SessionDep, key: ApiKey, endpoint: str, firm_id: str,
+    snapshot: Snapshot,
+    session: SessionDep,
+    key: ApiKey,
+    endpoint: str,
+    firm_id: str,
     version: str,
-) -> str:  # fmt: skip
+) -> str:
     """The firm's 시도 once ``key`` may see it; a refusal is audited, then raised."""
     region = snapshot.regions.get(firm_id)
     try:
@@ -53,8 +57,11 @@ def _firm_region(
     return region
 
 
-@router.get("/firms/{firm_id}/history", response_model=FirmHistoryOut,
-            summary="A firm's PD and grade at every stored as-of date")  # fmt: skip
+@router.get(
+    "/firms/{firm_id}/history",
+    response_model=FirmHistoryOut,
+    summary="A firm's PD and grade at every stored as-of date",
+)
 def history(
     firm_id: FirmPath, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> FirmHistoryOut:
@@ -67,8 +74,11 @@ def history(
     return out
 
 
-@router.get("/firms/{firm_id}/visits", response_model=list[VisitOut],
-            summary="A firm's visit outcomes, newest first")  # fmt: skip
+@router.get(
+    "/firms/{firm_id}/visits",
+    response_model=list[VisitOut],
+    summary="A firm's visit outcomes, newest first",
+)
 def list_visits(
     firm_id: FirmPath, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> list[VisitOut]:

@@ -22,11 +22,15 @@ def _features(champion: Champion) -> list[FeatureOut]:
     out = []
     for name in champion.feature_names:
         feature = BY_NAME.get(name)
-        out.append(FeatureOut(
-            name=name, family=feature.family if feature else "unknown",
-            label_ko=feature.ko if feature else name, label_en=feature.en if feature else name,
-            unit=feature.unit if feature else "ratio",
-        ))  # fmt: skip
+        out.append(
+            FeatureOut(
+                name=name,
+                family=feature.family if feature else "unknown",
+                label_ko=feature.ko if feature else name,
+                label_en=feature.en if feature else name,
+                unit=feature.unit if feature else "ratio",
+            )
+        )
     return out
 
 
@@ -34,11 +38,16 @@ def _grades(champion: Champion) -> list[GradeOut]:
     table, event = champion.model.bundle.grade_table, champion.event
     lower = (0.0, *table.cut_points)
     return [
-        GradeOut(grade=g, grade_en=GRADES_EN.get(g, g), colour=GRADE_COLOURS.get(g, "grey"),
-                 lower_pd=bound, text_ko=f"{event.ko} {g} (PD {bound:.1%} 이상)",
-                 text_en=f"{event.en}: {GRADES_EN.get(g, g)} (PD {bound:.1%} or more)")
+        GradeOut(
+            grade=g,
+            grade_en=GRADES_EN.get(g, g),
+            colour=GRADE_COLOURS.get(g, "grey"),
+            lower_pd=bound,
+            text_ko=f"{event.ko} {g} (PD {bound:.1%} 이상)",
+            text_en=f"{event.en}: {GRADES_EN.get(g, g)} (PD {bound:.1%} or more)",
+        )
         for g, bound in zip(table.grades, lower, strict=True)
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/model", response_model=ModelOut, summary="The model being served")
@@ -49,15 +58,24 @@ def model_info(key: CurrentKey, state: StateDep) -> ModelOut:
     in_state = state_names(bundle.label_rules) or (None, None)
     base_pd = champion.latest.explanations.base_pd if len(champion.latest.pd) else None
     return ModelOut(
-        name=champion.name, version=champion.version, alias=champion.alias,
-        horizon_months=bundle.horizon_months, label_rules=list(bundle.label_rules),
-        event_ko=champion.event.ko, event_en=champion.event.en, in_state_ko=in_state[0],
-        in_state_en=in_state[1], stale_after_months=snapshot.stale_after_months,
+        name=champion.name,
+        version=champion.version,
+        alias=champion.alias,
+        horizon_months=bundle.horizon_months,
+        label_rules=list(bundle.label_rules),
+        event_ko=champion.event.ko,
+        event_en=champion.event.en,
+        in_state_ko=in_state[0],
+        in_state_en=in_state[1],
+        stale_after_months=snapshot.stale_after_months,
         base_pd=base_pd,
-        features=_features(champion), grade_table_version=bundle.grade_table.version,
-        grades=_grades(champion), split=dict(bundle.split), metrics=dict(bundle.metrics),
+        features=_features(champion),
+        grade_table_version=bundle.grade_table.version,
+        grades=_grades(champion),
+        split=dict(bundle.split),
+        metrics=dict(bundle.metrics),
         as_of=snapshot.as_of.date(),
-    )  # fmt: skip
+    )
 
 
 @router.post(

@@ -103,8 +103,11 @@ def _read(path: Path) -> DriftReportOut:
         ) from error
 
 
-@router.get("/monitoring/drift", response_model=DriftReportOut,
-            summary="The latest drift report (analyst and admin keys)")  # fmt: skip
+@router.get(
+    "/monitoring/drift",
+    response_model=DriftReportOut,
+    summary="The latest drift report (analyst and admin keys)",
+)
 def latest_drift(key: CurrentKey, request: Request, session: SessionDep) -> DriftReportOut:
     """PSI of the PD and of every feature against the champion's training reference, by 시도,
     missing-value shifts and grade changes since the previous as-of date."""

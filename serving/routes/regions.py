@@ -50,8 +50,14 @@ def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> Regio
     codes = [key.region] if key.role == "center" and key.region else risk.served_codes(snapshot)
     out = risk.regions_overview(snapshot, champion, codes)
     subject = key.region if key.role == "center" else None
-    audited(session, key, "GET /v1/regions", "ok", model_version=champion.version,
-            subject_region=subject)  # fmt: skip
+    audited(
+        session,
+        key,
+        "GET /v1/regions",
+        "ok",
+        model_version=champion.version,
+        subject_region=subject,
+    )
     return out
 
 
@@ -66,23 +72,25 @@ def region_watchlist(
     key: CurrentKey,
     session: SessionDep,
     state: StateDep,
-    capacity: Annotated[int, Query(ge=1, le=MAX_CAPACITY,
-                                   description="How many firms the centre can contact")] = (
-        DEFAULT_CAPACITY),
+    capacity: Annotated[
+        int, Query(ge=1, le=MAX_CAPACITY, description="How many firms the centre can contact")
+    ] = (DEFAULT_CAPACITY),
     min_grade: Annotated[GradeName | None, Query(description="Lowest grade listed")] = None,
     ksic: Annotated[str | None, Query(pattern=r"^\d{2,5}$", description="KSIC code prefix")] = None,
     district: Annotated[str | None, Query(pattern=r"^\d{5}$", description="시군구 code")] = None,
-    cluster: Annotated[str | None, Query(min_length=1, max_length=50,
-                                         description="firms.cluster_id")] = None,
-) -> WatchlistOut:  # fmt: skip
+    cluster: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="firms.cluster_id")
+    ] = None,
+) -> WatchlistOut:
     """Top ``capacity`` firms by PD at the latest as-of date, kept steady between periods."""
     endpoint = "GET /v1/regions/{region}/watchlist"
     snapshot, champion = state.current()
     _allow(session, key, endpoint, region, champion.version)
     query = WatchQuery(capacity, min_grade, ksic, district, cluster)
     out = watchlist(snapshot, champion, region, query)
-    audited(session, key, endpoint, "ok", [item.firm_id for item in out.items],
-            champion.version, region)  # fmt: skip
+    audited(
+        session, key, endpoint, "ok", [item.firm_id for item in out.items], champion.version, region
+    )
     return out
 
 

@@ -53,8 +53,10 @@ from serving.state import Snapshot
 router = APIRouter(prefix="/v1", tags=["scores"], responses=errors(*KEYED))
 JSON = "application/json"
 _OUTCOMES: dict[type[ServingError], Outcome] = {
-    UnknownFirm: "not_found", NotScorable: "not_scorable", RegionForbidden: "forbidden",
-}  # fmt: skip
+    UnknownFirm: "not_found",
+    NotScorable: "not_scorable",
+    RegionForbidden: "forbidden",
+}
 
 
 def outcome(error: ServingError) -> Outcome:
@@ -210,11 +212,14 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
         check_region(key, stored.region)
     except ServingError as error:
         firm_id = stored.firm_id if stored else None
-        record(session, [audit_row(endpoint, [firm_id], outcome(error), key,
-                                   score_id=str(score_id))])  # fmt: skip
+        record(
+            session, [audit_row(endpoint, [firm_id], outcome(error), key, score_id=str(score_id))]
+        )
         raise
-    record(session, [audit_row(endpoint, [stored.firm_id], "ok", key, stored.model_version,
-                               stored.score_id)])  # fmt: skip
+    record(
+        session,
+        [audit_row(endpoint, [stored.firm_id], "ok", key, stored.model_version, stored.score_id)],
+    )
     return Response(stored.payload, media_type=JSON)
 
 
@@ -244,9 +249,12 @@ def firm_history(
     except ServingError as error:
         _audit_refusal(session, key, endpoint, firm_id, error, champion.version, region)
         raise
-    query = (select(ScoreRecord)
-             .where(ScoreRecord.firm_id == firm_id, ScoreRecord.submitted.is_not(True))
-             .order_by(ScoreRecord.created_at.desc()).limit(100))  # fmt: skip
+    query = (
+        select(ScoreRecord)
+        .where(ScoreRecord.firm_id == firm_id, ScoreRecord.submitted.is_not(True))
+        .order_by(ScoreRecord.created_at.desc())
+        .limit(100)
+    )
     with session.begin():
         history = [_history_item(row) for row in session.scalars(query)]
     record(session, [audit_row(endpoint, [firm_id], "ok", key, champion.version)])

@@ -47,10 +47,13 @@ def check_csrf(user: SignedIn, given: str | None) -> None:
 
 
 _ERRORS: dict[type[Exception], tuple[int, str]] = {
-    RegionForbidden: (403, "error_403"), UnknownFirm: (404, "error_404"),
-    NotScorable: (404, "error_404"), NotReady: (503, "error_503"),
-    WriteForbidden: (403, "error_403_write"), CsrfMismatch: (400, "error_csrf"),
-}  # fmt: skip
+    RegionForbidden: (403, "error_403"),
+    UnknownFirm: (404, "error_404"),
+    NotScorable: (404, "error_404"),
+    NotReady: (503, "error_503"),
+    WriteForbidden: (403, "error_403_write"),
+    CsrfMismatch: (400, "error_csrf"),
+}
 
 
 def error_page(request: Request, error: Exception) -> Response:

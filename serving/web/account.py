@@ -96,9 +96,15 @@ def sign_in(
     guard.sign_in_by_prefix.succeed(prefix)
     close_session(db, request.cookies.get(COOKIE))  # a new sign-in never reuses a session
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, open_session(db, key), max_age=LIFETIME_S, path="/web",
-                        httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")  # fmt: skip
+    response.set_cookie(
+        COOKIE,
+        open_session(db, key),
+        max_age=LIFETIME_S,
+        path="/web",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 

@@ -14,8 +14,13 @@ from markupsafe import Markup, escape
 
 # The national alert colours. Light fills (yellow, orange) get a dark outline so every mark
 # keeps 3:1 against white (WCAG non-text contrast); the grade is always written out as well.
-GRADE_FILL = {"정상": "#1e7b34", "관심": "#1f5fbf", "주의": "#f2c200", "경계": "#ef7d00",
-              "심각": "#c62828"}  # fmt: skip
+GRADE_FILL = {
+    "정상": "#1e7b34",
+    "관심": "#1f5fbf",
+    "주의": "#f2c200",
+    "경계": "#ef7d00",
+    "심각": "#c62828",
+}
 UP, DOWN, INK, GRID, MUTED = "#b3261e", "#1f5fbf", "#1a1a1a", "#d0d4da", "#4a5260"
 
 
@@ -61,8 +66,10 @@ def reason_bars(bars: Sequence[Bar], summary: str) -> Markup:
     largest_down = max((-b.value for b in bars if b.value < 0), default=0.0)
     span = (largest_up + largest_down) or 1.0
     zero = area_x + area_w * largest_down / span
-    parts = [f'<line x1="{zero:.1f}" y1="{top - 4}" x2="{zero:.1f}" y2="{height - top + 4}" '
-             f'stroke="{MUTED}" stroke-width="1"/>']  # fmt: skip
+    parts = [
+        f'<line x1="{zero:.1f}" y1="{top - 4}" x2="{zero:.1f}" y2="{height - top + 4}" '
+        f'stroke="{MUTED}" stroke-width="1"/>'
+    ]
     for i, bar in enumerate(bars):
         y = top + i * row
         length = area_w * abs(bar.value) / span
@@ -136,8 +143,10 @@ def _guides(frame: _Frame, guides: Sequence[tuple[float, str]]) -> list[str]:
     right = frame.width - frame.right
     for value, name in sorted(guides):
         y = frame.y(value)
-        parts.append(f'<line x1="{frame.left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" '
-                     f'stroke="{GRID}" stroke-dasharray="4 4"/>')  # fmt: skip
+        parts.append(
+            f'<line x1="{frame.left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-dasharray="4 4"/>'
+        )
         if last_y - y < 14:
             continue
         last_y = y
@@ -152,8 +161,9 @@ def _guides(frame: _Frame, guides: Sequence[tuple[float, str]]) -> list[str]:
 
 
 def _path(frame: _Frame, values: Sequence[float]) -> str:
-    return " ".join(f"{'M' if i == 0 else 'L'}{frame.x(i):.1f},{frame.y(v):.1f}"
-                    for i, v in enumerate(values))  # fmt: skip
+    return " ".join(
+        f"{'M' if i == 0 else 'L'}{frame.x(i):.1f},{frame.y(v):.1f}" for i, v in enumerate(values)
+    )
 
 
 def _dots(frame: _Frame, points: Sequence[Point]) -> list[str]:
@@ -166,9 +176,11 @@ def _dots(frame: _Frame, points: Sequence[Point]) -> list[str]:
             f"{percent(point.value)} {escape(point.grade or '')}</title></circle>"
         )
         if (len(points) - 1 - i) % step == 0:  # counted from the latest, which is always named
-            parts.append(f'<text x="{frame.x(i):.1f}" y="{frame.height - 14}" '
-                         f'text-anchor="middle" fill="{MUTED}" font-size="12">'
-                         f"{escape(point.label)}</text>")  # fmt: skip
+            parts.append(
+                f'<text x="{frame.x(i):.1f}" y="{frame.height - 14}" '
+                f'text-anchor="middle" fill="{MUTED}" font-size="12">'
+                f"{escape(point.label)}</text>"
+            )
     return parts
 
 
@@ -187,9 +199,11 @@ def line(
     highest = max([highest] + [cut * 1.1 for cut, _ in shown])
     frame = _Frame(len(points), highest)
     base = frame.y(0.0)
-    parts = [f'<line x1="{frame.left}" y1="{base}" x2="{frame.width - frame.right}" '
-             f'y2="{base}" stroke="{MUTED}"/><text x="{frame.left - 6}" y="{base + 5}" '
-             f'text-anchor="end" fill="{MUTED}" font-size="12">0%</text>']  # fmt: skip
+    parts = [
+        f'<line x1="{frame.left}" y1="{base}" x2="{frame.width - frame.right}" '
+        f'y2="{base}" stroke="{MUTED}"/><text x="{frame.left - 6}" y="{base + 5}" '
+        f'text-anchor="end" fill="{MUTED}" font-size="12">0%</text>'
+    ]
     parts += _guides(frame, shown or [(tick, "") for tick in _ticks(highest)])
     if len(reference) == len(points) > 1:
         parts.append(
@@ -199,8 +213,10 @@ def line(
             f'font-size="12">{escape(reference_label)}</text>'
         )
     if len(points) > 1:
-        parts.append(f'<path d="{_path(frame, [p.value for p in points])}" fill="none" '
-                     f'stroke="{INK}" stroke-width="2"/>')  # fmt: skip
+        parts.append(
+            f'<path d="{_path(frame, [p.value for p in points])}" fill="none" '
+            f'stroke="{INK}" stroke-width="2"/>'
+        )
     parts += _dots(frame, points)
     return _svg(frame.width, frame.height, summary, "".join(parts), "chart-line")
 
@@ -210,7 +226,9 @@ def percentile_strip(percentile: float | None, summary: str) -> Markup:
     if percentile is None:
         return Markup("")
     x = 4 + 152 * max(0.0, min(percentile, 100.0)) / 100
-    body = (f'<rect x="4" y="8" width="152" height="6" rx="3" fill="{GRID}"/>'
-            f'<line x1="80" y1="4" x2="80" y2="18" stroke="{MUTED}"/>'
-            f'<circle cx="{x:.1f}" cy="11" r="6" fill="{INK}"/>')  # fmt: skip
+    body = (
+        f'<rect x="4" y="8" width="152" height="6" rx="3" fill="{GRID}"/>'
+        f'<line x1="80" y1="4" x2="80" y2="18" stroke="{MUTED}"/>'
+        f'<circle cx="{x:.1f}" cy="11" r="6" fill="{INK}"/>'
+    )
     return _svg(160, 22, summary, body, "chart-strip")

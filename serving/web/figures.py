@@ -20,8 +20,13 @@ def grade_chart(figures: RiskFigures, lang: Lang) -> Any:
     bars, fills = [], []
     for count in figures.grades:
         change = f" ({count.change:+,})" if count.change is not None else ""
-        bars.append(charts.Bar(grade_name(lang, count.grade), count.count,
-                               f"{count.count:,} · {count.count / total:.1%}{change}"))  # fmt: skip
+        bars.append(
+            charts.Bar(
+                grade_name(lang, count.grade),
+                count.count,
+                f"{count.count:,} · {count.count / total:.1%}{change}",
+            )
+        )
         fills.append(charts.GRADE_FILL.get(count.grade, charts.INK))
     summary = "; ".join(f"{b.label} {b.text}" for b in bars)
     return charts.count_bars(bars, fills, f"{text(lang, 'grade_dist')}: {summary}")
@@ -37,17 +42,24 @@ def trend_chart(snapshot: Snapshot, champion: Champion, region: str, lang: Lang)
     points = [charts.Point(f"{p.as_of:%Y}", p.expected_rate) for p in mine]
     reference = [national.get(p.as_of, 0.0) for p in mine]
     summary = "; ".join(f"{p.label} {charts.percent(p.value)}" for p in points)
-    return charts.line(points, f"{text(lang, 'expected_rate')}: {summary}",
-                       reference=reference, reference_label=text(lang, "national"))  # fmt: skip
+    return charts.line(
+        points,
+        f"{text(lang, 'expected_rate')}: {summary}",
+        reference=reference,
+        reference_label=text(lang, "national"),
+    )
 
 
 def driver_chart(drivers: DriversOut, lang: Lang) -> Any:
     """Average probability points per firm that each family adds (or removes)."""
     bars = [
-        charts.Bar(f.name_en if lang == "en" else f.name_ko, f.mean_contribution,
-                   charts.points_text(f.mean_contribution))
+        charts.Bar(
+            f.name_en if lang == "en" else f.name_ko,
+            f.mean_contribution,
+            charts.points_text(f.mean_contribution),
+        )
         for f in drivers.families
-    ]  # fmt: skip
+    ]
     summary = "; ".join(f"{b.label} {b.text}" for b in bars)
     return charts.reason_bars(bars, f"{text(lang, 'drivers')}: {summary}")
 

@@ -49,17 +49,46 @@ def look_up(
             check_firm(key, firm_id[:ID_MAX], None)
         row = scoring.locate(snapshot, firm_id, center_region(key.role, key.region))
     except NotScorable as error:
-        record(db, [audit_row(FIRM_ENDPOINT, [firm_id], outcome(error), key, champion.version,
-                              subject_region=region)])  # fmt: skip
+        record(
+            db,
+            [
+                audit_row(
+                    FIRM_ENDPOINT,
+                    [firm_id],
+                    outcome(error),
+                    key,
+                    champion.version,
+                    subject_region=region,
+                )
+            ],
+        )
         return None
     except ServingError as error:
-        record(db, [audit_row(FIRM_ENDPOINT, [firm_id[:ID_MAX]], outcome(error), key,
-                              champion.version, subject_region=region)])  # fmt: skip
+        record(
+            db,
+            [
+                audit_row(
+                    FIRM_ENDPOINT,
+                    [firm_id[:ID_MAX]],
+                    outcome(error),
+                    key,
+                    champion.version,
+                    subject_region=region,
+                )
+            ],
+        )
         raise
     subjects = scoring.stored(snapshot, champion, [firm_id], [row])
     outs, rows = scoring.score(champion, subjects, None, key.id)
-    audit = audit_row(FIRM_ENDPOINT, [firm_id], "ok", key, champion.version, outs[0].score_id,
-                      subject_region=region)  # fmt: skip
+    audit = audit_row(
+        FIRM_ENDPOINT,
+        [firm_id],
+        "ok",
+        key,
+        champion.version,
+        outs[0].score_id,
+        subject_region=region,
+    )
     record(db, [rows[0], audit])
     return outs[0]
 
@@ -151,12 +180,34 @@ def print_report(
         check_region(user.key, stored.region)
     except ServingError as error:
         firm_id = stored.firm_id if stored else None
-        record(db, [audit_row(endpoint, [firm_id], outcome(error), user.key,
-                              score_id=stored.score_id if stored else None,
-                              subject_region=stored.region if stored else None)])  # fmt: skip
+        record(
+            db,
+            [
+                audit_row(
+                    endpoint,
+                    [firm_id],
+                    outcome(error),
+                    user.key,
+                    score_id=stored.score_id if stored else None,
+                    subject_region=stored.region if stored else None,
+                )
+            ],
+        )
         raise
-    record(db, [audit_row(endpoint, [stored.firm_id], "ok", user.key, stored.model_version,
-                          stored.score_id, subject_region=stored.region)])  # fmt: skip
+    record(
+        db,
+        [
+            audit_row(
+                endpoint,
+                [stored.firm_id],
+                "ok",
+                user.key,
+                stored.model_version,
+                stored.score_id,
+                subject_region=stored.region,
+            )
+        ],
+    )
     score = ScoreOut.model_validate_json(stored.payload)
     lang = language(request)
     snapshot, _ = state.current()

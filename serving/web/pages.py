@@ -29,5 +29,6 @@ def asset(name: str) -> FileResponse:
     path = _ASSETS.get(name)
     if path is None:
         raise HTTPException(404, "no such asset")
-    return FileResponse(path, media_type=_TYPES.get(path.suffix),
-                        headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
+    return FileResponse(
+        path, media_type=_TYPES.get(path.suffix), headers={"Cache-Control": "public, max-age=3600"}
+    )

@@ -18,9 +18,17 @@ from serving.web.i18n import Lang, grade_name, text
 
 # Ratios staff compare with peers first (shown when the model uses them).
 PEER_FEATURES: Final[tuple[str, ...]] = (
-    "operating_margin", "net_margin", "debt_ratio", "borrowings_to_assets", "interest_coverage",
-    "current_ratio", "cash_to_assets", "asset_turnover", "receivable_days", "revenue_growth",
-)  # fmt: skip
+    "operating_margin",
+    "net_margin",
+    "debt_ratio",
+    "borrowings_to_assets",
+    "interest_coverage",
+    "current_ratio",
+    "cash_to_assets",
+    "asset_turnover",
+    "receivable_days",
+    "revenue_growth",
+)
 REASON_BARS: Final = 10
 
 
@@ -55,8 +63,14 @@ def _missing(value: Any) -> bool:
 def reason_chart(score: ScoreOut, lang: Lang) -> Any:
     """The largest reasons as diverging bars in probability points."""
     shown = score.reasons[:REASON_BARS]
-    bars = [charts.Bar(r.label_en if lang == "en" else r.label_ko, r.contribution,
-                       charts.points_text(r.contribution)) for r in shown]  # fmt: skip
+    bars = [
+        charts.Bar(
+            r.label_en if lang == "en" else r.label_ko,
+            r.contribution,
+            charts.points_text(r.contribution),
+        )
+        for r in shown
+    ]
     summary = "; ".join(f"{b.label} {b.text}" for b in bars)
     return charts.reason_bars(bars, f"{text(lang, 'reasons')}: {summary}")
 
@@ -91,9 +105,15 @@ def history_chart(history: FirmHistoryOut, table: GradeTable | None, lang: Lang)
     points = [charts.Point(f"{p.as_of:%Y-%m}", p.pd or 0.0, p.grade) for p in rated]
     if not points:
         return None
-    bands = ([(cut, grade_name(lang, g)) for cut, g in zip(table.cut_points, table.grades[1:],
-                                                            strict=True)]
-             if table is not None else [])  # fmt: skip
-    summary = "; ".join(f"{p.label} {charts.percent(p.value)} {grade_name(lang, p.grade or '')}"
-                        for p in points)  # fmt: skip
+    bands = (
+        [
+            (cut, grade_name(lang, g))
+            for cut, g in zip(table.cut_points, table.grades[1:], strict=True)
+        ]
+        if table is not None
+        else []
+    )
+    summary = "; ".join(
+        f"{p.label} {charts.percent(p.value)} {grade_name(lang, p.grade or '')}" for p in points
+    )
     return charts.line(points, f"{text(lang, 'history')}: {summary}", bands)

@@ -22,8 +22,11 @@ from serving.visits import new_visit
 from serving.web.access import WriteForbidden
 
 VISIT_ENDPOINT: Final = "POST /web/firms/{firm_id}/visits"
-_FIELD_MESSAGES: Final = {"visited_on": "visit_date_invalid", "finding": "visit_finding_invalid",
-                          "note": "visit_note_invalid"}  # fmt: skip
+_FIELD_MESSAGES: Final = {
+    "visited_on": "visit_date_invalid",
+    "finding": "visit_finding_invalid",
+    "note": "visit_note_invalid",
+}
 
 
 def may_record(key: ApiKey, region: str | None) -> bool:
@@ -32,9 +35,13 @@ def may_record(key: ApiKey, region: str | None) -> bool:
 
 
 def add_visit(
-    db: SessionDep, snapshot: Snapshot, champion: Champion, key: ApiKey, firm_id: str,
+    db: SessionDep,
+    snapshot: Snapshot,
+    champion: Champion,
+    key: ApiKey,
+    firm_id: str,
     form: dict[str, str],
-) -> dict[str, str]:  # fmt: skip
+) -> dict[str, str]:
     """Record a visit; returns field → message key for what was refused (empty when saved)."""
     region = snapshot.regions.get(firm_id)
     try:
@@ -46,12 +53,18 @@ def add_visit(
         audited(db, key, VISIT_ENDPOINT, refusal, [firm_id[:40]], champion.version, region)
         raise
     try:
-        body = VisitIn.model_validate({"visited_on": form["visited_on"] or None,
-                                       "finding": form["finding"],
-                                       "note": form["note"].strip() or None})  # fmt: skip
+        body = VisitIn.model_validate(
+            {
+                "visited_on": form["visited_on"] or None,
+                "finding": form["finding"],
+                "note": form["note"].strip() or None,
+            }
+        )
     except ValidationError as error:
-        return {str(e["loc"][0]): _FIELD_MESSAGES.get(str(e["loc"][0]), e["msg"])
-                for e in error.errors()}  # fmt: skip
+        return {
+            str(e["loc"][0]): _FIELD_MESSAGES.get(str(e["loc"][0]), e["msg"])
+            for e in error.errors()
+        }
     visit = new_visit(firm_id, region, body, key)
     audited(db, key, VISIT_ENDPOINT, "ok", [firm_id], champion.version, region, rows=[visit])
     return {}

@@ -34,9 +34,7 @@ _KSIC: Final = re.compile(r"\d{2,5}")
 _DISTRICT: Final = re.compile(r"\d{5}")
 
 
-def allow_region(
-    db: SessionDep, key: ApiKey, region: str, endpoint: str, version: str
-) -> None:  # fmt: skip
+def allow_region(db: SessionDep, key: ApiKey, region: str, endpoint: str, version: str) -> None:
     """404 for an unknown 시도 code, 403 for another centre's region (and for "00", which no
     centre owns); both audited first."""
     if not known(region):
@@ -56,8 +54,14 @@ def regions_page(request: Request, user: PageUser, db: SessionDep, state: StateD
     key = user.key
     codes = [key.region] if key.role == "center" and key.region else risk.served_codes(snapshot)
     overview = risk.regions_overview(snapshot, champion, codes)
-    audited(db, key, "GET /web/regions", "ok", model_version=champion.version,
-            subject_region=key.region if key.role == "center" else None)  # fmt: skip
+    audited(
+        db,
+        key,
+        "GET /web/regions",
+        "ok",
+        model_version=champion.version,
+        subject_region=key.region if key.role == "center" else None,
+    )
     return page(request, "regions.html", {"overview": overview}, user)
 
 
@@ -74,12 +78,14 @@ def region_page(
     audited(db, user.key, endpoint, "ok", model_version=champion.version, subject_region=region)
     lang = language(request)
     context = {
-        "region": region, "summary": summary, "clusters": clusters,
+        "region": region,
+        "summary": summary,
+        "clusters": clusters,
         "grade_chart": figures.grade_chart(summary.figures, lang),
         "trend_chart": figures.trend_chart(snapshot, champion, region, lang),
         "driver_chart": figures.driver_chart(summary.drivers, lang),
         "indicators": figures.indicator_rows(summary.indicators, lang),
-    }  # fmt: skip
+    }
     return page(request, "region.html", context, user)
 
 
@@ -93,21 +99,28 @@ def watchlist_page(
     allow_region(db, user.key, region, endpoint, champion.version)
     query, form, errors = read_filters(dict(request.query_params))
     out = watchlist(snapshot, champion, region, query)
-    audited(db, user.key, endpoint, "ok", [item.firm_id for item in out.items], champion.version,
-            region)  # fmt: skip
+    audited(
+        db, user.key, endpoint, "ok", [item.firm_id for item in out.items], champion.version, region
+    )
     lang = language(request)
     context = {
-        "region": region, "watch": out, "form": form, "errors": errors,
-        "options": filter_options(snapshot, region, lang), "grades": GRADE_CHOICES,
+        "region": region,
+        "watch": out,
+        "form": form,
+        "errors": errors,
+        "options": filter_options(snapshot, region, lang),
+        "grades": GRADE_CHOICES,
         "max_capacity": MAX_CAPACITY,
-    }  # fmt: skip
+    }
     return page(request, "watchlist.html", context, user, status_code=422 if errors else 200)
 
 
 def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], dict[str, str]]:
     """The watch-list query from the filter form; a bad field is reported and left out."""
-    form = {name: params.get(name, "").strip()
-            for name in ("capacity", "min_grade", "ksic", "district", "cluster")}  # fmt: skip
+    form = {
+        name: params.get(name, "").strip()
+        for name in ("capacity", "min_grade", "ksic", "district", "cluster")
+    }
     errors: dict[str, str] = {}
     capacity = DEFAULT_CAPACITY
     if form["capacity"]:
@@ -116,9 +129,11 @@ def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], di
         else:
             errors["capacity"] = "capacity_invalid"
     checks: dict[str, Callable[[str], object]] = {
-        "min_grade": lambda v: v in GRADE_CHOICES, "ksic": _KSIC.fullmatch,
-        "district": _DISTRICT.fullmatch, "cluster": lambda v: len(v) <= 50,
-    }  # fmt: skip
+        "min_grade": lambda v: v in GRADE_CHOICES,
+        "ksic": _KSIC.fullmatch,
+        "district": _DISTRICT.fullmatch,
+        "cluster": lambda v: len(v) <= 50,
+    }
     chosen: dict[str, Any] = {}
     for name, valid in checks.items():
         value = form[name]
@@ -126,8 +141,13 @@ def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], di
             chosen[name] = value
         elif value:
             errors[name] = f"{name}_invalid"
-    query = WatchQuery(capacity, chosen.get("min_grade"), chosen.get("ksic"),
-                       chosen.get("district"), chosen.get("cluster"))  # fmt: skip
+    query = WatchQuery(
+        capacity,
+        chosen.get("min_grade"),
+        chosen.get("ksic"),
+        chosen.get("district"),
+        chosen.get("cluster"),
+    )
     return query, {**form, "capacity": form["capacity"] or str(capacity)}, errors
 
 

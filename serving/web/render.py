@@ -33,8 +33,11 @@ HEADERS: Final = {
 
 def language(request: Request) -> Lang:
     """``?lang=`` wins, then the remembered choice, then Korean."""
-    return (i18n.pick_lang(request.query_params.get("lang"))
-            or i18n.pick_lang(request.cookies.get(LANG_COOKIE)) or "ko")  # fmt: skip
+    return (
+        i18n.pick_lang(request.query_params.get("lang"))
+        or i18n.pick_lang(request.cookies.get(LANG_COOKIE))
+        or "ko"
+    )
 
 
 def helpers(lang: Lang) -> dict[str, Any]:
@@ -76,6 +79,12 @@ def page(
     )
     chosen = i18n.pick_lang(request.query_params.get("lang"))
     if chosen is not None and chosen != request.cookies.get(LANG_COOKIE):
-        response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_MAX_AGE, httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=LANG_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
     return response

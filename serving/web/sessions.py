@@ -59,8 +59,13 @@ def open_session(db: Session, key: ApiKey, lifetime_s: int = LIFETIME_S) -> str:
     """Start a session for ``key`` and return the cookie token (the only time it exists)."""
     token = secrets.token_urlsafe(32)
     started = int(time.time())
-    row = WebSession(token_hash=_token_hash(token), key_id=key.id, csrf=new_csrf(),
-                     created_at=started, expires_at=started + lifetime_s)  # fmt: skip
+    row = WebSession(
+        token_hash=_token_hash(token),
+        key_id=key.id,
+        csrf=new_csrf(),
+        created_at=started,
+        expires_at=started + lifetime_s,
+    )
     with db.begin():
         db.execute(delete(WebSession).where(WebSession.expires_at <= started))
         db.add(row)
@@ -71,8 +76,11 @@ def resolve(db: Session, token: str | None) -> SignedIn | None:
     """The live key and CSRF token behind a cookie; None when unknown, expired or revoked."""
     if not token:
         return None
-    query = (select(WebSession, ApiKey).join(ApiKey, ApiKey.id == WebSession.key_id)
-             .where(WebSession.token_hash == _token_hash(token)))  # fmt: skip
+    query = (
+        select(WebSession, ApiKey)
+        .join(ApiKey, ApiKey.id == WebSession.key_id)
+        .where(WebSession.token_hash == _token_hash(token))
+    )
     with db.begin():
         found = db.execute(query).first()
     if found is None:

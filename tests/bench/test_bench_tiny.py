@@ -63,8 +63,15 @@ def test_http_benchmark_runs_at_a_tiny_size(
     demo_run: DemoRun, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`ews serve` (1 worker), one client, a handful of requests; mlflow serve is left out."""
-    rows = http.run(demo_run.settings, [http.ews_variant(1)], clients=(1,), requests=8,
-                    seconds=30.0, firms=5, warm=4)  # fmt: skip
+    rows = http.run(
+        demo_run.settings,
+        [http.ews_variant(1)],
+        clients=(1,),
+        requests=8,
+        seconds=30.0,
+        firms=5,
+        warm=4,
+    )
     print("mlflow models serve skipped at tiny size: its start-up costs more than the test")
     assert [(r["clients"], r["requests"], r["errors"]) for r in rows] == [(1, 8, 0)]
     assert rows[0]["p50_ms"] > 0 and rows[0]["rps"] > 0
@@ -79,8 +86,17 @@ def test_paired_rounds_drive_both_servers_in_turn(demo_run: DemoRun) -> None:
     ours = http.ews_variant(1)
     reference = http.ews_variant(1, access_log=False)
     bodies = http.prepare(demo_run.settings, 5)
-    rows = http.paired(demo_run.settings, ours, reference, bodies, clients=2, rounds=2,
-                       requests=6, seconds=30.0, warm=4)  # fmt: skip
+    rows = http.paired(
+        demo_run.settings,
+        ours,
+        reference,
+        bodies,
+        clients=2,
+        rounds=2,
+        requests=6,
+        seconds=30.0,
+        warm=4,
+    )
     assert [(r["round"], r["clients"]) for r in rows] == [(1, 2), (2, 2)]
     assert all(r["rps"] > 0 and r["reference_rps"] > 0 for r in rows)
     result = http.paired_ratio(rows)

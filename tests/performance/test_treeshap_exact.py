@@ -35,9 +35,16 @@ def _matrix(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _booster(**params: object) -> lgb.Booster:
     x, y = _matrix(4000, seed=1)
-    base = {"objective": "binary", "learning_rate": 0.1, "min_child_samples": 20,
-            "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1, "seed": 3,
-            "num_threads": 1}  # fmt: skip
+    base = {
+        "objective": "binary",
+        "learning_rate": 0.1,
+        "min_child_samples": 20,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "verbose": -1,
+        "seed": 3,
+        "num_threads": 1,
+    }
     return lgb.train({**base, **params}, lgb.Dataset(x, y), num_boost_round=60)
 
 
@@ -91,10 +98,17 @@ def test_categorical_models_fall_back_to_pred_contrib() -> None:
     x[:, 3] = np.abs(x[:, 3])
     data = lgb.Dataset(x, y, categorical_feature=[3])
     booster = lgb.train(
-        {"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_per_group": 5,
-         "cat_smooth": 1, "num_threads": 1},
-        data, num_boost_round=10,
-    )  # fmt: skip
+        {
+            "objective": "binary",
+            "verbose": -1,
+            "num_leaves": 7,
+            "min_data_per_group": 5,
+            "cat_smooth": 1,
+            "num_threads": 1,
+        },
+        data,
+        num_boost_round=10,
+    )
     with pytest.raises(treeshap.UnsupportedModel):
         treeshap.FastTreeShap(booster)
     assert treeshap.explainer_for(booster) is None

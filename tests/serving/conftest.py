@@ -41,8 +41,14 @@ def _train(panel: RawTables) -> lgb.Booster:
     debt = np.nan_to_num(features["debt_ratio"].to_numpy(dtype="float64"), nan=1.0)
     odds = -2.5 + 2.0 * (debt - debt.mean()) / debt.std()
     labels = (np.random.default_rng(0).random(len(debt)) < 1 / (1 + np.exp(-odds))).astype(int)
-    params = {"objective": "binary", "num_leaves": 7, "learning_rate": 0.1,
-              "min_data_in_leaf": 10, "verbose": -1, "seed": 0}  # fmt: skip
+    params = {
+        "objective": "binary",
+        "num_leaves": 7,
+        "learning_rate": 0.1,
+        "min_data_in_leaf": 10,
+        "verbose": -1,
+        "seed": 0,
+    }
     data = lgb.Dataset(matrix, label=labels, feature_name=list(FEATURE_NAMES))
     return lgb.train(params, data, num_boost_round=30)
 
@@ -50,12 +56,19 @@ def _train(panel: RawTables) -> lgb.Booster:
 @pytest.fixture(scope="session")
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory, panel: RawTables) -> Path:
     folder = tmp_path_factory.mktemp("bundle")
-    save_bundle(folder, _train(panel), {
-        "feature_names": FEATURE_NAMES, "calibration": Calibration(slope=0.9, intercept=-0.2),
-        "grade_table": GradeTable(), "label_rules": ("default_event",), "horizon_months": 12,
-        "split": {"train_years": [2021, 2022], "test_years": [2023]},
-        "metrics": {"roc_auc": 0.71, "brier": 0.04},
-    })  # fmt: skip
+    save_bundle(
+        folder,
+        _train(panel),
+        {
+            "feature_names": FEATURE_NAMES,
+            "calibration": Calibration(slope=0.9, intercept=-0.2),
+            "grade_table": GradeTable(),
+            "label_rules": ("default_event",),
+            "horizon_months": 12,
+            "split": {"train_years": [2021, 2022], "test_years": [2023]},
+            "metrics": {"roc_auc": 0.71, "brier": 0.04},
+        },
+    )
     return folder
 
 
@@ -109,12 +122,15 @@ def make_app(
     create_app's."""
 
     def make(**overrides: object) -> FastAPI:
-        settings = Settings(database_url=database_url,
-                            models_dir=tmp_path / "models", data_dir=tmp_path / "data")  # fmt: skip
+        settings = Settings(
+            database_url=database_url, models_dir=tmp_path / "models", data_dir=tmp_path / "data"
+        )
         arguments: dict[str, object] = {
-            "settings": settings, "model": ("1", loaded), "tables": panel,
+            "settings": settings,
+            "model": ("1", loaded),
+            "tables": panel,
             "loader": lambda: ("2", load_bundle(bundle_dir)),
-        }  # fmt: skip
+        }
         arguments.update(overrides)
         return create_app(**arguments)  # type: ignore[arg-type]
 

@@ -16,8 +16,9 @@ def _audit(service: TestClient) -> list[AuditEntry]:
         return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "ews_nope"},
-                                     {"Authorization": "Bearer ews_nope"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-API-Key": "ews_nope"}, {"Authorization": "Bearer ews_nope"}]
+)
 def test_missing_or_unknown_key_is_401(service: TestClient, headers: dict[str, str]) -> None:
     response = service.post("/v1/scores", json={"firm_id": FIRM_26}, headers=headers)
     assert response.status_code == 401
@@ -84,8 +85,9 @@ def test_center_key_scores_its_own_region(service: TestClient, keys: dict[str, s
 
 def test_analyst_reads_all_regions(service: TestClient, keys: dict[str, str]) -> None:
     for firm_id in (FIRM_26, FIRM_11):
-        response = service.post("/v1/scores", json={"firm_id": firm_id},
-                                headers=auth(keys["analyst"]))  # fmt: skip
+        response = service.post(
+            "/v1/scores", json={"firm_id": firm_id}, headers=auth(keys["analyst"])
+        )
         assert response.status_code == 200
 
 

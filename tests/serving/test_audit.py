@@ -57,12 +57,20 @@ def _says_nothing(response: Any) -> None:
         assert secret not in response.text
 
 
-@pytest.mark.parametrize(("method", "path", "body", "firm_id", "asked"), REFUSED,
-                         ids=[f"{m} {p.split('?')[0]}" for m, p, *_ in REFUSED])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "body", "firm_id", "asked"),
+    REFUSED,
+    ids=[f"{m} {p.split('?')[0]}" for m, p, *_ in REFUSED],
+)
 def test_other_regions_centre_gets_nothing_and_is_audited(
-    service: TestClient, keys: dict[str, str], method: str, path: str, body: Any,
-    firm_id: str | None, asked: str | None,
-) -> None:  # fmt: skip
+    service: TestClient,
+    keys: dict[str, str],
+    method: str,
+    path: str,
+    body: Any,
+    firm_id: str | None,
+    asked: str | None,
+) -> None:
     before = len(audit_log(service))
     response = _call(service, method, path, body, keys["center26"])
     assert response.status_code == 403
@@ -84,8 +92,9 @@ def test_batch_refuses_other_regions_firms_item_by_item(
     assert items[1]["score"] is None
     added = audit_log(service)[before:]
     assert [(a.outcome, json.loads(a.firm_ids)) for a in added] == [
-        ("ok", [FIRM_26]), ("forbidden", [FIRM_11])
-    ]  # fmt: skip
+        ("ok", [FIRM_26]),
+        ("forbidden", [FIRM_11]),
+    ]
 
 
 def test_stored_score_of_another_region_is_refused_and_audited(
@@ -93,8 +102,9 @@ def test_stored_score_of_another_region_is_refused_and_audited(
 ) -> None:
     scored = service.post("/v1/scores", json={"firm_id": FIRM_11}, headers=auth(keys["center11"]))
     before = len(audit_log(service))
-    response = service.get(f"/v1/scores/{scored.json()['score_id']}",
-                           headers=auth(keys["center26"]))  # fmt: skip
+    response = service.get(
+        f"/v1/scores/{scored.json()['score_id']}", headers=auth(keys["center26"])
+    )
     assert response.status_code == 403
     _says_nothing(response)
     assert [a.outcome for a in audit_log(service)[before:]] == ["forbidden"]
@@ -120,8 +130,11 @@ OK_READS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "endpoint"), OK_READS,
-                         ids=[f"{m} {p.split('?')[0]}" for m, p, *_ in OK_READS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "body", "endpoint"),
+    OK_READS,
+    ids=[f"{m} {p.split('?')[0]}" for m, p, *_ in OK_READS],
+)
 def test_every_answer_is_audited_with_key_and_model(
     service: TestClient, keys: dict[str, str], method: str, path: str, body: Any, endpoint: str
 ) -> None:
@@ -162,8 +175,11 @@ def broken_audit(
         yield client, key
 
 
-@pytest.mark.parametrize(("method", "path", "body", "endpoint"), OK_READS,
-                         ids=[f"{m} {p.split('?')[0]}" for m, p, *_ in OK_READS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "body", "endpoint"),
+    OK_READS,
+    ids=[f"{m} {p.split('?')[0]}" for m, p, *_ in OK_READS],
+)
 def test_no_audit_no_answer(
     broken_audit: tuple[TestClient, str], method: str, path: str, body: Any, endpoint: str
 ) -> None:
@@ -212,8 +228,10 @@ def test_export_writes_the_log_for_an_inspector(
     assert len(rows) == len(audit_log(service))
     last = rows[-1]
     assert (last["endpoint"], last["outcome"], last["subject_region"]) == (
-        "GET /v1/regions/{region}/summary", "forbidden", "11"
-    )  # fmt: skip
+        "GET /v1/regions/{region}/summary",
+        "forbidden",
+        "11",
+    )
     assert last["key_prefix"].startswith("ews_") and last["role"] == "center"
 
 
@@ -244,11 +262,13 @@ def test_an_older_database_gains_the_new_audit_column(tmp_path: Path) -> None:
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.begin() as connection:
-        connection.execute(text(
-            "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at DATETIME, key_id INTEGER, "
-            "role VARCHAR(16), region VARCHAR(2), endpoint VARCHAR(128), firm_ids TEXT, "
-            "model_version VARCHAR(32), score_id VARCHAR(36), outcome VARCHAR(32))"
-        ))  # fmt: skip
+        connection.execute(
+            text(
+                "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at DATETIME, key_id INTEGER, "
+                "role VARCHAR(16), region VARCHAR(2), endpoint VARCHAR(128), firm_ids TEXT, "
+                "model_version VARCHAR(32), score_id VARCHAR(36), outcome VARCHAR(32))"
+            )
+        )
     create_schema(engine)
     create_schema(engine)  # a second start changes nothing
     columns = {column["name"] for column in inspect(engine).get_columns("audit_log")}

@@ -50,8 +50,15 @@ def test_contributions_equal_shaps_own_tree_algorithm(
 ) -> None:
     """For a LightGBM booster shap calls pred_contrib itself; rerun its own C++ TreeSHAP on the
     dumped trees so the check does not lean on LightGBM (missing values included)."""
-    fields = ("children_left", "children_right", "children_default", "features", "thresholds",
-              "values", "node_sample_weight")  # fmt: skip
+    fields = (
+        "children_left",
+        "children_right",
+        "children_default",
+        "features",
+        "thresholds",
+        "values",
+        "node_sample_weight",
+    )
     ensemble = _tree_explainer(loaded.booster).model
     trees = [{name: getattr(tree, name) for name in fields} for tree in ensemble.trees]
     independent = _tree_explainer({"trees": trees, "base_offset": ensemble.base_offset})
@@ -64,8 +71,12 @@ def test_contributions_equal_shaps_own_tree_algorithm(
 def test_points_add_up_to_the_served_pd(loaded: LoadedModel, matrix: np.ndarray) -> None:
     calibration = loaded.bundle.calibration
     attribution = explain.attribute(loaded.booster, calibration, matrix)
-    np.testing.assert_allclose(attribution.pd, loaded.predict_pd(
-        pd.DataFrame(matrix, columns=FEATURE_NAMES)), rtol=0, atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(
+        attribution.pd,
+        loaded.predict_pd(pd.DataFrame(matrix, columns=FEATURE_NAMES)),
+        rtol=0,
+        atol=1e-12,
+    )
     residue = attribution.base_pd + attribution.points.sum(axis=1) - attribution.pd
     assert np.abs(residue).max() <= 1e-12
     # same sign and same ranking as the calibrated SHAP values within each row
@@ -112,8 +123,9 @@ def test_missing_value_reads_as_not_reported(loaded: LoadedModel) -> None:
     points = np.linspace(-0.01, 0.01, len(FEATURE_NAMES))
     reasons, _ = explain.reasons(FEATURE_NAMES, row, row, points, None)
     assert all(r.value is None and r.display == "자료 없음" for r in reasons)
-    assert all("자료가 없습니다" in r.sentence_ko and "not reported" in r.sentence_en
-               for r in reasons)  # fmt: skip
+    assert all(
+        "자료가 없습니다" in r.sentence_ko and "not reported" in r.sentence_en for r in reasons
+    )
 
 
 def test_reasons_say_at_which_level_the_peers_were_taken() -> None:

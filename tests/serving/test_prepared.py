@@ -36,14 +36,34 @@ def test_prepared_inserts_read_back_through_the_orm(tmp_path: Path) -> None:
     stored = find_key(engine, key)
     assert stored is not None and (stored.role, stored.region) == ("center", "26")
     at = dt.datetime(2026, 11, 26, 9, 30, 5, 123456, tzinfo=dt.UTC)
-    score = ScoreRecord(score_id="s1", firm_id="1234567890", region="26",
-                        as_of=dt.date(2026, 6, 30), pd=0.0123, grade="관심",
-                        grade_table_version="ladder", model_name="m", model_version="3",
-                        key_id=stored.id, created_at=at, payload='{"pd": 0.0123}')  # fmt: skip
-    audit = AuditEntry(at=at, key_id=stored.id, role="center", region="26", endpoint="e",
-                       firm_ids="[]", model_version=None, score_id="s1", outcome="ok")  # fmt: skip
-    insert_rows(engine, [score, audit, AuditEntry(at=at, endpoint="f", firm_ids="[]",
-                                                  outcome="forbidden")])  # fmt: skip
+    score = ScoreRecord(
+        score_id="s1",
+        firm_id="1234567890",
+        region="26",
+        as_of=dt.date(2026, 6, 30),
+        pd=0.0123,
+        grade="관심",
+        grade_table_version="ladder",
+        model_name="m",
+        model_version="3",
+        key_id=stored.id,
+        created_at=at,
+        payload='{"pd": 0.0123}',
+    )
+    audit = AuditEntry(
+        at=at,
+        key_id=stored.id,
+        role="center",
+        region="26",
+        endpoint="e",
+        firm_ids="[]",
+        model_version=None,
+        score_id="s1",
+        outcome="ok",
+    )
+    insert_rows(
+        engine, [score, audit, AuditEntry(at=at, endpoint="f", firm_ids="[]", outcome="forbidden")]
+    )
     with Session(engine) as session:
         row = session.get(ScoreRecord, "s1")
         audits = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
@@ -52,8 +72,9 @@ def test_prepared_inserts_read_back_through_the_orm(tmp_path: Path) -> None:
     assert (row.as_of, row.pd, row.payload, row.key_id) == expected
     assert row.created_at.replace(tzinfo=dt.UTC) == at  # SQLite keeps the naive UTC time
     assert [(a.id, a.endpoint, a.outcome, a.key_id) for a in audits] == [
-        (1, "e", "ok", stored.id), (2, "f", "forbidden", None)
-    ]  # fmt: skip
+        (1, "e", "ok", stored.id),
+        (2, "f", "forbidden", None),
+    ]
     assert find_key(engine, "ews_unknown") is None
 
 
@@ -82,8 +103,20 @@ def test_plain_rows_are_stored_like_orm_objects(tmp_path: Path) -> None:
         _, values = audit_row("e", ["1234567890"], "ok", key, "3", "s1", "26")
         record(session, [AuditEntry(**values)])  # ORM objects and plain rows alike
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-    seen = {(a.key_id, a.role, a.region, a.endpoint, a.firm_ids, a.model_version, a.score_id,
-             a.outcome, a.subject_region) for a in rows}  # fmt: skip
+    seen = {
+        (
+            a.key_id,
+            a.role,
+            a.region,
+            a.endpoint,
+            a.firm_ids,
+            a.model_version,
+            a.score_id,
+            a.outcome,
+            a.subject_region,
+        )
+        for a in rows
+    }
     assert len(rows) == 3
     assert seen == {(key.id, "center", "26", "e", '["1234567890"]', "3", "s1", "ok", "26")}
 
@@ -104,8 +137,9 @@ def test_concurrent_writes_share_one_commit_and_each_waits_for_it(tmp_path: Path
     async def request(i: int) -> int:
         await group_commit(engine, commit).write([_audit(f"e{i}"), _audit(f"f{i}")])
         with Session(engine) as session:  # committed before write returned
-            return len(session.scalars(select(AuditEntry).where(AuditEntry.endpoint == f"e{i}"))
-                       .all())  # fmt: skip
+            return len(
+                session.scalars(select(AuditEntry).where(AuditEntry.endpoint == f"e{i}")).all()
+            )
 
     async def main() -> list[int]:
         return await asyncio.gather(*(request(i) for i in range(20)))

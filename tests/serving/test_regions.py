@@ -144,8 +144,9 @@ def test_clusters_partition_the_region(clustered: tuple[TestClient, str]) -> Non
 
 def test_cluster_filter_of_the_watch_list(clustered: tuple[TestClient, str]) -> None:
     client, key = clustered
-    body = client.get("/v1/regions/26/watchlist?capacity=1000&cluster=26-C02",
-                      headers=auth(key)).json()  # fmt: skip
+    body = client.get(
+        "/v1/regions/26/watchlist?capacity=1000&cluster=26-C02", headers=auth(key)
+    ).json()
     assert body["items"] and all(i["cluster_id"] == "26-C02" for i in body["items"])
 
 
@@ -156,6 +157,10 @@ def test_a_region_without_clusters_lists_none(service: TestClient, keys: dict[st
 
 def test_openapi_documents_the_region_endpoints(service: TestClient) -> None:
     paths = service.get("/openapi.json").json()["paths"]
-    for path in ("/v1/regions", "/v1/regions/{region}/watchlist", "/v1/regions/{region}/summary",
-                 "/v1/regions/{region}/clusters"):  # fmt: skip
+    for path in (
+        "/v1/regions",
+        "/v1/regions/{region}/watchlist",
+        "/v1/regions/{region}/summary",
+        "/v1/regions/{region}/clusters",
+    ):
         assert "get" in paths[path]

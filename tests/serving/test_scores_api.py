@@ -31,8 +31,10 @@ def test_score_by_id_has_grade_reasons_and_adds_up(
     shown = sum(r["contribution"] for r in score["reasons"])
     rest = sum(f["rest"] for f in score["families"])
     assert abs(score["base_pd"] + shown + rest - score["pd"]) <= 1e-12
-    assert abs(score["base_pd"] + sum(f["contribution"] for f in score["families"])
-               - score["pd"]) <= 1e-12  # fmt: skip
+    assert (
+        abs(score["base_pd"] + sum(f["contribution"] for f in score["families"]) - score["pd"])
+        <= 1e-12
+    )
     first = score["reasons"][0]
     assert first["sentence_ko"].endswith("니다.") and first["sentence_en"]
     assert first["direction"] == ("up" if first["contribution"] > 0 else "down")
@@ -72,8 +74,9 @@ def test_stored_score_comes_back_unchanged(service: TestClient, keys: dict[str, 
     score = _score(service, keys["analyst"], {"firm_id": FIRM_11})
     again = service.get(f"/v1/scores/{score['score_id']}", headers=auth(keys["center11"]))
     assert again.status_code == 200 and again.json() == score
-    missing = service.get("/v1/scores/00000000-0000-4000-8000-000000000000",
-                          headers=auth(keys["analyst"]))  # fmt: skip
+    missing = service.get(
+        "/v1/scores/00000000-0000-4000-8000-000000000000", headers=auth(keys["analyst"])
+    )
     assert missing.status_code == 404
 
 
@@ -82,25 +85,36 @@ def _submission(panel: RawTables, firm_id: str) -> dict[str, Any]:
     firm = panel.firms[panel.firms["firm_id"] == firm_id].iloc[0]
     statements = []
     for _, row in panel.financials[panel.financials["firm_id"] == firm_id].iterrows():
-        item: dict[str, Any] = {"fiscal_year": int(row["fiscal_year"]),
-                                "period_end": row["period_end"].date().isoformat(),
-                                "filed_on": row["filed_on"].date().isoformat()}  # fmt: skip
+        item: dict[str, Any] = {
+            "fiscal_year": int(row["fiscal_year"]),
+            "period_end": row["period_end"].date().isoformat(),
+            "filed_on": row["filed_on"].date().isoformat(),
+        }
         item |= {name: float(row[name]) for name in FINANCIAL_AMOUNTS if pd.notna(row[name])}
         statements.append(item)
     events = [
-        {"event_date": e["event_date"].date().isoformat(), "event_type": e["event_type"],
-         "amount": float(e["amount"])}
+        {
+            "event_date": e["event_date"].date().isoformat(),
+            "event_type": e["event_type"],
+            "amount": float(e["amount"]),
+        }
         for _, e in panel.events[panel.events["firm_id"] == firm_id].iterrows()
-    ]  # fmt: skip
+    ]
     return {
-        "firm": {"firm_id": firm_id, "region": firm["region"], "district": firm["district"],
-                 "ksic": firm["ksic"], "founded": firm["founded"].date().isoformat(),
-                 "size_class": firm["size_class"], "audited": bool(firm["audited"]),
-                 "growth_stage": firm["growth_stage"],
-                 "main_industry": bool(firm["main_industry"])},
+        "firm": {
+            "firm_id": firm_id,
+            "region": firm["region"],
+            "district": firm["district"],
+            "ksic": firm["ksic"],
+            "founded": firm["founded"].date().isoformat(),
+            "size_class": firm["size_class"],
+            "audited": bool(firm["audited"]),
+            "growth_stage": firm["growth_stage"],
+            "main_industry": bool(firm["main_industry"]),
+        },
         "statements": statements,
         "events": events,
-    }  # fmt: skip
+    }
 
 
 def test_submitted_statements_score_like_the_stored_firm(
@@ -115,23 +129,41 @@ def test_submitted_statements_score_like_the_stored_firm(
 
 
 def test_submitted_firm_without_id_or_details(service: TestClient, keys: dict[str, str]) -> None:
-    body = {"firm": {"region": "26"}, "statements": [
-        {"fiscal_year": 2022, "revenue": 900_000, "operating_income": -50_000,
-         "interest_expense": 30_000, "total_liabilities": 900_000, "equity": 100_000},
-        {"fiscal_year": 2023, "revenue": 800_000, "operating_income": -80_000,
-         "interest_expense": 40_000, "total_liabilities": 950_000, "equity": 50_000}]}  # fmt: skip
+    body = {
+        "firm": {"region": "26"},
+        "statements": [
+            {
+                "fiscal_year": 2022,
+                "revenue": 900_000,
+                "operating_income": -50_000,
+                "interest_expense": 30_000,
+                "total_liabilities": 900_000,
+                "equity": 100_000,
+            },
+            {
+                "fiscal_year": 2023,
+                "revenue": 800_000,
+                "operating_income": -80_000,
+                "interest_expense": 40_000,
+                "total_liabilities": 950_000,
+                "equity": 50_000,
+            },
+        ],
+    }
     score = _score(service, keys["center26"], body)
     assert score["firm_id"] is None and score["as_of"] == "2024-06-30"
     assert "temporary_marginal" in {flag["flag"] for flag in score["flags"]}
-    missing = [r for r in _score(service, keys["center26"], body, top=0)["reasons"]
-               if r["value"] is None]  # fmt: skip
+    missing = [
+        r for r in _score(service, keys["center26"], body, top=0)["reasons"] if r["value"] is None
+    ]
     assert missing and all(r["display"] == "자료 없음" for r in missing)
 
 
 def test_batch_keeps_order_and_reports_items(service: TestClient, keys: dict[str, str]) -> None:
     firm_ids = [FIRM_26, "9999999999", FIRM_11, "1000000002"]
-    response = service.post("/v1/scores/batch", json={"firm_ids": firm_ids},
-                            headers=auth(keys["center26"]))  # fmt: skip
+    response = service.post(
+        "/v1/scores/batch", json={"firm_ids": firm_ids}, headers=auth(keys["center26"])
+    )
     assert response.status_code == 200
     items = response.json()["items"]
     assert [i["firm_id"] for i in items] == firm_ids
@@ -144,8 +176,9 @@ def test_batch_keeps_order_and_reports_items(service: TestClient, keys: dict[str
 
 
 def test_batch_of_only_errors(service: TestClient, keys: dict[str, str]) -> None:
-    response = service.post("/v1/scores/batch", json={"firm_ids": ["9999999999"]},
-                            headers=auth(keys["analyst"]))  # fmt: skip
+    response = service.post(
+        "/v1/scores/batch", json={"firm_ids": ["9999999999"]}, headers=auth(keys["analyst"])
+    )
     assert response.status_code == 200 and response.json()["items"][0]["status"] == "not_found"
 
 

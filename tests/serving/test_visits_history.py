@@ -55,8 +55,9 @@ def test_latest_history_point_is_the_current_score(
     service: TestClient, keys: dict[str, str]
 ) -> None:
     latest = _history(service, keys["analyst"])["points"][-1]
-    scored = service.post("/v1/scores", json={"firm_id": FIRM_26},
-                          headers=auth(keys["analyst"])).json()  # fmt: skip
+    scored = service.post(
+        "/v1/scores", json={"firm_id": FIRM_26}, headers=auth(keys["analyst"])
+    ).json()
     assert latest["as_of"] == scored["as_of"]
     assert latest["pd"] == pytest.approx(scored["pd"], abs=1e-12)
     assert latest["grade"] == scored["grade"]
@@ -66,8 +67,9 @@ def test_changes_list_the_reasons_that_moved_most(
     service: TestClient, keys: dict[str, str]
 ) -> None:
     body = _history(service, keys["analyst"])
-    for change, (before, after) in zip(body["changes"], zip(body["points"], body["points"][1:],
-                                                           strict=False), strict=True):  # fmt: skip
+    for change, (before, after) in zip(
+        body["changes"], zip(body["points"], body["points"][1:], strict=False), strict=True
+    ):
         assert (change["from_as_of"], change["to_as_of"]) == (before["as_of"], after["as_of"])
         assert change["pd_change"] == pytest.approx(after["pd"] - before["pd"])
         sizes = [abs(reason["change"]) for reason in change["reasons"]]
@@ -113,27 +115,48 @@ def with_visits(
     tmp_path_factory: pytest.TempPathFactory, panel: RawTables, loaded: LoadedModel
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The panel with two imported visits of the 부산 firm, and keys of every role."""
-    imported = normalise("visits", pd.DataFrame([
-        {"firm_id": FIRM_26, "visited_on": "2023-11-02", "finding": "no_crisis", "note": "양호"},
-        {"firm_id": FIRM_26, "visited_on": "2024-06-01", "finding": "referred", "note": None},
-    ]))  # fmt: skip
+    imported = normalise(
+        "visits",
+        pd.DataFrame(
+            [
+                {
+                    "firm_id": FIRM_26,
+                    "visited_on": "2023-11-02",
+                    "finding": "no_crisis",
+                    "note": "양호",
+                },
+                {
+                    "firm_id": FIRM_26,
+                    "visited_on": "2024-06-01",
+                    "finding": "referred",
+                    "note": None,
+                },
+            ]
+        ),
+    )
     folder = tmp_path_factory.mktemp("visits")
     settings = Settings(database_url=f"sqlite:///{folder / 'service.db'}", models_dir=folder)
     app = create_app(settings, model=("1", loaded), tables=replace(panel, visits=imported))
     with TestClient(app) as client:
         engine = app.state.engine
-        yield client, {"center26": create_key(engine, "center", "26"),
-                       "center11": create_key(engine, "center", "11"),
-                       "analyst": create_key(engine, "analyst"),
-                       "admin": create_key(engine, "admin")}  # fmt: skip
+        yield (
+            client,
+            {
+                "center26": create_key(engine, "center", "26"),
+                "center11": create_key(engine, "center", "11"),
+                "analyst": create_key(engine, "analyst"),
+                "admin": create_key(engine, "admin"),
+            },
+        )
 
 
 def test_own_centre_records_a_visit_and_sees_it_first(
     with_visits: tuple[TestClient, dict[str, str]],
 ) -> None:
     client, keys = with_visits
-    response = client.post(f"/v1/firms/{FIRM_26}/visits", json=VISIT,
-                           headers=auth(keys["center26"]))  # fmt: skip
+    response = client.post(
+        f"/v1/firms/{FIRM_26}/visits", json=VISIT, headers=auth(keys["center26"])
+    )
     assert response.status_code == 201
     stored = response.json()
     assert stored["source"] == "service" and stored["finding_ko"] == "위기 확인"
@@ -146,8 +169,9 @@ def test_own_centre_records_a_visit_and_sees_it_first(
     assert {v["source"] for v in listed} == {"service", "imported"}
 
 
-@pytest.mark.parametrize(("role", "status"), [("admin", 201), ("analyst", 403),
-                                              ("center11", 403), ("center26", 201)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "status"), [("admin", 201), ("analyst", 403), ("center11", 403), ("center26", 201)]
+)
 def test_only_the_firms_centre_and_admins_record(
     with_visits: tuple[TestClient, dict[str, str]], role: str, status: int
 ) -> None:
@@ -202,8 +226,9 @@ def test_every_finding_of_the_contract_is_accepted(
     client, keys = with_visits
     for finding in VISIT_FINDINGS:
         body = {"visited_on": "2024-01-15", "finding": finding}
-        response = client.post(f"/v1/firms/{FIRM_26}/visits", json=body,
-                               headers=auth(keys["admin"]))  # fmt: skip
+        response = client.post(
+            f"/v1/firms/{FIRM_26}/visits", json=body, headers=auth(keys["admin"])
+        )
         assert response.status_code == 201 and response.json()["note"] is None
 
 

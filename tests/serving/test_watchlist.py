@@ -119,8 +119,9 @@ def test_items_carry_three_korean_reasons_flags_and_status(
 
 def test_listed_pd_is_the_score_endpoints_pd(service: TestClient, keys: dict[str, str]) -> None:
     top = get(service, keys["analyst"], "capacity=1")["items"][0]
-    scored = service.post("/v1/scores?top=3", json={"firm_id": top["firm_id"]},
-                          headers=auth(keys["analyst"])).json()  # fmt: skip
+    scored = service.post(
+        "/v1/scores?top=3", json={"firm_id": top["firm_id"]}, headers=auth(keys["analyst"])
+    ).json()
     assert scored["pd"] == pytest.approx(top["pd"], abs=1e-12)
     assert [r["feature"] for r in scored["reasons"]] == [r["feature"] for r in top["reasons"]]
 

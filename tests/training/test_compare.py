@@ -19,8 +19,9 @@ from training.compare import Comparison, GateRules, compare, reason_points
 from training.params import TrainParams
 from training.pipeline import fit_model, split_years
 
-SHALLOW = TrainParams(num_leaves=4, max_depth=2, max_rounds=30, learning_rate=0.2,
-                      min_child_samples=40, num_threads=1)  # fmt: skip
+SHALLOW = TrainParams(
+    num_leaves=4, max_depth=2, max_rounds=30, learning_rate=0.2, min_child_samples=40, num_threads=1
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +70,14 @@ def test_reason_points_add_up_to_the_change_in_pd(
 
 
 def _comparison(auc: tuple[float, float], brier: tuple[float, float], low: float) -> Comparison:
-    metrics = pd.DataFrame({
-        "metric": ["roc_auc", "brier"], "challenger": [auc[0], brier[0]],
-        "champion": [auc[1], brier[1]], "ci_low": [np.nan, low],
-    })  # fmt: skip
+    metrics = pd.DataFrame(
+        {
+            "metric": ["roc_auc", "brier"],
+            "challenger": [auc[0], brier[0]],
+            "champion": [auc[1], brier[1]],
+            "ci_low": [np.nan, low],
+        }
+    )
     empty = pd.DataFrame()
     return Comparison("2", "1", 2025, "2026-06-30", metrics, empty, empty, empty)
 

@@ -43,8 +43,12 @@ def test_psi_is_zero_for_the_same_shares_and_grows_with_a_shift() -> None:
     large = psi(reference, shares(values + 1.0, edges))
     assert 0 < small < 0.1 < 0.25 < large
     assert [psi_level(v) for v in (0.05, 0.1, 0.2, 0.25, 1.0)] == [
-        "stable", "moderate", "moderate", "major", "major",
-    ]  # fmt: skip
+        "stable",
+        "moderate",
+        "moderate",
+        "major",
+        "major",
+    ]
     assert shares(np.array([np.nan, 1.0]), np.array([]))[-1] == 0.5  # missing is its own bin
 
 

@@ -54,11 +54,13 @@ def test_bootstrap_interval_brackets_the_estimate_and_is_seeded(
 
 def test_lead_time_counts_only_a_flag_unbroken_to_the_event() -> None:
     dates = pd.to_datetime(["2021-06-30", "2022-06-30", "2023-06-30"])
-    scored = pd.DataFrame({
-        "firm_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
-        "as_of": list(dates) * 3,
-        "pd": [0.2, 0.2, 0.2,  0.2, 0.01, 0.2,  0.2, 0.2, 0.01],
-    })  # fmt: skip
+    scored = pd.DataFrame(
+        {
+            "firm_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+            "as_of": list(dates) * 3,
+            "pd": [0.2, 0.2, 0.2, 0.2, 0.01, 0.2, 0.2, 0.2, 0.01],
+        }
+    )
     events = pd.Series(pd.to_datetime(["2024-01-01"] * 3), index=["a", "b", "c"])
     lead = lead_time_months(scored, events, threshold=0.08)
     assert set(lead.index) == {"a", "b"}  # c's flag lapsed before its event: not warned
@@ -77,8 +79,15 @@ def test_every_run_logs_a_report_with_intervals_groups_and_baselines(demo_run: D
     names = {a.path for a in client.list_artifacts(run_id, "report")}
     assert {"report/report.md", "report/report.html", "report/evaluation_by_region.csv"} <= names
     text = mlflow.artifacts.load_text(f"runs:/{run_id}/report/report.md")
-    for heading in ("Bootstrap confidence intervals", "Calibration by grade", "Lead time",
-                    "By region (시도)", "By industry", "By size class", "By year"):  # fmt: skip
+    for heading in (
+        "Bootstrap confidence intervals",
+        "Calibration by grade",
+        "Lead time",
+        "By region (시도)",
+        "By industry",
+        "By size class",
+        "By year",
+    ):
         assert f"## {heading}" in text
     assert "서울 (11)" in text and "oracle" in text and "altman" in text
     assert "## Label coverage and prevalence by as-of year" in text

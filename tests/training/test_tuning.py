@@ -47,8 +47,15 @@ def test_train_tunes_on_validation_only_and_logs_nested_trials(
     monkeypatch.setattr(pipeline, "tune", spy)
     # Its own registered name, so the demo's challenger and champion stay as they are.
     settings = demo_run.settings.model_copy(update={"model_name": "sme-distress-tuned"})
-    result = pipeline.train(demo_run.features, FAST, settings, demo_run.first_defaults,
-                            tune_trials=3, tune_metric="auc", n_boot=20)  # fmt: skip
+    result = pipeline.train(
+        demo_run.features,
+        FAST,
+        settings,
+        demo_run.first_defaults,
+        tune_trials=3,
+        tune_metric="auc",
+        n_boot=20,
+    )
     test_year = split_years(demo_run.features, FAST).years["test_year"]
     assert all(frame["as_of"].dt.year.max() < test_year for frame in seen)
     assert result.tuning is not None and result.params == result.tuning.params

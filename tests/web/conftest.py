@@ -29,21 +29,26 @@ __all__ = ["bundle_dir", "loaded", "panel"]  # the serving tests' world, reused
 
 
 def _app(folder: Path, panel: RawTables, loaded: LoadedModel) -> FastAPI:
-    settings = Settings(database_url=f"sqlite:///{folder / 'service.db'}", models_dir=folder,
-                        data_dir=folder / "data")  # fmt: skip
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'service.db'}",
+        models_dir=folder,
+        data_dir=folder / "data",
+    )
     return create_app(settings, model=("1", loaded), tables=panel)
 
 
 @pytest.fixture(scope="session")
-def web_app(tmp_path_factory: pytest.TempPathFactory, panel: RawTables,
-            loaded: LoadedModel) -> FastAPI:  # fmt: skip
+def web_app(
+    tmp_path_factory: pytest.TempPathFactory, panel: RawTables, loaded: LoadedModel
+) -> FastAPI:
     """The app behind the live server the browser talks to."""
     return _app(tmp_path_factory.mktemp("web"), panel, loaded)
 
 
 @pytest.fixture(scope="session")
-def client_app(tmp_path_factory: pytest.TempPathFactory, panel: RawTables,
-               loaded: LoadedModel) -> FastAPI:  # fmt: skip
+def client_app(
+    tmp_path_factory: pytest.TempPathFactory, panel: RawTables, loaded: LoadedModel
+) -> FastAPI:
     """A second app for in-process TestClient checks (its own database and lifespan)."""
     return _app(tmp_path_factory.mktemp("web-client"), panel, loaded)
 
@@ -75,8 +80,9 @@ def client(client_app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not live.CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {live.CHROMIUM} "
-                    "(apt-get install -y chromium)")  # fmt: skip
+        pytest.skip(
+            f"browser tests need Debian's Chromium at {live.CHROMIUM} (apt-get install -y chromium)"
+        )
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=15_000)  # a loaded CI machine renders a firm page in seconds

@@ -103,8 +103,10 @@ def main() -> None:
         app = create_app(settings)
         with live.serve(app, timeout_s=300) as base:
             engine = app.state.engine
-            keys = {"center": create_key(engine, "center", args.region),
-                    "analyst": create_key(engine, "analyst")}  # fmt: skip
+            keys = {
+                "center": create_key(engine, "center", args.region),
+                "analyst": create_key(engine, "analyst"),
+            }
             capture(base, keys, args.region, most_leveraged(app, args.region), args.out)
 
 

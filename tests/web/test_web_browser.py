@@ -64,8 +64,9 @@ def test_a_typed_url_of_another_regions_firm_is_refused_and_audited(
     assert response is not None and response.status == 403
     expect(page.locator("h1")).to_have_text("접근 권한이 없습니다")
     expect(page.locator("main")).not_to_contain_text(FIRM_11)
-    refused = [(a.endpoint, a.outcome, json.loads(a.firm_ids), a.region)
-               for a in _audit(web_app)[before:]]  # fmt: skip
+    refused = [
+        (a.endpoint, a.outcome, json.loads(a.firm_ids), a.region) for a in _audit(web_app)[before:]
+    ]
     assert refused == [("GET /web/firms/{firm_id}", "forbidden", [FIRM_11], "26")]
 
     response = page.goto(f"{base_url}/web/regions/11/watchlist")

@@ -69,8 +69,12 @@ def test_a_recorded_visit_is_listed_and_audited(client: TestClient) -> None:
     page = client.get(f"/web/firms/{FIRM_26}")
     visited = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     before = len(audit_log(client))
-    form = {"visited_on": visited, "finding": "referred", "note": "<b>신보</b> 연계",
-            "csrf": csrf_of(page.text)}  # fmt: skip
+    form = {
+        "visited_on": visited,
+        "finding": "referred",
+        "note": "<b>신보</b> 연계",
+        "csrf": csrf_of(page.text),
+    }
     response = client.post(f"/web/firms/{FIRM_26}/visits", data=form)
     assert response.status_code == 303
     assert response.headers["location"] == f"/web/firms/{FIRM_26}?saved=1#visits"
@@ -86,16 +90,25 @@ def test_a_recorded_visit_is_listed_and_audited(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("visited_on", (dt.date.today() + dt.timedelta(days=3)).isoformat()),
-     ("visited_on", ""), ("finding", "nothing"), ("note", "가" * 2001)],
-)  # fmt: skip
+    [
+        ("visited_on", (dt.date.today() + dt.timedelta(days=3)).isoformat()),
+        ("visited_on", ""),
+        ("finding", "nothing"),
+        ("note", "가" * 2001),
+    ],
+)
 def test_a_refused_visit_comes_back_with_the_reason(
     client: TestClient, field: str, value: str
 ) -> None:
     sign_in(client)
     page = client.get(f"/web/firms/{FIRM_26}")
-    form = {"visited_on": "2026-01-05", "finding": "no_crisis", "note": "",
-            "csrf": csrf_of(page.text), field: value}  # fmt: skip
+    form = {
+        "visited_on": "2026-01-05",
+        "finding": "no_crisis",
+        "note": "",
+        "csrf": csrf_of(page.text),
+        field: value,
+    }
     response = client.post(f"/web/firms/{FIRM_26}/visits", data=form)
     assert response.status_code == 422
     assert f'id="{field}_error"' in response.text
