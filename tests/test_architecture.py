@@ -1,4 +1,4 @@
-"""Imports point one way: core <- features <- training, and core <- features <- serving."""
+"""Imports point one way: core <- features <- scoring <- {training, serving} <- cli <- bench."""
 
 import ast
 from pathlib import Path
@@ -9,10 +9,11 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {
     "core": {"core"},
     "features": {"core", "features"},
-    "training": {"core", "features", "training"},
-    "serving": {"core", "features", "serving"},
-    "cli": {"core", "features", "training", "serving", "cli"},
-    "bench": {"core", "features", "training", "serving", "cli", "bench"},
+    "scoring": {"core", "features", "scoring"},
+    "training": {"core", "features", "scoring", "training"},
+    "serving": {"core", "features", "scoring", "serving"},
+    "cli": {"core", "features", "scoring", "training", "serving", "cli"},
+    "bench": {"core", "features", "scoring", "training", "serving", "cli", "bench"},
 }
 
 
