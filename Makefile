@@ -12,18 +12,23 @@ RAW := data/raw/firms.parquet
 FEATURES := data/features/features.parquet
 CHAMPION := models/.champion
 
-.PHONY: run test lint types pytest serve data features train promote bench screenshots mlflow-ui clean
+.PHONY: run test test-fast lint types pytest serve data features train promote bench screenshots mlflow-ui clean
+
+# Installs come from uv.lock (`uv lock` after editing pyproject.toml's dependencies; --locked
+# refuses a lock that no longer matches them). --inexact keeps what the lock does not list,
+# such as uv itself, and lets the test extras stay once installed.
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --locked --inexact --quiet
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	$(BIN)/pip install --quiet --disable-pip-version-check 'uv>=0.13,<1'
 
-$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e . -c constraints.txt
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
+	$(SYNC)
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.installed
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,dask,postgres]' -c constraints.txt
+	$(SYNC) --extra test --extra dask --extra postgres
 	touch $@
 
 $(RAW): | $(VENV)/.installed
@@ -74,6 +79,10 @@ types: $(VENV)/.test-installed
 
 pytest: $(VENV)/.test-installed
 	$(BIN)/pytest
+
+# The quick loop while editing; `make test` (and CI) still runs the slow tests.
+test-fast: $(VENV)/.test-installed
+	$(BIN)/pytest -m "not slow"
 
 test: lint types pytest
 
