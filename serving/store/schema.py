@@ -1,0 +1,134 @@
+"""Bring the service database to the latest Alembic revision, whatever made it.
+
+``upgrade`` runs ``alembic upgrade head`` on one connection in one transaction, with the script
+location set here (no ``alembic.ini``), so it works alike on SQLite and PostgreSQL and inside
+the caller's schema lock. A database made by ``serving.db.create_schema`` before migrations
+began has the tables but no ``alembic_version``: it is brought up to the baseline (missing
+tables and nullable columns added, short ``VARCHAR``s widened, the audit chain started, as
+``create_schema`` did) and stamped at revision 0001 before the newer revisions run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
+from sqlalchemy.sql.ddl import CreateColumn
+
+from serving.store.baseline import baseline_metadata, start_audit_chain
+
+MIGRATIONS: Final = Path(__file__).with_name("migrations")
+BASELINE_REVISION: Final = "0001"
+VERSION_TABLE: Final = "alembic_version"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration in code; ``env.py`` migrates on ``connection`` when given."""
+    config = Config()
+    # ConfigParser interpolates "%": a folder name holding one must not break the path.
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Adopt a database made before migrations, then run every revision it lacks.
+
+    One transaction: on PostgreSQL a failure leaves the schema as it was. Replicas starting
+    together must be serialised by the caller (``serving.db._schema_lock``).
+    """
+    with engine.begin() as connection:
+        if _made_before_migrations(connection):
+            adopt(connection)
+        command.upgrade(alembic_config(connection), "head")
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, f"no revisions under {MIGRATIONS}"
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is stamped at; None before ``upgrade`` first ran on it."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _made_before_migrations(connection: Connection) -> bool:
+    tables = set(inspect(connection).get_table_names())
+    return VERSION_TABLE not in tables and bool(tables & set(baseline_metadata().tables))
+
+
+def adopt(connection: Connection) -> None:
+    """Bring a database made by the old ``create_schema`` up to revision 0001 and stamp it.
+
+    Additive only, as ``create_schema`` was: tables an older version lacked are created,
+    nullable columns it lacked are added, and on PostgreSQL ``VARCHAR``s are widened (SQLite
+    ignores lengths). Every row is kept.
+    """
+    metadata = baseline_metadata()
+    metadata.create_all(connection)  # checkfirst: only the tables that are missing
+    _add_missing_columns(connection, metadata)
+    _widen_text_columns(connection, metadata)
+    start_audit_chain(connection, metadata)
+    command.stamp(alembic_config(connection), BASELINE_REVISION)
+
+
+def _add_missing_columns(connection: Connection, metadata: MetaData) -> None:
+    """``ALTER TABLE … ADD COLUMN`` compiled for the dialect, for nullable columns only: a
+    ``NOT NULL`` column could not be added to a table with rows, and none was ever added."""
+    dialect = connection.dialect
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspect(connection).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            definition = CreateColumn(column).compile(dialect=dialect)
+            quoted = dialect.identifier_preparer.format_table(table)
+            connection.execute(text(f"ALTER TABLE {quoted} ADD COLUMN {definition}"))
+
+
+def _widen_text_columns(connection: Connection, metadata: MetaData) -> None:
+    """Widen PostgreSQL ``VARCHAR``s that were once shorter (firm ids were 10 characters)."""
+    if connection.dialect.name != "postgresql":
+        return
+    preparer = connection.dialect.identifier_preparer
+    for table in metadata.sorted_tables:
+        present = {c["name"]: c["type"] for c in inspect(connection).get_columns(table.name)}
+        for column in table.columns:
+            wanted = getattr(column.type, "length", None)
+            have = getattr(present.get(column.name), "length", None)
+            if wanted is None or have is None or have >= wanted:
+                continue
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(
+                text(
+                    f"ALTER TABLE {preparer.format_table(table)} "
+                    f"ALTER COLUMN {preparer.format_column(column)} TYPE {kind}"
+                )
+            )
+
+
+def orm_metadata() -> MetaData:
+    """The tables the code maps today, for autogenerate and the drift test.
+
+    ``WebSession`` is declared in ``serving.web.sessions``: importing it here registers it, so
+    the metadata does not depend on what happened to be imported first.
+    """
+    import serving.web.sessions  # noqa: F401  (registers WebSession on Base.metadata)
+    from serving.db import Base
+
+    return Base.metadata
+
+
+def new_revision(engine: Engine, message: str) -> None:
+    """Write the next revision file from the difference between the database and the ORM
+    (``alembic revision --autogenerate`` without an ini file); review it before committing."""
+    with engine.begin() as connection:
+        command.revision(alembic_config(connection), message=message, autogenerate=True)

@@ -1,0 +1,180 @@
+"""Alembic migrations for the service database (``serving.store``): a new database gets the
+schema ``create_schema`` makes, an old one is adopted with its rows, and the latest revision
+matches the ORM, so a model change without a revision fails here.
+
+Each test runs on a SQLite file and, where ``EWS_TEST_DATABASE_URL`` is set, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Engine, Integer, MetaData, func, inspect, select, text
+
+from serving.audit import verify_chain
+from serving.auth import create_key, find_key
+from serving.db import AUDIT_LOG, CHAIN_HEAD, audit_row, create_schema, insert_rows, make_engine
+from serving.store.schema import (
+    VERSION_TABLE,
+    current_revision,
+    head_revision,
+    orm_metadata,
+    upgrade,
+)
+from tests.serving.conftest import fresh_postgres_url
+
+NewEngine = Callable[[], Engine]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewEngine]:
+    """Empty databases of one kind, one per call (PostgreSQL: a fresh schema each)."""
+    engines: list[Engine] = []
+
+    def make() -> Engine:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / f'service{len(engines)}.db'}"
+        else:
+            url = fresh_postgres_url()
+        engines.append(make_engine(url))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def _shape(engine: Engine) -> dict[str, dict[str, object]]:
+    """Tables, columns (type, nullability, default), keys and indexes, as the database reports."""
+    found = inspect(engine)
+    shape: dict[str, dict[str, object]] = {}
+    for table in sorted(set(found.get_table_names()) - {VERSION_TABLE}):
+        shape[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in found.get_columns(table)
+            ],
+            "primary key": found.get_pk_constraint(table)["constrained_columns"],
+            "foreign keys": sorted(
+                (tuple(k["constrained_columns"]), k["referred_table"], tuple(k["referred_columns"]))
+                for k in found.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in found.get_indexes(table)
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
+        }
+    return shape
+
+
+def _drift(engine: Engine, metadata: MetaData) -> list[object]:
+    with engine.connect() as connection:
+        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return current_revision(connection)
+
+
+def test_a_new_database_gets_the_schema_create_schema_makes(new_engine: NewEngine) -> None:
+    made, migrated = new_engine(), new_engine()
+    create_schema(made)
+    upgrade(migrated)
+    shape = _shape(migrated)
+    assert (
+        set(shape)
+        == set(orm_metadata().tables)
+        == {
+            *("api_keys", "scores", "audit_log", "audit_chain", "visits", "web_sessions"),
+        }
+    )
+    assert shape == _shape(made)
+    with migrated.connect() as connection:  # the chain starts at once, as create_schema starts it
+        assert connection.execute(select(CHAIN_HEAD)).all() == [(1, 0, 0, "0" * 64)]
+    assert _revision(migrated) == head_revision()
+
+
+def test_upgrading_twice_changes_nothing(new_engine: NewEngine) -> None:
+    engine = new_engine()
+    upgrade(engine)
+    before = _shape(engine)
+    upgrade(engine)
+    assert _shape(engine) == before and _revision(engine) == head_revision()
+
+
+def test_the_latest_revision_matches_the_orm(new_engine: NewEngine) -> None:
+    engine = new_engine()
+    upgrade(engine)
+    assert _drift(engine, orm_metadata()) == []
+    changed = MetaData()  # the check sees a model change no revision made
+    for table in orm_metadata().tables.values():
+        table.to_metadata(changed)
+    changed.tables["visits"].append_column(Column("follow_up", Integer, nullable=True))
+    assert [d[:2] for d in _drift(engine, changed)] == [("add_column", None)]  # type: ignore[index]
+
+
+def test_a_database_made_by_create_schema_is_stamped_and_keeps_its_rows(
+    new_engine: NewEngine,
+) -> None:
+    engine = new_engine()
+    create_schema(engine)
+    key = create_key(engine, "center", "26")
+    insert_rows(engine, [audit_row("before", ["1234567890"], "ok", find_key(engine, key))])
+    assert _revision(engine) is None
+
+    upgrade(engine)
+    assert _revision(engine) == head_revision()
+    assert find_key(engine, key) is not None
+    insert_rows(engine, [audit_row("after", ["1234567890"], "ok", find_key(engine, key))])
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(AUDIT_LOG)) == 2
+    assert verify_chain(engine).intact  # the chain goes on from the row written before
+    assert _drift(engine, orm_metadata()) == []
+
+
+def test_an_older_database_gains_its_missing_columns_and_tables(new_engine: NewEngine) -> None:
+    engine = new_engine()
+    serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+    with engine.begin() as connection:  # the audit log before subjects and the chain
+        connection.execute(
+            text(
+                f"CREATE TABLE audit_log (id {serial} PRIMARY KEY, at TIMESTAMP, key_id INTEGER, "
+                "role VARCHAR(16), region VARCHAR(2), endpoint VARCHAR(128), firm_ids TEXT, "
+                "model_version VARCHAR(32), score_id VARCHAR(36), outcome VARCHAR(32))"
+            )
+        )
+        connection.execute(
+            text(
+                "CREATE TABLE visits (visit_id VARCHAR(36) PRIMARY KEY, firm_id VARCHAR(10), "
+                "region VARCHAR(2), visited_on DATE, finding VARCHAR(32), note TEXT, "
+                "key_id INTEGER, recorded_at TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (id, at, endpoint, firm_ids, outcome) "
+                "VALUES (7, '2024-01-02 03:04:05', 'old', '[]', 'ok')"
+            )
+        )
+        if serial == "SERIAL":  # the next id follows the row inserted with its own id
+            connection.execute(text("SELECT setval('audit_log_id_seq', 7)"))
+
+    upgrade(engine)
+    assert _revision(engine) == head_revision()
+    tables = inspect(engine)
+    assert set(orm_metadata().tables) <= set(tables.get_table_names())
+    audit = {c["name"] for c in tables.get_columns("audit_log")}
+    assert {"subject_region", "prev_hash", "row_hash"} <= audit
+    if engine.dialect.name == "postgresql":  # SQLite ignores lengths
+        visits = {c["name"]: c["type"] for c in tables.get_columns("visits")}
+        assert getattr(visits["firm_id"], "length", None) == 40
+    with engine.connect() as connection:  # the old row is the chain's genesis, left unchained
+        assert connection.execute(select(CHAIN_HEAD)).all() == [(1, 7, 7, "0" * 64)]
+    insert_rows(engine, [audit_row("new", ["1234567890123"], "ok", None)])
+    assert verify_chain(engine).intact
