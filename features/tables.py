@@ -9,21 +9,7 @@ import pandas as pd
 
 from core import contract
 
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "firms": contract.FIRM_COLUMNS,
-    "financials": contract.FINANCIAL_COLUMNS,
-    "events": contract.EVENT_COLUMNS,
-    "regional": contract.REGIONAL_COLUMNS,
-    "visits": contract.VISIT_COLUMNS,
-}
 LABELS = "labels"  # file stem of the user-supplied labels table
-_DATES: dict[str, tuple[str, ...]] = {
-    "firms": ("founded",),
-    "financials": ("period_end", "filed_on"),
-    "events": ("event_date",),
-    "regional": ("published_on",),
-    "visits": ("visited_on",),
-}
 
 
 @dataclass(frozen=True)
@@ -55,36 +41,30 @@ class RawTables:
 
 
 def empty_table(name: str) -> pd.DataFrame:
-    return normalise(name, pd.DataFrame({c: [] for c in _COLUMNS[name]}))
+    return normalise(
+        name, pd.DataFrame({c: [] for c in contract.CONTRACT[name].names(framed=True)})
+    )
 
 
 def normalise(name: str, table: pd.DataFrame) -> pd.DataFrame:
-    """Add absent contract columns as missing and give keys and dates their types."""
+    """Add absent contract columns as missing and give each column its declared type."""
     table = table.copy()
-    for column in _COLUMNS[name]:
-        if column not in table.columns:
-            table[column] = pd.NA
-    for column in _DATES[name]:
-        table[column] = pd.to_datetime(table[column]).astype("datetime64[ns]")
-    if "firm_id" in table.columns:
-        table["firm_id"] = table["firm_id"].astype("string")
-    if name == "financials":
-        table["fiscal_year"] = table["fiscal_year"].astype("int64")
-        for column in contract.FINANCIAL_AMOUNTS:
-            table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
-        table["audit_opinion"] = table["audit_opinion"].astype("string")
-        table["going_concern"] = table["going_concern"].astype("boolean")
-    if name == "events":
-        table["amount"] = pd.to_numeric(table["amount"], errors="coerce").astype("float64")
-    if name == "regional":
-        table["region"] = table["region"].astype("string")
-        table["period"] = table["period"].astype("int64")
-        for column in contract.REGIONAL_INDICATORS:
-            table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
-    if name == "firms":
-        for column in ("region", "district", "ksic", "size_class", "growth_stage", "cluster_id"):
-            table[column] = table[column].astype("string")
+    declared = contract.CONTRACT[name]
+    for absent in [c for c in declared.names(framed=True) if c not in table.columns]:
+        table[absent] = pd.NA
+    for column in declared.columns:
+        if column.dtype is not None and column.name in table.columns:
+            table[column.name] = _typed(table[column.name], column.dtype)
     return table
+
+
+def _typed(values: pd.Series, dtype: str) -> pd.Series:
+    """Dates parsed, numbers coerced (unreadable ones missing), everything else cast."""
+    if dtype.startswith("datetime64"):
+        return pd.to_datetime(values).astype(dtype)
+    if dtype == "float64":
+        return pd.to_numeric(values, errors="coerce").astype(dtype)
+    return values.astype(dtype)
 
 
 def write_tables(tables: RawTables, folder: Path) -> None:

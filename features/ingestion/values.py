@@ -15,6 +15,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from core.contract.columns import FIRST_YEAR, LAST_YEAR
 from features.ingestion import codes
 
 DATE_FORMATS: Final[tuple[str, ...]] = (
@@ -24,7 +25,6 @@ DATE_FORMATS: Final[tuple[str, ...]] = (
     "%Y/%m/%d",
     "%Y-%m-%d %H:%M:%S",  # Excel date cells read as text
 )
-FIRST_YEAR, LAST_YEAR = 1900, 2100
 _NUMBER_JUNK = re.compile(r"[,\s원₩]")
 _TRAILING_ZERO = re.compile(r"\.0+$")
 
