@@ -19,8 +19,8 @@ from bench.world import World
 from cli import batch
 from features.pipeline import build_features
 from features.tables import read_tables
-from serving import treeshap
-from serving.explain import tree_shap
+from scoring import treeshap
+from scoring.explain import tree_shap
 
 
 def shap_speed(world: World, rows: int) -> list[dict[str, Any]]:

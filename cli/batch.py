@@ -40,8 +40,8 @@ from features.catalog import BY_NAME, FLAGS
 from features.peers import PeerReference
 from features.pipeline import as_of_dates
 from features.tables import RawTables, empty_table, normalise, read_tables
-from serving.explain import attribute
-from serving.standing import DEFAULT_STALE_AFTER_MONTHS, STATUSES, standing_of
+from scoring.explain import attribute
+from scoring.standing import DEFAULT_STALE_AFTER_MONTHS, STATUSES, standing_of
 
 CHUNK_FIRMS = 200_000  # firms per feature chunk: about 2 GiB of tables and features at peak
 ID_COLUMNS = ["firm_id", "as_of", "region", "district", "ksic", "size_class"]

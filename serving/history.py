@@ -15,12 +15,12 @@ import pandas as pd
 
 from core.grades import GRADE_COLOURS, GRADES_EN
 from features.catalog import BY_NAME, FLAGS, Feature
-from serving import explain, wording
-from serving.korean import attach
+from scoring import explain, wording
+from scoring.korean import attach
+from scoring.standing import Standing, standing_of
+from scoring.timeline import Period
 from serving.schemas import FirmHistoryOut, HistoryPoint, PeriodChange, ReasonChange
-from serving.standing import Standing, standing_of
 from serving.state import Champion, Snapshot
-from serving.timeline import Period
 
 TOP_CHANGES = 3
 

@@ -17,9 +17,10 @@ import pandas as pd
 from core.contract import REGIONAL_INDICATORS, REGIONS
 from core.grades import GRADE_COLOURS, GRADES_EN, GradeTable
 from features.catalog import BY_NAME, FAMILIES, Feature
-from serving import wording
-from serving.korean import attach
-from serving.portfolio import Scored
+from scoring import wording
+from scoring.korean import attach
+from scoring.portfolio import Scored
+from scoring.standing import IN_STATE, STALE
 from serving.region_codes import UNKNOWN_REGION, is_region, region_names
 from serving.schemas import (
     ChangeFigures,
@@ -38,7 +39,6 @@ from serving.schemas import (
     RiskFigures,
     StageOut,
 )
-from serving.standing import IN_STATE, STALE
 from serving.state import Champion, Snapshot
 
 TOP_DRIVERS = 5

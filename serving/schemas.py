@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from core import contract, ksic
 from features.ingestion.schema import AMOUNT_LIMIT, AMOUNT_LIMIT_PROBLEM, NON_NEGATIVE
 from features.ingestion.values import FIRST_YEAR, LAST_YEAR
+from scoring import explain
 
 # Any id scheme ingestion accepts: 사업자등록번호 (10 digits), 법인등록번호 (13 digits), a vendor
 # or exchange code ("090414", "A00123"), with an optional prefix ("KIS-090414"). Always text:
@@ -283,6 +284,11 @@ class Reason(BaseModel):
     sentence_ko: str
     sentence_en: str
 
+    @classmethod
+    def of(cls, reason: explain.Reason) -> Reason:
+        """The response form of a reason the model layer worked out."""
+        return cls.model_validate(reason, from_attributes=True)
+
 
 class FamilyOut(BaseModel):
     """A feature family's total contribution; ``rest`` is the part not listed in reasons."""
@@ -293,6 +299,10 @@ class FamilyOut(BaseModel):
     contribution: float
     rest: float
     n_features: int
+
+    @classmethod
+    def of(cls, family: explain.Family) -> FamilyOut:
+        return cls.model_validate(family, from_attributes=True)
 
 
 class FlagOut(BaseModel):

@@ -19,13 +19,13 @@ from core.grades import GRADE_COLOURS, GRADES_EN
 from features.catalog import FLAGS
 from features.pipeline import features_as_of
 from features.tables import RawTables, empty_table, normalise
-from serving import explain
+from scoring import explain
+from scoring.explain import Attribution
+from scoring.standing import Standing, standing_of
 from serving.db import SCORES, NewRow, now
 from serving.errors import InvalidSubmission, NotScorable, RegionForbidden, UnknownFirm
-from serving.explain import Attribution
 from serving.region_codes import UNKNOWN_REGION
 from serving.schemas import FamilyOut, FlagOut, Reason, ScoreOut, ScoreRequest
-from serving.standing import Standing, standing_of
 from serving.state import Champion, Snapshot
 
 SUBMITTED_ID = "0000000000"  # stands in for a submitted firm without a firm_id
@@ -124,9 +124,10 @@ def _response(
     families: list[FamilyOut] = []
     if pd_ is not None:
         values, peers = subjects.matrix[i], subjects.peers[i]
-        reasons, families = explain.reasons(
+        found, totals = explain.reasons(
             champion.feature_names, values, peers, attribution.points[i], top, event
         )
+        reasons, families = [Reason.of(r) for r in found], [FamilyOut.of(f) for f in totals]
     flags = [
         FlagOut(flag=f, label_ko=FLAGS[f][0], label_en=FLAGS[f][1])
         for f, on in zip(FLAGS, subjects.flags[i], strict=True)

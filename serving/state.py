@@ -23,13 +23,13 @@ from core.bundle import LoadedModel
 from features.environment import industry_distress_rate
 from features.pipeline import MarketContext, as_of_dates, build_context, features_as_of
 from features.tables import RawTables
+from scoring.explain import PeerRanks, peer_percentiles
+from scoring.portfolio import Scored, score_period
+from scoring.standing import DEFAULT_STALE_AFTER_MONTHS
+from scoring.timeline import Period, Timeline
+from scoring.wording import Event
 from serving.errors import NotReady, ReloadRefused
-from serving.explain import PeerRanks, peer_percentiles
-from serving.portfolio import Scored, score_period
 from serving.region_codes import served_regions
-from serving.standing import DEFAULT_STALE_AFTER_MONTHS
-from serving.timeline import Period, Timeline
-from serving.wording import Event
 
 ModelLoader = Callable[[], tuple[str, LoadedModel]]
 log = logging.getLogger(__name__)

@@ -1,19 +1,12 @@
-"""Watch lists: a region's firms ranked by PD, filtered, cut to a centre's capacity K.
+"""Watch lists as the service answers them: a region's list at the latest as-of date, kept
+steady against the previous one, with grades, reasons and flags.
 
-The list is the firms a centre can contact this period, so it should hold the most expected
-crises (Σ PD) that K contacts can reach, and it should not churn on small PD changes: a firm
-that was on the previous as-of date's list stays while it still ranks within ``rank_factor``·K
-and, once it is outside the top K, its PD has not fallen by more than ``max_pd_drop`` of what
-it was (docs/watchlist.md). The previous list is the plain top K of the previous as-of date
-under the same filters, so the rule needs no stored state and every replica agrees.
-
-``rank`` and ``select`` work on any feature rows and PDs (the statistical check runs them on
-the training table's test year); ``watchlist`` builds the HTTP answer from the service state.
+Ranking, filters and the anti-flapping rule are the model layer's (``scoring.watchlist``,
+docs/watchlist.md); this module builds the HTTP answer from the service state.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -21,177 +14,32 @@ import pandas as pd
 
 from core.grades import GRADE_COLOURS, GRADES_EN, GradeTable
 from features.catalog import FLAGS
-from serving import explain
-from serving.portfolio import Scored
+from scoring import explain
+from scoring.portfolio import Scored
+from scoring.standing import IN_STATE, STALE
+from scoring.watchlist import (
+    HYSTERESIS,
+    Hysteresis,
+    Ranked,
+    Selection,
+    WatchQuery,
+    eligible,
+    rank,
+    select,
+)
 from serving.region_codes import is_region, region_names
-from serving.schemas import FlagOut, LeftItem, UnratedItem, WatchItem, WatchlistOut, WatchRule
-from serving.standing import IN_STATE, STALE
+from serving.schemas import (
+    FlagOut,
+    LeftItem,
+    Reason,
+    UnratedItem,
+    WatchItem,
+    WatchlistOut,
+    WatchRule,
+)
 from serving.state import Champion, Snapshot
 
-DEFAULT_CAPACITY = 50
-MAX_CAPACITY = 1000
 TOP_REASONS = 3
-
-
-@dataclass(frozen=True)
-class WatchQuery:
-    """Which firms may be listed and how many; ``ksic`` matches a KSIC code prefix."""
-
-    capacity: int = DEFAULT_CAPACITY
-    min_grade: str | None = None
-    ksic: str | None = None
-    district: str | None = None
-    cluster: str | None = None
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.capacity <= MAX_CAPACITY:
-            raise ValueError(f"capacity must be between 1 and {MAX_CAPACITY}")
-
-    def filters(self) -> dict[str, str]:
-        named = {
-            "min_grade": self.min_grade,
-            "ksic": self.ksic,
-            "district": self.district,
-            "cluster": self.cluster,
-        }
-        return {name: value for name, value in named.items() if value is not None}
-
-
-@dataclass(frozen=True)
-class Hysteresis:
-    """Keep a listed firm while PD rank ≤ ``rank_factor``·K and, outside the top K, PD ≥
-    (1 − ``max_pd_drop``) × its previous PD."""
-
-    rank_factor: float = 1.25
-    max_pd_drop: float = 0.30
-
-    def band(self, capacity: int) -> int:
-        return max(capacity, math.floor(self.rank_factor * capacity))
-
-    def describe(self) -> WatchRule:
-        factor, drop = f"{self.rank_factor:g}", f"{100 * self.max_pd_drop:.0f}%"
-        return WatchRule(
-            rank_factor=self.rank_factor,
-            max_pd_drop=self.max_pd_drop,
-            text_ko=(
-                f"직전 기준일 목록에 있던 기업은 부도확률 순위가 정원(K)의 {factor}배 "
-                f"이내이고, 상위 K 밖이면 부도확률이 직전보다 {drop} 넘게 낮아지지 않은 한 "
-                "목록에 남습니다."
-            ),
-            text_en=(
-                f"A firm on the previous list stays while its PD rank is within {factor}×K "
-                f"and, outside the top K, its PD has not fallen by more than {drop}."
-            ),
-        )
-
-
-HYSTERESIS = Hysteresis()
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """A period's eligible firms, highest PD first (ties by firm_id, so the order is stable)."""
-
-    firm_ids: list[str]
-    pd: np.ndarray
-    rows: np.ndarray  # positions in the scored period
-
-    @property
-    def index(self) -> dict[str, int]:
-        return {firm_id: i for i, firm_id in enumerate(self.firm_ids)}
-
-
-def eligible(
-    features: pd.DataFrame,
-    grade: np.ndarray,
-    table: GradeTable,
-    region: str | None,
-    query: WatchQuery,
-) -> np.ndarray:
-    """Rows of ``features`` (with ladder positions ``grade``) that pass the region and filters."""
-    mask = np.ones(len(features), dtype=bool)
-    if region is not None:
-        mask &= is_region(features["region"], region)
-    columns = {"district": query.district, "cluster_id": query.cluster}
-    for column, wanted in columns.items():
-        if wanted is not None:
-            mask &= (features[column].astype("string") == wanted).fillna(False).to_numpy()
-    if query.ksic is not None:
-        matches = features["ksic"].astype("string").str.startswith(query.ksic)
-        mask &= matches.fillna(False).to_numpy(dtype=bool)
-    if query.min_grade is not None:
-        mask &= grade >= table.rank(query.min_grade)
-    return mask
-
-
-def rank(firm_ids: np.ndarray, pd_: np.ndarray, mask: np.ndarray) -> Ranked:
-    """The masked firms ordered by PD, highest first."""
-    rows = np.flatnonzero(mask)
-    ids = np.asarray(firm_ids, dtype=object)[rows].astype(str)
-    order = np.lexsort((ids, -pd_[rows]))
-    return Ranked([str(f) for f in ids[order]], pd_[rows][order], rows[order])
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Positions in the current ``Ranked`` that make the list (PD order), and what changed."""
-
-    listed: list[int]
-    kept: set[str]
-    left: list[tuple[str, str]]  # (firm_id, why: rank | pd_drop | filtered | not_scored)
-    displaced: int
-
-
-def select(
-    current: Ranked,
-    previous: Ranked | None,
-    capacity: int,
-    scored_now: set[str] | None = None,
-    rule: Hysteresis = HYSTERESIS,
-) -> Selection:
-    """The top ``capacity`` firms, except that the previous list's firms are kept by ``rule``.
-
-    Kept firms come first, the rest of the places go to the highest-ranked other firms, so the
-    list never exceeds the capacity. ``scored_now`` (firms with a score now, eligible or not)
-    tells a firm filtered out from one no longer scored; without it both read ``filtered``.
-    """
-    position = current.index
-    was_on = previous.firm_ids[:capacity] if previous is not None else []
-    was_pd = dict(zip(was_on, previous.pd[:capacity], strict=True)) if previous else {}
-    kept: list[str] = []
-    left: list[tuple[str, str]] = []
-    for firm_id in was_on:
-        why = _why_leaves(position.get(firm_id), current, was_pd[firm_id], capacity, rule)
-        if why is None:
-            kept.append(firm_id)
-        elif why != "absent":
-            left.append((firm_id, why))
-        else:
-            gone = scored_now is not None and firm_id not in scored_now
-            left.append((firm_id, "not_scored" if gone else "filtered"))
-    keep = set(kept)
-    others = [position[f] for f in current.firm_ids[: capacity + len(kept)] if f not in keep]
-    listed = sorted([position[f] for f in kept] + others[: capacity - len(kept)])
-    top = set(range(min(capacity, len(current.firm_ids))))
-    return Selection(listed, keep, left, len(top - set(listed)))
-
-
-def _why_leaves(
-    at: int | None, current: Ranked, previous_pd: float, capacity: int, rule: Hysteresis
-) -> str | None:
-    """None when a previously listed firm stays; otherwise why it leaves ("absent": no rank)."""
-    if at is None:
-        return "absent"
-    if at < capacity:
-        return None
-    if at >= rule.band(capacity):
-        return "rank"
-    if current.pd[at] < (1.0 - rule.max_pd_drop) * previous_pd:
-        return "pd_drop"
-    return None
-
-
-# --- the HTTP answer -----------------------------------------------------------------------
 
 _WHY: dict[str, tuple[str, str]] = {
     "rank": ("부도확률 순위가 유지 범위 밖으로 내려감", "PD rank fell below the keep band"),
@@ -215,7 +63,8 @@ _WHY: dict[str, tuple[str, str]] = {
 def _ranked(scored: Scored, region: str, query: WatchQuery, table: GradeTable) -> Ranked:
     """The region's firms with a PD (not stale, not already in the state), ranked."""
     features = scored.period.features
-    mask = eligible(features, scored.grade, table, region, query) & scored.standing.rated
+    mask = is_region(features["region"], region) & scored.standing.rated
+    mask &= eligible(features, scored.grade, table, query)
     return rank(features["firm_id"].to_numpy(), scored.pd, mask)
 
 
@@ -253,7 +102,7 @@ def watchlist(
         region_expected_crises=total,
         coverage=expected / total if total > 0 else 0.0,
         displaced=chosen.displaced,
-        rule=rule.describe(),
+        rule=_rule(rule),
         items=_items(snapshot, champion, current, chosen),
         left=_left(snapshot, champion, current, previous, chosen),
         n_in_state=int((codes == IN_STATE).sum()),
@@ -262,12 +111,31 @@ def watchlist(
     )
 
 
+def _rule(rule: Hysteresis) -> WatchRule:
+    """The anti-flapping rule in words, for the list's readers."""
+    factor, drop = f"{rule.rank_factor:g}", f"{100 * rule.max_pd_drop:.0f}%"
+    return WatchRule(
+        rank_factor=rule.rank_factor,
+        max_pd_drop=rule.max_pd_drop,
+        text_ko=(
+            f"직전 기준일 목록에 있던 기업은 부도확률 순위가 정원(K)의 {factor}배 "
+            f"이내이고, 상위 K 밖이면 부도확률이 직전보다 {drop} 넘게 낮아지지 않은 한 "
+            "목록에 남습니다."
+        ),
+        text_en=(
+            f"A firm on the previous list stays while its PD rank is within {factor}×K "
+            f"and, outside the top K, its PD has not fallen by more than {drop}."
+        ),
+    )
+
+
 def _unrated_rows(scored: Scored, region: str, query: WatchQuery, table: GradeTable) -> np.ndarray:
     """The region's firms without a PD that pass the filters (``min_grade`` cannot apply):
     already in the state first, then stale statements, the newest statement first."""
     standing = scored.standing
     everyone = replace(query, min_grade=None)
-    mask = eligible(scored.period.features, scored.grade, table, region, everyone)
+    features = scored.period.features
+    mask = is_region(features["region"], region) & eligible(features, scored.grade, table, everyone)
     rows = np.flatnonzero(mask & ~standing.rated)
     ends = standing.period_end[rows].astype("datetime64[D]").astype("int64")
     ids = scored.period.features["firm_id"].to_numpy()[rows].astype(str)
@@ -352,7 +220,7 @@ def _item(
 ) -> WatchItem:
     latest, table = champion.latest, champion.model.bundle.grade_table
     grade = table.grades[latest.grade[row]]
-    reasons, _ = explain.reasons(
+    found, _ = explain.reasons(
         champion.feature_names,
         latest.matrix[row],
         champion.peers[row],
@@ -376,7 +244,7 @@ def _item(
         status="kept" if listed.kept else "new",
         previous_pd=before,
         previous_grade=table.grade(before) if before is not None else None,
-        reasons=reasons,
+        reasons=[Reason.of(r) for r in found],
         flags=_flags(snapshot.flags[row]),
     )
 

@@ -113,7 +113,7 @@ def calibration_plot(model: LoadedModel, test: pd.DataFrame, path: Path, bins: i
 
 def base_pd(model: LoadedModel, rows: pd.DataFrame) -> float:
     """The PD every firm's reasons start from: the booster's expected log-odds (the training
-    average in log-odds space) through the Platt calibration (serving.explain's ``base_pd``)."""
+    average in log-odds space) through the Platt calibration (``scoring.explain``'s ``base_pd``)."""
     expected = np.asarray(model.booster.predict(model.matrix(rows.head(1)), pred_contrib=True))
     z0 = model.bundle.calibration.slope * expected[0, -1] + model.bundle.calibration.intercept
     return float(1 / (1 + np.exp(-z0)))

@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from core.grades import GRADE_COLOURS, GRADES_EN
 from features.catalog import BY_NAME
+from scoring.standing import state_names
 from serving.auth import AdminKey, CurrentKey, SessionDep
 from serving.db import audit_row, record
 from serving.errors import ReloadRefused
 from serving.openapi import KEYED, errors
 from serving.routes.deps import StateDep
 from serving.schemas import FeatureOut, GradeOut, ModelOut, ReloadOut
-from serving.standing import state_names
 from serving.state import Champion
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=errors(*KEYED))

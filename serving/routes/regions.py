@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from core.contract import REGIONS
+from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
 from serving import regions as risk
 from serving.audit import audited
 from serving.auth import CurrentKey, SessionDep, check_region
@@ -21,7 +22,7 @@ from serving.openapi import KEYED, errors
 from serving.region_codes import known
 from serving.routes.deps import StateDep
 from serving.schemas import ClustersOut, GradeName, RegionsOut, RegionSummaryOut, WatchlistOut
-from serving.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery, watchlist
+from serving.watchlist import watchlist
 
 router = APIRouter(prefix="/v1", tags=["regions"], responses=errors(*KEYED))
 REGION_ERRORS = errors(403, 404)

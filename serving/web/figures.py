@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from features.catalog import Feature
-from serving import wording
+from scoring import wording
 from serving.regions import INDICATOR_LABELS
 from serving.schemas import DriversOut, IndicatorsOut, RiskFigures
 from serving.state import Champion, Snapshot

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRouter
 
+from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
 from serving import regions as risk
 from serving.audit import audited
 from serving.auth import SessionDep, check_region
@@ -23,7 +24,7 @@ from serving.errors import RegionForbidden, UnknownFirm
 from serving.region_codes import is_region, known
 from serving.routes.deps import StateDep
 from serving.state import Snapshot
-from serving.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery, watchlist
+from serving.watchlist import watchlist
 from serving.web import figures, ksic
 from serving.web.access import PageRoute, PageUser
 from serving.web.i18n import GRADE_CHOICES

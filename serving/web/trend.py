@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from serving.portfolio import Scored, score_period
+from scoring.portfolio import Scored, score_period
 from serving.region_codes import served_regions
 from serving.state import Champion, Snapshot
 

@@ -8,8 +8,8 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from serving import treeshap
-from serving.explain import tree_shap
+from scoring import treeshap
+from scoring.explain import tree_shap
 from tests.conftest import DemoRun
 from training import registry
 

@@ -11,7 +11,7 @@ from features.catalog import FEATURE_NAMES
 from features.peers import PEER_LEVELS, PeerReference, peer_keys
 from features.pipeline import as_of_dates, features_as_of
 from features.tables import RawTables
-from serving import explain
+from scoring import explain
 
 with warnings.catch_warnings():  # shap 0.51 trips matplotlib's pending deprecations on import
     warnings.simplefilter("ignore")

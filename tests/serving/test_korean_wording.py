@@ -3,8 +3,8 @@
 import pytest
 
 from features.catalog import BY_NAME
-from serving.korean import attach, particle
-from serving.wording import Event, Peers, display, peer_rank, sentence_en, sentence_ko
+from scoring.korean import attach, particle
+from scoring.wording import Event, Peers, display, peer_rank, sentence_en, sentence_ko
 
 
 @pytest.mark.parametrize(

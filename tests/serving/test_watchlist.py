@@ -8,8 +8,8 @@ import pytest
 
 from core.bundle import fetch_registered
 from core.grades import GRADES
-from serving.watchlist import Hysteresis, Ranked, WatchQuery, select
-from serving.watchlist_check import check_watchlists, held_out_year, report
+from scoring.watchlist import Hysteresis, Ranked, WatchQuery, select
+from scoring.watchlist_check import check_watchlists, held_out_year, report
 from tests.conftest import DemoRun
 from tests.serving.support import TestClient, auth
 
@@ -171,7 +171,7 @@ CAPACITY = 10  # per 시도: about the riskiest 8% of the 2,500-firm demo world
 @pytest.mark.slow
 def test_expected_crises_match_observed_crises_on_the_test_year(demo_run: DemoRun) -> None:
     """|observed − expected| ≤ 3·√Σp(1−p) + 10%·expected over all 17 lists (module docstring
-    of serving.watchlist_check), and the lists hold far more crises than the world at large."""
+    of scoring.watchlist_check), and the lists hold far more crises than the world at large."""
     settings = demo_run.settings
     _, model = fetch_registered(settings.tracking_uri, settings.model_name, "champion")
     year = held_out_year(model)

@@ -7,26 +7,20 @@ crises O = Σ label. If the PDs are calibrated and firms fail independently, O �
 deviation σ = √Σ PD(1 − PD); the check passes when |O − E| ≤ 3σ + ``allowance``·E, the
 allowance covering a calibration that drifts a little from the validation to the test year.
 
-    python -m serving.watchlist_check [--capacity 50] [--year 2026] [--allowance 0.1]
-
-reads ``$EWS_DATA_DIR/features/features.parquet`` and the champion from ``$EWS_MODELS_DIR``
-(or ``$EWS_MLFLOW_TRACKING_URI``); it writes nothing.
+The command ``cli/watchlist_check.py`` runs it on the stored feature table and the champion.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from core.bundle import LoadedModel, fetch_registered
+from core.bundle import LoadedModel
 from core.contract import REGIONS
-from core.settings import get_settings
-from serving.watchlist import HYSTERESIS, Hysteresis, WatchQuery, eligible, rank, select
+from scoring.watchlist import HYSTERESIS, Hysteresis, WatchQuery, eligible, rank, select
 
 CALIBRATION_ALLOWANCE = 0.10
 SIGMAS = 3.0
@@ -100,19 +94,22 @@ def check_watchlists(
     scored = set(now["firm_id"].astype(str))
     labels = now["label"].to_numpy(dtype="float64")
     lists = []
+    passes_now = eligible(now, grades_now, grade_table, query)
+    passes_before = eligible(before, grades_before, grade_table, query)
     for region in REGIONS:
-        current = rank(
-            now["firm_id"].to_numpy(), pd_now, eligible(now, grades_now, grade_table, region, query)
-        )
+        current = rank(now["firm_id"].to_numpy(), pd_now, passes_now & _in(now, region))
         previous = rank(
-            before["firm_id"].to_numpy(),
-            pd_before,
-            eligible(before, grades_before, grade_table, region, query),
+            before["firm_id"].to_numpy(), pd_before, passes_before & _in(before, region)
         )
         rows = current.rows[select(current, previous, capacity, scored, rule).listed]
         lists.append(_list_check(region, pd_now[rows], labels[rows]))
     everyone = _list_check("", pd_now, labels)
     return CheckResult(year, capacity, allowance, lists, everyone.expected, everyone.observed)
+
+
+def _in(table: pd.DataFrame, region: str) -> np.ndarray:
+    """Rows of one of the contract's 시도 (the table has no unknown-region firms to serve)."""
+    return (table["region"].astype("string") == region).fillna(False).to_numpy(dtype=bool)
 
 
 def _year(table: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -159,22 +156,3 @@ def report(result: CheckResult) -> str:
         f"{verdict}"
     )
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Watch-list expected vs observed crises.")
-    parser.add_argument("--capacity", type=int, default=50, help="K per region (default 50)")
-    parser.add_argument("--year", type=int, default=None, help="as-of year (default: test year)")
-    parser.add_argument("--allowance", type=float, default=CALIBRATION_ALLOWANCE)
-    args = parser.parse_args(argv)
-    settings = get_settings()
-    _, model = fetch_registered(settings.tracking_uri, settings.model_name, settings.model_alias)
-    table = pd.read_parquet(settings.features_dir / "features.parquet")
-    year = args.year or held_out_year(model)
-    result = check_watchlists(table, model, year, args.capacity, args.allowance)
-    print(report(result))
-    return 0 if result.passed else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -30,8 +31,7 @@ import pandas as pd
 from core.bundle import Calibration
 from features.catalog import BY_NAME, FAMILIES, Feature
 from features.peers import PEER_LEVELS, PeerReference, peer_keys
-from serving import treeshap, wording
-from serving.schemas import FamilyOut, PeerLevel, Reason
+from scoring import treeshap, wording
 
 TINY_LOG_ODDS = 1e-8  # below this |slope·Σφ| the closed form gives way to its limit
 DEFAULT_TOP = 8
@@ -54,7 +54,7 @@ class Attribution:
 def tree_shap(booster: lgb.Booster, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact TreeSHAP (φ1…φk, φ0) in the booster's raw log-odds for every row of ``matrix``.
 
-    The precomputed fast TreeSHAP (``serving.treeshap``, equal to ``pred_contrib`` to rounding)
+    The precomputed fast TreeSHAP (``scoring.treeshap``, equal to ``pred_contrib`` to rounding)
     where the model allows it, else LightGBM's own ``pred_contrib``.
     """
     # One thread for the few rows of an online request: thread start-up costs more than it
@@ -79,17 +79,25 @@ def probability_points(
     """Split each row's calibrated PD into base_pd plus one probability contribution per feature."""
     shap = np.atleast_2d(np.asarray(shap, dtype="float64"))
     expected = np.atleast_1d(np.asarray(expected, dtype="float64"))
-    total = shap.sum(axis=1)
-    pd_ = calibration.pd(expected + total)
+    pd_ = calibration.pd(expected + shap.sum(axis=1))
     base_z = calibration.log_odds(expected)
     base_pd = _sigmoid(base_z)
-    moved = calibration.slope * total
-    tiny = np.abs(moved) < TINY_LOG_ODDS
-    scale = np.where(tiny, 0.0, (pd_ - base_pd) / np.where(tiny, 1.0, moved))
-    limit = base_pd * (1.0 - base_pd)  # σ'(z0)
-    scale = np.where(tiny, limit, scale)
-    points = calibration.slope * shap * scale[:, None]
+    points = along_path(base_z, calibration.slope * shap)
     return Attribution(shap, expected, pd_, base_pd, _close_residual(points, pd_ - base_pd))
+
+
+def along_path(start: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """Probability points of log-odds ``moves`` (n, k) taken together from ``start`` (n,).
+
+    Every move advances in proportion along the straight line from ``start`` to
+    ``start + Σ moves`` and gets the probability it gains on the way, so that a row's points add
+    up to σ(start + Σ moves) − σ(start); σ'(start)·move where the row barely moves.
+    """
+    moved = moves.sum(axis=1)
+    begin, end = _sigmoid(start), _sigmoid(start + moved)
+    tiny = np.abs(moved) < TINY_LOG_ODDS
+    scale = np.where(tiny, begin * (1.0 - begin), (end - begin) / np.where(tiny, 1.0, moved))
+    return moves * scale[:, None]
 
 
 def _close_residual(points: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -152,6 +160,42 @@ def peer_percentiles(
     return PeerRanks(out, levels)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One feature's share of the PD, in probability points, with its value in plain words
+    (the service's response model copies these fields)."""
+
+    feature: str
+    family: str
+    family_ko: str
+    family_en: str
+    label_ko: str
+    label_en: str
+    value: float | None  # None when not reported
+    display: str  # the value as staff read it: 0.6배, 12.3%, 자료 없음
+    display_en: str
+    peer_percentile: float | None  # share (0–100) of peers at or below the value
+    peer_level: str | None  # one of features.peers.PEER_LEVELS: who the peers were
+    peer_group_ko: str | None
+    peer_group_en: str | None
+    contribution: float  # probability points added to the PD (signed)
+    direction: Literal["up", "down"]
+    sentence_ko: str
+    sentence_en: str
+
+
+@dataclass(frozen=True)
+class Family:
+    """A feature family's total contribution; ``rest`` is the part not listed in reasons."""
+
+    family: str
+    name_ko: str
+    name_en: str
+    contribution: float
+    rest: float
+    n_features: int
+
+
 def _finite(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
@@ -171,9 +215,9 @@ def reason(
     shown_ko, shown_en = wording.display(feature, shown)
     missing = shown is None
     peer_value = None if missing else _finite(peer)
-    level: PeerLevel | None = None
+    level: str | None = None
     if peer_value is not None and peer_level >= 0:
-        level = PEER_LEVELS[peer_level]  # type: ignore[assignment]  # one of the Literal's
+        level = PEER_LEVELS[peer_level]
     peers = wording.Peers.of(peer_value, level)
     contribution = float(contribution)
     return Reason(
@@ -209,7 +253,7 @@ def reasons(
     points: np.ndarray,
     top: int | None = DEFAULT_TOP,
     event: wording.Event = wording.DEFAULT_EVENT,
-) -> tuple[list[Reason], list[FamilyOut]]:
+) -> tuple[list[Reason], list[Family]]:
     """One row's reasons sorted by |contribution| (``top`` of them, None for all) and families;
     sentences name the ``event`` the model predicts.
 
@@ -240,9 +284,7 @@ def _family_index(feature_names: tuple[str, ...]) -> tuple[tuple[str, ...], np.n
     return order, np.array([order.index(family) for family in names], dtype=np.intp)
 
 
-def families(
-    feature_names: tuple[str, ...], points: np.ndarray, shown: set[int]
-) -> list[FamilyOut]:
+def families(feature_names: tuple[str, ...], points: np.ndarray, shown: set[int]) -> list[Family]:
     """Per-family sums of one row's contributions, largest |total| first."""
     order, index = _family_index(feature_names)
     hidden = np.asarray(points, dtype="float64").copy()
@@ -251,7 +293,7 @@ def families(
     rests = np.bincount(index, weights=hidden, minlength=len(order))
     counts = np.bincount(index, minlength=len(order))
     out = [
-        FamilyOut(
+        Family(
             family=family,
             name_ko=FAMILIES[family],
             name_en=wording.FAMILIES_EN[family],

@@ -14,7 +14,7 @@ from typing import Final
 from features.catalog import Feature
 from features.labels import DEFAULT_RULES, event_name
 from features.peers import PEER_LEVEL_NAMES
-from serving.korean import attach
+from scoring.korean import attach
 
 NONE_KO: Final = "해당 없음"  # a streak of 0 years, a flag not raised
 NONE_EN: Final = "none"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.bundle import LoadedModel
-from serving import explain
-from serving.standing import DEFAULT_STALE_AFTER_MONTHS, Standing, standing_of
-from serving.timeline import Period
+from scoring import explain
+from scoring.standing import DEFAULT_STALE_AFTER_MONTHS, Standing, standing_of
+from scoring.timeline import Period
 
 log = logging.getLogger(__name__)
 WARM_CHUNK = 2_000  # rows per SHAP call while warming, so requests wait at most one chunk
