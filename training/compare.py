@@ -18,6 +18,7 @@ import pandas as pd
 from core.bundle import LoadedModel
 from core.contract import REGIONS
 from features.catalog import BY_NAME
+from scoring import explain
 from training.evaluate import calibration_by_grade
 from training.metrics import paired_difference, rank_metrics, score_metrics
 from training.rule_baselines import RuleBaseline, rule_baseline
@@ -206,31 +207,29 @@ class Comparison:
         return path
 
 
-def _contributions(model: LoadedModel, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _log_odds(model: LoadedModel, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated log-odds contributions per feature, and the calibrated base (log-odds)."""
-    contrib = np.asarray(model.booster.predict(model.matrix(rows), pred_contrib=True))
-    slope, intercept = model.bundle.calibration.slope, model.bundle.calibration.intercept
-    return slope * contrib[:, :-1], slope * contrib[:, -1] + intercept
+    shap, expected = explain.tree_shap(model.booster, model.matrix(rows))
+    calibration = model.bundle.calibration
+    return calibration.slope * shap, calibration.log_odds(expected)
 
 
 def reason_points(
     new: LoadedModel, old: LoadedModel, rows: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
     """How much each feature (columns in ``new``'s order) and the base moved each row's PD, in
-    probability points: calibrated log-odds deltas scaled by ΔPD/Δlog-odds, so that per row the
-    features and the base add up exactly to PD(new) − PD(old)."""
+    probability points: the calibrated log-odds deltas from ``old`` to ``new`` carried along the
+    path as the service carries a firm's reasons (``scoring.explain.along_path``), so that per
+    row the features and the base add up exactly to PD(new) − PD(old)."""
     names = new.bundle.feature_names
     if set(old.bundle.feature_names) != set(names):
         raise ValueError("the challenger and champion use different feature sets")
-    c_new, b_new = _contributions(new, rows)
-    c_old, b_old = _contributions(old, rows)
+    c_new, b_new = _log_odds(new, rows)
+    c_old, b_old = _log_odds(old, rows)
     order = [old.bundle.feature_names.index(n) for n in names]
-    z_new, z_old = b_new + c_new.sum(axis=1), b_old + c_old.sum(axis=1)
-    p_new, p_old = 1 / (1 + np.exp(-z_new)), 1 / (1 + np.exp(-z_old))
-    dz = z_new - z_old
-    flat = np.abs(dz) <= 1e-12  # same log-odds: the sigmoid's slope is the exact limit
-    scale = np.where(flat, p_old * (1 - p_old), (p_new - p_old) / np.where(flat, 1.0, dz))
-    return (c_new - c_old[:, order]) * scale[:, None], (b_new - b_old) * scale
+    moves = np.column_stack([c_new - c_old[:, order], b_new - b_old])
+    points = explain.along_path(b_old + c_old.sum(axis=1), moves)
+    return points[:, :-1], points[:, -1]
 
 
 def reason_deltas(
