@@ -27,11 +27,11 @@ BASELINE_REVISION: Final = "0001"
 VERSION_TABLE: Final = "alembic_version"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None, scripts: Path = MIGRATIONS) -> Config:
     """Alembic's configuration in code; ``env.py`` migrates on ``connection`` when given."""
     config = Config()
     # ConfigParser interpolates "%": a folder name holding one must not break the path.
-    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("script_location", str(scripts).replace("%", "%%"))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -127,8 +127,15 @@ def orm_metadata() -> MetaData:
     return Base.metadata
 
 
-def new_revision(engine: Engine, message: str) -> None:
-    """Write the next revision file from the difference between the database and the ORM
-    (``alembic revision --autogenerate`` without an ini file); review it before committing."""
+def new_revision(engine: Engine, message: str, scripts: Path = MIGRATIONS) -> Path:
+    """Write the next revision file from the difference between the database (upgraded to
+    head) and the ORM, as ``alembic revision --autogenerate`` would without an ini file.
+    Revisions are numbered 0001, 0002, …; review the file and run ``ruff format`` on it."""
+    config = alembic_config(scripts=scripts)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    number = f"{int(head or 0) + 1:04d}"
     with engine.begin() as connection:
-        command.revision(alembic_config(connection), message=message, autogenerate=True)
+        config.attributes["connection"] = connection
+        written = command.revision(config, message=message, autogenerate=True, rev_id=number)
+    assert written is not None and not isinstance(written, list), "one revision at a time"
+    return Path(written.path)

@@ -7,6 +7,7 @@ Each test runs on a SQLite file and, where ``EWS_TEST_DATABASE_URL`` is set, on 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from serving.audit import verify_chain
 from serving.auth import create_key, find_key
 from serving.db import AUDIT_LOG, CHAIN_HEAD, audit_row, create_schema, insert_rows, make_engine
 from serving.store.schema import (
+    MIGRATIONS,
     VERSION_TABLE,
     current_revision,
     head_revision,
+    new_revision,
     orm_metadata,
     upgrade,
 )
@@ -178,3 +181,17 @@ def test_an_older_database_gains_its_missing_columns_and_tables(new_engine: NewE
         assert connection.execute(select(CHAIN_HEAD)).all() == [(1, 7, 7, "0" * 64)]
     insert_rows(engine, [audit_row("new", ["1234567890123"], "ok", None)])
     assert verify_chain(engine).intact
+
+
+def test_the_next_revision_is_written_from_the_orm(tmp_path: Path) -> None:
+    scripts = tmp_path / "migrations"  # a copy: the real versions folder stays as it is
+    shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
+    upgrade(engine)
+    written = new_revision(engine, "nothing changed", scripts)
+    source = written.read_text(encoding="utf-8")
+    compile(source, str(written), "exec")
+    assert written.name == "0002_nothing_changed.py"
+    assert f"down_revision: str | None = {head_revision()!r}" in source
+    assert "op." not in source  # the ORM and head agree: nothing to do either way
+    engine.dispose()
