@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -55,6 +56,56 @@ def _rows() -> np.ndarray:
     return x
 
 
+def _dumped_trees(booster: lgb.Booster) -> list[dict[str, np.ndarray]]:
+    """The trees as ``booster.dump_model()`` describes them, in the parser's array layout."""
+    trees = []
+    for info in booster.dump_model()["tree_info"]:
+        leaves = info["num_leaves"]
+        arrays = {
+            "split_feature": np.zeros(leaves - 1, dtype=np.int64),
+            "threshold": np.zeros(leaves - 1),
+            "default_left": np.zeros(leaves - 1, dtype=np.bool_),
+            "missing": np.zeros(leaves - 1, dtype=np.int64),
+            "left": np.zeros(leaves - 1, dtype=np.int64),
+            "right": np.zeros(leaves - 1, dtype=np.int64),
+            "internal_count": np.zeros(leaves - 1),
+            "leaf_value": np.zeros(leaves),
+            "leaf_count": np.ones(leaves),
+        }
+        _fill(info["tree_structure"], arrays)
+        trees.append(arrays)
+    return trees
+
+
+def _fill(node: dict[str, Any], arrays: dict[str, np.ndarray]) -> int:
+    """Write ``node`` and its subtree into ``arrays``; its child reference (leaf l: ~l)."""
+    if "split_index" not in node:
+        leaf = node.get("leaf_index", 0)
+        arrays["leaf_value"][leaf] = node["leaf_value"]
+        arrays["leaf_count"][leaf] = node.get("leaf_count", 1)
+        return ~leaf
+    at = node["split_index"]
+    assert node["decision_type"] == "<="
+    arrays["split_feature"][at] = node["split_feature"]
+    arrays["threshold"][at] = node["threshold"]
+    arrays["default_left"][at] = node["default_left"]
+    arrays["missing"][at] = ("None", "Zero", "NaN").index(node["missing_type"])
+    arrays["internal_count"][at] = node["internal_count"]
+    arrays["left"][at] = _fill(node["left_child"], arrays)
+    arrays["right"][at] = _fill(node["right_child"], arrays)
+    return at
+
+
+def assert_parsed_as_dumped(booster: lgb.Booster) -> None:
+    """The fast TreeSHAP's text parser reads every tree exactly as ``dump_model()`` gives it."""
+    parsed = treeshap._parse_trees(booster.model_to_string())
+    dumped = _dumped_trees(booster)
+    assert len(parsed) == len(dumped) == booster.num_trees()
+    for tree, arrays in zip(parsed, dumped, strict=True):
+        for name, expected in arrays.items():
+            np.testing.assert_array_equal(getattr(tree, name), expected, err_msg=name)
+
+
 def _oracle(booster: lgb.Booster, x: np.ndarray) -> tuple[np.ndarray, float]:
     with warnings.catch_warnings():  # shap notes that binary LightGBM output "has changed"
         warnings.simplefilter("ignore", UserWarning)
@@ -75,6 +126,7 @@ def _oracle(booster: lgb.Booster, x: np.ndarray) -> tuple[np.ndarray, float]:
 )
 def test_fast_treeshap_equals_shap_tree_explainer(params: dict[str, object]) -> None:
     booster = _booster(**params)
+    assert_parsed_as_dumped(booster)
     x = _rows()
     fast = treeshap.FastTreeShap(booster)
     expected_shap, expected_value = _oracle(booster, x)
@@ -121,6 +173,7 @@ def test_categorical_models_fall_back_to_pred_contrib() -> None:
 @pytest.mark.slow
 def test_registered_champion_matches_the_oracle(demo_run: DemoRun) -> None:
     model = registry.load_alias(demo_run.settings, registry.CHAMPION)
+    assert_parsed_as_dumped(model.booster)
     matrix = model.matrix(demo_run.features.tail(1500))
     assert np.isnan(matrix).any(), "the demo features should include missing values"
     phi, phi0 = tree_shap(model.booster, matrix)
