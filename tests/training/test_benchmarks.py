@@ -105,6 +105,7 @@ def test_pairwise_features_come_from_the_chosen_columns_only() -> None:
     assert np.isnan(wide[1, 3]) and wide[1, 4] == 0.0  # 3/0 is missing, 0/3 is 0
 
 
+@pytest.mark.slow  # all five Polish files through the CLI: ~40 s
 @needs_polish
 def test_cli_benchmark_polish_prints_the_comparison() -> None:
     from cli.main import app
@@ -128,15 +129,15 @@ def test_spain_through_ingestion_trains_out_of_time_against_baselines(tmp_path: 
     assert "16 bankrupt" in result.notes[0] and "46 bankrupt" in result.notes[0]
 
 
-def test_a_benchmark_is_logged_as_an_mlflow_run(demo_settings: Settings) -> None:
+def test_a_benchmark_is_logged_as_an_mlflow_run(tiny_settings: Settings) -> None:
     result = BenchmarkResult(
         "polish",
         [{"file (bankruptcy status)": "1year.arff (status 5 years later)"}],
         {"1year_arff_horizon5y_cv_auc": 0.97},
         {"folds": 10},
     )
-    run_id = log_benchmark(result, demo_settings)
-    client = mlflow.MlflowClient(demo_settings.tracking_uri)
+    run_id = log_benchmark(result, tiny_settings)
+    client = mlflow.MlflowClient(tiny_settings.tracking_uri)
     run = client.get_run(run_id)
     assert run.data.metrics["1year_arff_horizon5y_cv_auc"] == 0.97
     assert run.data.params["folds"] == "10"

@@ -68,14 +68,14 @@ def test_lead_time_counts_only_a_flag_unbroken_to_the_event() -> None:
     assert lead["b"] == pytest.approx((events["b"] - dates[2]).days / 30.4375)
 
 
-def test_every_run_logs_a_report_with_intervals_groups_and_baselines(demo_run: DemoRun) -> None:
-    m = demo_run.result.metrics
+def test_every_run_logs_a_report_with_intervals_groups_and_baselines(tiny_run: DemoRun) -> None:
+    m = tiny_run.result.metrics
     assert m["test_roc_auc_ci_low"] <= m["test_roc_auc"] <= m["test_roc_auc_ci_high"]
     assert m["test_brier_ci_low"] <= m["test_brier"] <= m["test_brier_ci_high"]
     assert {"test_capture_top100firms", "test_precision_top10pct_logit"} <= set(m)
-    mlflow.set_tracking_uri(demo_run.settings.tracking_uri)
+    mlflow.set_tracking_uri(tiny_run.settings.tracking_uri)
     client = MlflowClient()
-    run_id = demo_run.result.run_id
+    run_id = tiny_run.result.run_id
     names = {a.path for a in client.list_artifacts(run_id, "report")}
     assert {"report/report.md", "report/report.html", "report/evaluation_by_region.csv"} <= names
     text = mlflow.artifacts.load_text(f"runs:/{run_id}/report/report.md")
@@ -98,17 +98,17 @@ def test_every_run_logs_a_report_with_intervals_groups_and_baselines(demo_run: D
     assert page.startswith("<!doctype html>") and "<table" in page
 
 
-def test_walk_forward_refits_each_test_year_on_earlier_years_only(demo_run: DemoRun) -> None:
+def test_walk_forward_refits_each_test_year_on_earlier_years_only(tiny_run: DemoRun) -> None:
     fast = TrainParams(min_child_samples=40, max_rounds=40, learning_rate=0.15, num_threads=1)
-    mlflow.set_tracking_uri(demo_run.settings.tracking_uri)
+    mlflow.set_tracking_uri(tiny_run.settings.tracking_uri)
     mlflow.set_experiment("walk-forward-test")
     with mlflow.start_run() as parent:
         table = walk_forward(
-            demo_run.features, fast, demo_run.first_defaults, demo_run.oracle, years=2, n_boot=20
+            tiny_run.features, fast, tiny_run.first_defaults, tiny_run.oracle, years=2, n_boot=20
         )
     folds = table[~table["test_year"].isin(["mean", "sd"])]
     # The last two test years (which they are depends on whether the KOSIS file is present).
-    last = int(str(split_years(demo_run.features, fast).years["test_year"]))
+    last = int(str(split_years(tiny_run.features, fast).years["test_year"]))
     assert folds["test_year"].astype(int).tolist() == [last - 1, last]
     for row in folds.itertuples():
         assert int(row.train_years.split("–")[1]) < row.valid_year < int(row.test_year)

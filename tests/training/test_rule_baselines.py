@@ -87,16 +87,16 @@ def test_the_rule_gate_refuses_a_model_that_does_not_beat_the_rule(tiny: pd.Data
     assert empty.best is None and rule_gate_refusal("3", 0.1, empty, 2025) is None
 
 
-def test_the_run_logs_the_rule_scores_computed_on_its_test_rows(demo_run: DemoRun) -> None:
-    m = demo_run.result.metrics
-    test = split_years(demo_run.features, small_params()).test
+def test_the_run_logs_the_rule_scores_computed_on_its_test_rows(tiny_run: DemoRun) -> None:
+    m = tiny_run.result.metrics
+    test = split_years(tiny_run.features, small_params()).test
     fired = test["recent_arrears"].astype(float).fillna(0).to_numpy()
     y = test["label"].to_numpy()
     assert m["test_pr_auc_rule_arrears"] == pytest.approx(average_precision_score(y, fired))
     assert m["test_roc_auc_rule"] == pytest.approx(roc_auc_score(y, fired))
     assert m["test_pr_auc"] > m["test_pr_auc_rule"]  # the demo model beats its rule
-    mlflow.set_tracking_uri(demo_run.settings.tracking_uri)
-    run = MlflowClient().get_run(demo_run.result.run_id)
+    mlflow.set_tracking_uri(tiny_run.settings.tracking_uri)
+    run = MlflowClient().get_run(tiny_run.result.run_id)
     logged = run.data.metrics
     for key in (
         "test_pr_auc_rule",
@@ -108,8 +108,8 @@ def test_the_run_logs_the_rule_scores_computed_on_its_test_rows(demo_run: DemoRu
     assert run.data.tags["rule_baseline"].startswith("arrears (recent_arrears")
 
 
-def test_first_year_drops_earlier_as_of_years(demo_run: DemoRun) -> None:
-    features = demo_run.features
+def test_first_year_drops_earlier_as_of_years(tiny_run: DemoRun) -> None:
+    features = tiny_run.features
     whole = split_years(features, small_params())
     first = int(whole.train["as_of"].dt.year.min()) + 2
     split = split_years(features, small_params(first_year=first))
@@ -125,26 +125,26 @@ def test_first_year_drops_earlier_as_of_years(demo_run: DemoRun) -> None:
     assert small_params(first_year=first).to_mlflow()["first_year"] == first
 
 
-def _first_challenger(demo_run: DemoRun, name: str) -> Settings:
+def _first_challenger(tiny_run: DemoRun, name: str) -> Settings:
     """A model name of this test's own whose only version (the demo model) is the challenger."""
-    settings = demo_run.settings.model_copy(update={"model_name": name})
+    settings = tiny_run.settings.model_copy(update={"model_name": name})
     client = MlflowClient(settings.tracking_uri)
-    source = client.get_model_version(demo_run.settings.model_name, demo_run.result.version)
+    source = client.get_model_version(tiny_run.settings.model_name, tiny_run.result.version)
     client.create_registered_model(name)
     version = client.create_model_version(name, source.source, source.run_id)
     client.set_registered_model_alias(name, "challenger", version.version)
     return settings
 
 
-def _rule_on_positives(demo_run: DemoRun) -> pd.DataFrame:
+def _rule_on_positives(tiny_run: DemoRun) -> pd.DataFrame:
     """The demo feature table with the arrears flag firing exactly on the labelled positives."""
-    features = demo_run.features
+    features = tiny_run.features
     return features.assign(recent_arrears=features["label"] == 1)
 
 
-def test_promote_refuses_a_first_challenger_that_the_rule_beats(demo_run: DemoRun) -> None:
-    settings = _first_challenger(demo_run, "gate-first")
-    features = _rule_on_positives(demo_run)
+def test_promote_refuses_a_first_challenger_that_the_rule_beats(tiny_run: DemoRun) -> None:
+    settings = _first_challenger(tiny_run, "gate-first")
+    features = _rule_on_positives(tiny_run)
     with pytest.raises(PromotionRefused, match=r"does not beat the rule baseline arrears") as error:
         promote(settings, features, n_boot=20)
     assert "PR AUC 1.0000" in str(error.value) and "--force" in str(error.value)
@@ -159,13 +159,13 @@ def test_promote_refuses_a_first_challenger_that_the_rule_beats(demo_run: DemoRu
 
 
 def test_ews_promote_names_both_figures_and_force_overrides(
-    demo_run: DemoRun, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    tiny_run: DemoRun, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _first_challenger(demo_run, "gate-cli")
+    _first_challenger(tiny_run, "gate-cli")
     (tmp_path / "features").mkdir()
-    _rule_on_positives(demo_run).to_parquet(tmp_path / "features" / "features.parquet")
+    _rule_on_positives(tiny_run).to_parquet(tmp_path / "features" / "features.parquet")
     monkeypatch.setenv("EWS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("EWS_MODELS_DIR", str(demo_run.settings.models_dir))
+    monkeypatch.setenv("EWS_MODELS_DIR", str(tiny_run.settings.models_dir))
     monkeypatch.setenv("EWS_MODEL_NAME", "gate-cli")
     get_settings.cache_clear()
     try:

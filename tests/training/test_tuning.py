@@ -17,8 +17,8 @@ from training.tuning import TUNED, TuningError, tune
 FAST = TrainParams(min_child_samples=40, max_rounds=40, learning_rate=0.15, num_threads=1)
 
 
-def test_the_same_seed_chooses_the_same_parameters(demo_run: DemoRun) -> None:
-    split = split_years(demo_run.features, FAST)
+def test_the_same_seed_chooses_the_same_parameters(tiny_run: DemoRun) -> None:
+    split = split_years(tiny_run.features, FAST)
     train = split.train[split.train["as_of"].dt.year >= split.train["as_of"].dt.year.max() - 2]
     first = tune(train, split.valid, FEATURE_NAMES, FAST, n_trials=3)
     again = tune(train, split.valid, FEATURE_NAMES, FAST, n_trials=3)
@@ -29,14 +29,14 @@ def test_the_same_seed_chooses_the_same_parameters(demo_run: DemoRun) -> None:
 
 
 @pytest.mark.parametrize(("n_trials", "metric"), [(0, "logloss"), (2, "accuracy")])
-def test_bad_arguments_name_the_parameter(demo_run: DemoRun, n_trials: int, metric: str) -> None:
-    split = split_years(demo_run.features, FAST)
+def test_bad_arguments_name_the_parameter(tiny_run: DemoRun, n_trials: int, metric: str) -> None:
+    split = split_years(tiny_run.features, FAST)
     with pytest.raises(TuningError, match="n_trials" if n_trials == 0 else "metric"):
         tune(split.train, split.valid, FEATURE_NAMES, FAST, n_trials=n_trials, metric=metric)
 
 
 def test_train_tunes_on_validation_only_and_logs_nested_trials(
-    demo_run: DemoRun, monkeypatch: pytest.MonkeyPatch
+    tiny_run: DemoRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[pd.DataFrame] = []
 
@@ -46,20 +46,20 @@ def test_train_tunes_on_validation_only_and_logs_nested_trials(
 
     monkeypatch.setattr(pipeline, "tune", spy)
     # Its own registered name, so the demo's challenger and champion stay as they are.
-    settings = demo_run.settings.model_copy(update={"model_name": "sme-distress-tuned"})
+    settings = tiny_run.settings.model_copy(update={"model_name": "sme-distress-tuned"})
     result = pipeline.train(
-        demo_run.features,
+        tiny_run.features,
         FAST,
         settings,
-        demo_run.first_defaults,
+        tiny_run.first_defaults,
         tune_trials=3,
         tune_metric="auc",
         n_boot=20,
     )
-    test_year = split_years(demo_run.features, FAST).years["test_year"]
+    test_year = split_years(tiny_run.features, FAST).years["test_year"]
     assert all(frame["as_of"].dt.year.max() < test_year for frame in seen)
     assert result.tuning is not None and result.params == result.tuning.params
-    client = MlflowClient(demo_run.settings.tracking_uri)
+    client = MlflowClient(tiny_run.settings.tracking_uri)
     run = client.get_run(result.run_id)
     best = result.tuning.trials[result.tuning.trials["best"]].iloc[0]
     assert run.data.params["tune_trials"] == "3"
@@ -70,7 +70,7 @@ def test_train_tunes_on_validation_only_and_logs_nested_trials(
     )
     assert len(trials) == 3
     assert all("valid_roc_auc" in t.data.metrics for t in trials)
-    mlflow.set_tracking_uri(demo_run.settings.tracking_uri)
+    mlflow.set_tracking_uri(tiny_run.settings.tracking_uri)
     assert "report/tuning_trials.csv" in {
         a.path for a in client.list_artifacts(result.run_id, "report")
     }
