@@ -17,6 +17,8 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from training.registry import MODEL_DISTRIBUTIONS, MODEL_PACKAGES, PYFUNC_CODE
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("core", "features", "scoring", "training", "serving", "cli", "bench")
 # Extras the product may import from, behind a lazy import; the test extra is for the tests.
@@ -31,14 +33,20 @@ def declared() -> set[str]:
     return {canonicalize_name(Requirement(line).name) for line in lines}
 
 
-def top_level_imports(source: Path) -> set[str]:
+def imported_modules(source: Path) -> set[str]:
+    """Absolute imports in ``source``, lazy ones included; ``from a import b`` gives a and a.b."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(source.read_text(), str(source))):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def top_level_imports(source: Path) -> set[str]:
+    return {name.split(".")[0] for name in imported_modules(source)}
 
 
 @cache
@@ -74,3 +82,38 @@ def test_an_undeclared_import_is_found(tmp_path: Path) -> None:
     module.write_text("import yaml\nimport json\nfrom core import settings\nfrom . import x\n")
     assert undeclared(module, declared()) == {}
     assert undeclared(module, declared() - {"pyyaml"}) == {"yaml": frozenset({"pyyaml"})}
+
+
+def project_files(start: Path) -> set[Path]:
+    """``start`` and the project modules it imports, transitively."""
+    found: set[Path] = set()
+    todo = [start]
+    while todo:
+        source = todo.pop()
+        if source in found:
+            continue
+        found.add(source)
+        for name in imported_modules(source):
+            parts = name.split(".")
+            if parts[0] not in PRODUCT:
+                continue
+            for depth in range(1, len(parts) + 1):  # a module's packages run their __init__
+                path = ROOT.joinpath(*parts[:depth])
+                todo += [p for p in (path / "__init__.py", path.with_suffix(".py")) if p.exists()]
+    return found
+
+
+def test_the_registered_model_carries_what_its_code_imports() -> None:
+    """training.registry logs these packages and pinned distributions with each version (the slow
+    tests/training/test_mlflow_model.py proves a clean environment then loads it)."""
+    files = project_files(PYFUNC_CODE) - {PYFUNC_CODE}
+    packages = {source.relative_to(ROOT).parts[0] for source in files}
+    assert packages <= {package.name for package in MODEL_PACKAGES}
+    pinned = {canonicalize_name(name) for name in MODEL_DISTRIBUTIONS}
+    needed = {
+        name: distributions_of(name)
+        for source in project_files(PYFUNC_CODE)
+        for name in top_level_imports(source)
+        if name not in PRODUCT and name not in sys.stdlib_module_names
+    }
+    assert {name for name, distributions in needed.items() if not distributions & pinned} == set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.models import infer_signature
 
+import core
 from core.bundle import (
     DIGEST_TAG,
     SIGNATURE_TAG,
@@ -34,6 +36,11 @@ EXPERIMENT = "sme-early-warning"
 CHALLENGER = "challenger"
 CHAMPION = "champion"
 PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
+# What PYFUNC_CODE needs at load time, so a version loads outside this repository: the project
+# packages it imports (transitively; copied into the model's code/ folder, which MLflow puts on
+# sys.path) and the distributions they import, pinned to the versions that trained it.
+MODEL_PACKAGES = (Path(core.__file__).parent,)
+MODEL_DISTRIBUTIONS = ("mlflow", "lightgbm", "numpy", "pandas", "pydantic", "pydantic-settings")
 
 
 class PromotionRefused(RuntimeError):
@@ -82,13 +89,18 @@ def log_model(
         artifacts={"bundle": str(bundle_dir)},
         signature=infer_signature(example, example_pd),
         input_example=example,
-        pip_requirements=["lightgbm", "pandas", "numpy", "mlflow"],
+        code_paths=[str(package) for package in MODEL_PACKAGES],
+        pip_requirements=pinned_requirements(),
     )
     # Tagged as it is created, so no version exists without its digest.
     registered = mlflow.register_model(info.model_uri, model_name, tags={DIGEST_TAG: digest})
     version = str(registered.version)
     MlflowClient().set_registered_model_alias(model_name, CHALLENGER, version)
     return version
+
+
+def pinned_requirements() -> list[str]:
+    return [f"{name}=={installed_version(name)}" for name in MODEL_DISTRIBUTIONS]
 
 
 def version_for(client: MlflowClient, model_name: str, alias: str) -> str | None:
