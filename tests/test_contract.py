@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from core import contract
 from core.contract.columns import Column
 from core.contract.docs import contract_markdown
-from core.contract.statement import Statement
+from core.contract.statement import Amount, Statement
 from features.ingestion import schema
 from features.tables import empty_table, normalise
 from serving import schemas
@@ -94,3 +94,18 @@ def test_the_derived_statement_accepts_and_refuses_as_servings(body: dict[str, A
             return [(e["loc"], e["type"], e["msg"]) for e in error.errors()]
 
     assert outcome(Statement) == outcome(schemas.Statement)
+
+
+@pytest.mark.parametrize("amount", [12.5, -1, 1e15, None])
+def test_an_event_amount_is_held_to_the_same_checks(amount: float | None) -> None:
+    event = create_model("Event", amount=(Amount, None))
+    served = {"event_date": "2024-01-31", "event_type": "tax_arrears", "amount": amount}
+
+    def refused(model: type[BaseModel], body: dict[str, Any]) -> list[str]:
+        try:
+            model.model_validate(body)
+        except ValidationError as error:
+            return [e["msg"] for e in error.errors()]
+        return []
+
+    assert refused(event, {"amount": amount}) == refused(schemas.Event, served)

@@ -13,7 +13,8 @@ so regions with fewer than ``MIN_REGION_ROWS`` current firms are listed but not 
 The reference (bin edges and shares of every feature and of the PD, overall and per 시도) is
 built from the training years when a model is trained and logged on its MLflow run as
 ``reference/reference.json``; ``ews monitor`` reads it back, or rebuilds it from the feature
-table's training years for a model that predates it.
+table's training years for a model that predates it. The report is ``core.contract.drift``'s
+``DriftReport``, the model the service reads it back with.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,22 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
+from pydantic import BaseModel
 
 from core.bundle import LoadedModel, fetch_registered
 from core.contract import REGIONS
+from core.contract.drift import (
+    DriftReport,
+    FeatureDrift,
+    GradeChanges,
+    GradeShare,
+    ModelRef,
+    ReferenceSummary,
+    RegionDrift,
+    ScoreDrift,
+    Thresholds,
+    TopFeature,
+)
 from core.settings import Settings
 from features.catalog import BY_NAME
 from training import registry
@@ -150,7 +164,7 @@ def _rows_at(features: pd.DataFrame, as_of: pd.Timestamp | None) -> tuple[pd.Dat
 
 def _feature_drift(
     current: dict[str, np.ndarray], reference: dict[str, Any], names: tuple[str, ...]
-) -> list[dict[str, Any]]:
+) -> list[FeatureDrift]:
     rows = []
     for name in names:
         expected = np.asarray(reference["shares"][name])
@@ -158,24 +172,24 @@ def _feature_drift(
         value = psi(expected, actual)
         h = cohens_h(float(expected[-1]), float(actual[-1]))
         rows.append(
-            {
-                "feature": name,
-                "family": BY_NAME[name].family if name in BY_NAME else "unknown",
-                "psi": value,
-                "level": psi_level(value),
-                "missing_reference": float(expected[-1]),
-                "missing_current": float(actual[-1]),
-                "missing_h": h,
-                "missing_level": missing_level(h),
-            }
+            FeatureDrift(
+                feature=name,
+                family=BY_NAME[name].family if name in BY_NAME else "unknown",
+                psi=value,
+                level=psi_level(value),
+                missing_reference=float(expected[-1]),
+                missing_current=float(actual[-1]),
+                missing_h=h,
+                missing_level=missing_level(h),
+            )
         )
-    return sorted(rows, key=lambda r: -r["psi"])
+    return sorted(rows, key=lambda r: -r.psi)
 
 
-def _levels(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+def _levels(rows: Iterable[FeatureDrift]) -> dict[str, int]:
     counts = dict.fromkeys(LEVELS, 0)
     for row in rows:
-        counts[row["level"]] = counts.get(row["level"], 0) + 1
+        counts[row.level] = counts.get(row.level, 0) + 1
     return counts
 
 
@@ -184,7 +198,7 @@ def _region_drift(
     columns: dict[str, np.ndarray],
     reference: dict[str, Any],
     changed: np.ndarray,
-) -> list[dict[str, Any]]:
+) -> list[RegionDrift]:
     region = current["region"].astype(str).to_numpy()
     out = []
     for code in sorted(set(region)):
@@ -199,7 +213,7 @@ def _region_drift(
             "grade_changed_share": _share(changed[mine]),
         }
         if ref is None or n == 0:
-            out.append(row | {"score_psi": None, "level": "n/a", "top_features": []})
+            out.append(RegionDrift(**row, score_psi=None, level="n/a", top_features=[]))
             continue
         edges = reference["edges"]
         by_feature = {
@@ -210,13 +224,13 @@ def _region_drift(
         judged = n >= MIN_REGION_ROWS
         top = sorted(by_feature.items(), key=lambda kv: -kv[1])[:3]
         out.append(
-            row
-            | {
-                "score_psi": score,
-                "level": psi_level(score) if judged else "too few rows",
-                "psi_noise_floor": (reference["bins"] - 1) * (1 / n + 1 / max(n_ref, 1)),
-                "top_features": [{"feature": f, "psi": v} for f, v in top],
-            }
+            RegionDrift(
+                **row,
+                score_psi=score,
+                level=psi_level(score) if judged else "too few rows",
+                psi_noise_floor=(reference["bins"] - 1) * (1 / n + 1 / max(n_ref, 1)),
+                top_features=[TopFeature(feature=f, psi=v) for f, v in top],
+            )
         )
     return out
 
@@ -228,12 +242,12 @@ def _share(changed: np.ndarray) -> float | None:
 
 def _grade_changes(
     model: LoadedModel, current: pd.DataFrame, previous: pd.DataFrame, grades_now: list[str]
-) -> tuple[dict[str, Any], np.ndarray]:
+) -> tuple[GradeChanges, np.ndarray]:
     """Share of firms (scored at both dates) whose grade moved, the moves, and per current row
     1.0 / 0.0 for changed / unchanged (NaN for firms not scored at the previous date)."""
     table = model.bundle.grade_table
     if previous.empty:
-        return {"firms_compared": 0}, np.full(len(current), np.nan)
+        return GradeChanges(firms_compared=0), np.full(len(current), np.nan)
     rank = {g: i for i, g in enumerate(table.grades)}
     now = pd.Series(grades_now, index=current["firm_id"].astype(str).to_numpy())
     before = pd.Series(
@@ -245,27 +259,27 @@ def _grade_changes(
     step = now[known].map(rank).to_numpy() - aligned[known].map(rank).to_numpy()
     moves = pd.crosstab(aligned[known].to_numpy(), now[known].to_numpy())
     compared = int(known.sum())
-    summary = {
-        "previous_as_of": str(previous["as_of"].iloc[0].date()),
-        "firms_compared": compared,
-        "changed_share": float((step != 0).mean()) if compared else None,
-        "worse_share": float((step > 0).mean()) if compared else None,
-        "better_share": float((step < 0).mean()) if compared else None,
-        "transitions": {
+    summary = GradeChanges(
+        previous_as_of=previous["as_of"].iloc[0].date(),
+        firms_compared=compared,
+        changed_share=float((step != 0).mean()) if compared else None,
+        worse_share=float((step > 0).mean()) if compared else None,
+        better_share=float((step < 0).mean()) if compared else None,
+        transitions={
             str(a): {str(b): int(c) for b, c in row.items() if c} for a, row in moves.iterrows()
         },
-    }
+    )
     changed = np.where(known, (now.to_numpy() != aligned.to_numpy()).astype(float), np.nan)
     return summary, changed
 
 
-def monitor(
+def drift_report(
     features: pd.DataFrame,
     model: LoadedModel,
     reference: dict[str, Any],
     as_of: pd.Timestamp | None = None,
-    about: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    about: ModelRef | None = None,
+) -> DriftReport:
     """The drift report: PSI of the PD and of each feature, overall and by 시도, missing-value
     shifts and grade moves since the previous as-of date."""
     current, previous = _rows_at(features, as_of)
@@ -283,40 +297,57 @@ def monitor(
     changes, changed = _grade_changes(model, current, previous, grades_now)
     feature_rows = _feature_drift(columns, reference, names)
     now_shares = pd.Series(grades_now).value_counts(normalize=True)
-    return {
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "as_of": str(current["as_of"].iloc[0].date()),
-        "rows": len(current),
-        "model": about or {},
-        "reference": {k: reference[k] for k in ("rows", "as_of_min", "as_of_max", "bins")}
-        | {"source": reference.get("source", "artifact")},
-        "thresholds": {
-            "psi_moderate": PSI_MODERATE,
-            "psi_major": PSI_MAJOR,
-            "missing_h_moderate": H_MODERATE,
-            "missing_h_major": H_MAJOR,
-            "min_region_rows": MIN_REGION_ROWS,
-        },
-        "status": psi_level(score_psi),
-        "score": {
-            "psi": score_psi,
-            "level": psi_level(score_psi),
-            "mean_pd": float(np.mean(columns["pd"])),
-            "grades": [
-                {
-                    "grade": g,
-                    "reference": float(reference["grades"].get(g, 0.0)),
-                    "current": float(now_shares.get(g, 0.0)),
-                }
+    return DriftReport(
+        created_at=datetime.now(UTC).replace(microsecond=0),
+        as_of=current["as_of"].iloc[0].date(),
+        rows=len(current),
+        model=about or ModelRef(),
+        reference=ReferenceSummary(
+            rows=reference["rows"],
+            as_of_min=reference["as_of_min"],
+            as_of_max=reference["as_of_max"],
+            bins=reference["bins"],
+            source=reference.get("source", "artifact"),
+        ),
+        thresholds=Thresholds(
+            psi_moderate=PSI_MODERATE,
+            psi_major=PSI_MAJOR,
+            missing_h_moderate=H_MODERATE,
+            missing_h_major=H_MAJOR,
+            min_region_rows=MIN_REGION_ROWS,
+        ),
+        status=psi_level(score_psi),
+        score=ScoreDrift(
+            psi=score_psi,
+            level=psi_level(score_psi),
+            mean_pd=float(np.mean(columns["pd"])),
+            grades=[
+                GradeShare(
+                    grade=g,
+                    reference=float(reference["grades"].get(g, 0.0)),
+                    current=float(now_shares.get(g, 0.0)),
+                )
                 for g in table.grades
             ],
-        },
-        "features": feature_rows,
-        "feature_levels": _levels(r for r in feature_rows if r["family"] != ENVIRONMENT),
-        "environment_levels": _levels(r for r in feature_rows if r["family"] == ENVIRONMENT),
-        "regions": _region_drift(current, columns, reference, changed),
-        "grade_changes": changes,
-    }
+        ),
+        features=feature_rows,
+        feature_levels=_levels(r for r in feature_rows if r.family != ENVIRONMENT),
+        environment_levels=_levels(r for r in feature_rows if r.family == ENVIRONMENT),
+        regions=_region_drift(current, columns, reference, changed),
+        grade_changes=changes,
+    )
+
+
+def monitor(
+    features: pd.DataFrame,
+    model: LoadedModel,
+    reference: dict[str, Any],
+    as_of: pd.Timestamp | None = None,
+    about: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``drift_report`` as the JSON document ``latest.json`` holds, for the callers that still
+    read the report as a dict (``ews monitor``'s summary lines, tests/serving/test_monitoring)."""
+    return drift_report(features, model, reference, as_of, ModelRef(**about or {})).document()
 
 
 def _cell(value: Any) -> str:
@@ -325,34 +356,35 @@ def _cell(value: Any) -> str:
     return "n/a" if value is None else str(value)
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
+def _table(rows: Sequence[BaseModel], columns: list[str]) -> list[str]:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_cell(r.get(c)) for c in columns) + " |" for r in rows]
+    lines += ["| " + " | ".join(_cell(getattr(r, c)) for c in columns) + " |" for r in rows]
     return lines
 
 
-def to_markdown(report: dict[str, Any]) -> str:
-    score, changes = report["score"], report["grade_changes"]
-    model, ref = report["model"], report["reference"]
-    moving = [r for r in report["features"] if r["level"] != "stable"]
-    missing = [r for r in report["features"] if r["missing_level"] != "stable"]
+def to_markdown(report: DriftReport) -> str:
+    score, changes = report.score, report.grade_changes
+    model, ref = report.model, report.reference
+    moving = [r for r in report.features if r.level != "stable"]
+    missing = [r for r in report.features if r.missing_level != "stable"]
+    created = report.created_at.isoformat(timespec="seconds")
     lines = [
-        f"# Drift report — as of {report['as_of']}",
+        f"# Drift report — as of {report.as_of}",
         "",
-        f"Model {model.get('name', '?')} v{model.get('version', '?')}; reference: "
-        f"{ref['rows']:,} training rows {ref['as_of_min']} … {ref['as_of_max']} ({ref['source']}); "
-        f"current: {report['rows']:,} firms. Created {report['created_at']}.",
+        f"Model {model.name or '?'} v{model.version or '?'}; reference: "
+        f"{ref.rows:,} training rows {ref.as_of_min} … {ref.as_of_max} ({ref.source}); "
+        f"current: {report.rows:,} firms. Created {created}.",
         "",
-        f"**Status: {report['status']}** — score PSI {score['psi']:.3f} ({score['level']}); "
-        f"firm features stable/moderate/major: {report['feature_levels']}; regional and industry "
-        f"conditions: {report['environment_levels']} (these move every year by construction).",
+        f"**Status: {report.status}** — score PSI {score.psi:.3f} ({score.level}); "
+        f"firm features stable/moderate/major: {report.feature_levels}; regional and industry "
+        f"conditions: {report.environment_levels} (these move every year by construction).",
         "",
         "PSI < 0.10 stable, 0.10–0.25 moderate, ≥ 0.25 major; missing shares by Cohen's h "
         "(< 0.2 stable, 0.2–0.5 moderate, ≥ 0.5 major).",
         "",
         "## Grades (share of firms)",
         "",
-        *_table(score["grades"], ["grade", "reference", "current"]),
+        *_table(score.grades, ["grade", "reference", "current"]),
         "",
         "## Features that moved (PSI ≥ 0.10)",
         "",
@@ -368,7 +400,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         "## By region",
         "",
         *_table(
-            report["regions"],
+            report.regions,
             [
                 "name",
                 "region",
@@ -382,32 +414,24 @@ def to_markdown(report: dict[str, Any]) -> str:
         "",
         "## Grade changes since the previous as-of date",
         "",
-        f"Firms scored at both dates: {changes.get('firms_compared', 0):,}; changed "
-        f"{_cell(changes.get('changed_share'))}, worse {_cell(changes.get('worse_share'))}, "
-        f"better {_cell(changes.get('better_share'))} (previous as-of "
-        f"{changes.get('previous_as_of', 'n/a')}).",
+        f"Firms scored at both dates: {changes.firms_compared:,}; changed "
+        f"{_cell(changes.changed_share)}, worse {_cell(changes.worse_share)}, "
+        f"better {_cell(changes.better_share)} (previous as-of "
+        f"{_cell(changes.previous_as_of)}).",
     ]
     return "\n".join(lines) + "\n"
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+def write_report(report: DriftReport | dict[str, Any], folder: Path) -> Path:
+    """Write the dated JSON and Markdown, then swap ``latest.json`` in one atomic rename.
 
-
-def write_report(report: dict[str, Any], folder: Path) -> Path:
-    """Write the dated JSON and Markdown, then swap ``latest.json`` in one atomic rename."""
+    A dict (``monitor``'s document) is read back as the ``DriftReport`` the service reads."""
+    if isinstance(report, dict):
+        report = DriftReport.model_validate(report)
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_json_safe(report), ensure_ascii=False, indent=1)
-    stamp = report["created_at"].replace(":", "").replace("-", "")
-    stem = f"drift-{report['as_of']}-{stamp}"
+    text = json.dumps(report.document(), ensure_ascii=False, indent=1)
+    created = report.created_at.isoformat(timespec="seconds")
+    stem = f"drift-{report.as_of}-{created.replace(':', '').replace('-', '')}"
     (folder / f"{stem}.json").write_text(text, encoding="utf-8")
     (folder / f"{stem}.md").write_text(to_markdown(report), encoding="utf-8")
     (folder / "latest.md").write_text(to_markdown(report), encoding="utf-8")
@@ -456,6 +480,7 @@ def monitor_champion(
     version, model = fetch_registered(settings.tracking_uri, name, alias)
     run_id = client.get_model_version(name, version).run_id
     reference = (load_reference(run_id) if run_id else None) or rebuild_reference(features, model)
-    about = {"name": name, "alias": alias, "version": version, "run_id": run_id}
-    report = monitor(features, model, reference, as_of, about)
-    return report, write_report(report, monitoring_dir(settings))
+    about = ModelRef(name=name, alias=alias, version=version, run_id=run_id)
+    report = drift_report(features, model, reference, as_of, about)
+    # The JSON document, as ``ews monitor`` reads it today (cli/modelops.py).
+    return report.document(), write_report(report, monitoring_dir(settings))

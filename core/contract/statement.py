@@ -1,5 +1,6 @@
 """The submitted statement (one fiscal year's financials row), as a pydantic model derived from
-the contract's ``financials`` declaration and held to ingestion's checks, in its words."""
+the contract's ``financials`` declaration and held to ingestion's checks, in its words; its
+``Amount`` and ``ContractDate`` types serve the API's other submitted rows (events, firms)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from core.contract import FINANCIAL_AMOUNTS, FINANCIALS
+from core.contract import CONTRACT, FINANCIAL_AMOUNTS, FINANCIALS
 from core.contract.columns import AMOUNT_LIMIT, AMOUNT_LIMIT_PROBLEM, FIRST_YEAR, LAST_YEAR
 
 # The API scores statements from 1990 on; ingested history may reach back to FIRST_YEAR.
 SUBMITTED_FIRST_YEAR: Final[int] = 1990
+# By column name, as ingestion's: an event's ``amount`` is held to it too.
 _NON_NEGATIVE: Final[frozenset[str]] = frozenset(
-    c.name for c in FINANCIALS.columns if c.non_negative
+    c.name for table in CONTRACT.values() for c in table.columns if c.non_negative
 )
 
 

@@ -12,13 +12,14 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from core.bundle import LoadedModel, fetch_registered
+from core.contract.drift import DriftReport
 from core.settings import get_settings
 from tests.conftest import DemoRun
 from training.monitor import (
     bin_edges,
     build_reference,
+    drift_report,
     load_reference,
-    monitor,
     monitoring_dir,
     psi,
     psi_level,
@@ -55,12 +56,12 @@ def test_psi_is_zero_for_the_same_shares_and_grows_with_a_shift() -> None:
 def test_a_year_against_itself_shows_no_drift(demo_run: DemoRun, champion: LoadedModel) -> None:
     features = demo_run.features
     year = features[features["as_of"] == features["as_of"].max()]
-    report = monitor(features, champion, build_reference(year, champion))
-    assert report["score"]["psi"] == pytest.approx(0.0, abs=1e-9)
-    assert report["status"] == "stable"
-    assert all(row["psi"] == pytest.approx(0.0, abs=1e-9) for row in report["features"])
-    big = [r for r in report["regions"] if r["rows"] >= 200]
-    assert big and all(r["score_psi"] == pytest.approx(0.0, abs=1e-9) for r in big)
+    report = drift_report(features, champion, build_reference(year, champion))
+    assert report.score.psi == pytest.approx(0.0, abs=1e-9)
+    assert report.status == "stable"
+    assert all(row.psi == pytest.approx(0.0, abs=1e-9) for row in report.features)
+    big = [r for r in report.regions if r.rows >= 200]
+    assert big and all(r.score_psi == pytest.approx(0.0, abs=1e-9) for r in big)
 
 
 def test_a_shifted_feature_and_new_gaps_are_flagged_major(
@@ -73,29 +74,28 @@ def test_a_shifted_feature_and_new_gaps_are_flagged_major(
     shifted.loc[latest, "debt_ratio"] = shifted.loc[latest, "debt_ratio"] * 3 + 100
     gaps = latest & (np.arange(len(shifted)) % 2 == 0)
     shifted.loc[gaps, "operating_margin"] = np.nan
-    report = monitor(shifted, champion, reference)
-    rows = {r["feature"]: r for r in report["features"]}
-    assert rows["debt_ratio"]["level"] == "major"
-    assert rows["operating_margin"]["missing_level"] == "major"
-    assert rows["current_ratio"]["level"] == "stable"
+    report = drift_report(shifted, champion, reference)
+    rows = {r.feature: r for r in report.features}
+    assert rows["debt_ratio"].level == "major"
+    assert rows["operating_margin"].missing_level == "major"
+    assert rows["current_ratio"].level == "stable"
 
 
 def test_grade_changes_compare_the_same_firms_at_two_dates(
     demo_run: DemoRun, champion: LoadedModel
 ) -> None:
     features = demo_run.features
-    report = monitor(features, champion, build_reference(features, champion))
-    changes = report["grade_changes"]
+    report = drift_report(features, champion, build_reference(features, champion))
+    changes = report.grade_changes
     dates = sorted(features["as_of"].unique())
     both = set(features.loc[features["as_of"] == dates[-1], "firm_id"]) & set(
         features.loc[features["as_of"] == dates[-2], "firm_id"]
     )
-    assert changes["firms_compared"] == len(both)
-    assert changes["worse_share"] + changes["better_share"] == pytest.approx(
-        changes["changed_share"]
-    )
-    moved = sum(n for a, row in changes["transitions"].items() for b, n in row.items() if a != b)
-    assert moved == round(changes["changed_share"] * len(both))
+    assert changes.firms_compared == len(both)
+    assert changes.worse_share is not None and changes.better_share is not None
+    assert changes.worse_share + changes.better_share == pytest.approx(changes.changed_share)
+    moved = sum(n for a, row in changes.transitions.items() for b, n in row.items() if a != b)
+    assert moved == round((changes.changed_share or 0.0) * len(both))
 
 
 def test_ews_monitor_uses_the_logged_reference_and_writes_latest(
@@ -113,6 +113,8 @@ def test_ews_monitor_uses_the_logged_reference_and_writes_latest(
     assert "status" in result.output
     folder = monitoring_dir(demo_run.settings)
     report = json.loads((folder / "latest.json").read_text(encoding="utf-8"))
+    # What the service reads back with the same model, written again, is the same document.
+    assert DriftReport.model_validate(report).document() == report
     assert report["reference"]["source"] == "artifact"
     assert report["as_of"] == str(pd.Timestamp(demo_run.features["as_of"].max()).date())
     assert report["model"]["version"] == demo_run.result.version
