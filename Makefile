@@ -64,7 +64,8 @@ serve: $(VENV)/.installed
 screenshots: $(VENV)/.test-installed $(CHAMPION)
 	$(BIN)/python -m tests.web.screenshots --out docs/screenshots
 
-bench: $(VENV)/.installed
+# All benchmarks: dask needs the dask extra, reliability runs pytest suites (test extra).
+bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench $(BENCH) --firms $${FIRMS:-20000} --rows $${ROWS:-200000}
 
 mlflow-ui: $(VENV)/.installed
