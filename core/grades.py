@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 GRADES: Final[tuple[str, ...]] = ("정상", "관심", "주의", "경계", "심각")
 GRADES_EN: Final[dict[str, str]] = {
@@ -25,6 +25,36 @@ GRADE_COLOURS: Final[dict[str, str]] = {
     "경계": "orange",
     "심각": "red",
 }
+
+
+class GradeFields(TypedDict):
+    """A response's grade, its English name and its badge colour (grey without a grade)."""
+
+    grade: str | None
+    grade_en: str | None
+    grade_colour: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A rung as staff read it: its Korean name, English name and badge colour."""
+
+    name: str
+    en: str
+    colour: str
+
+    @classmethod
+    def named(cls, name: str) -> Grade:
+        """The rung called ``name``; a name off the ladder reads as itself, in grey."""
+        return cls(name, GRADES_EN.get(name, name), GRADE_COLOURS.get(name, "grey"))
+
+    @staticmethod
+    def fields(name: str | None) -> GradeFields:
+        """``grade``, ``grade_en`` and ``grade_colour`` of a response; no grade reads grey."""
+        if name is None:
+            return GradeFields(grade=None, grade_en=None, grade_colour="grey")
+        grade = Grade.named(name)
+        return GradeFields(grade=grade.name, grade_en=grade.en, grade_colour=grade.colour)
 
 
 @dataclass(frozen=True)

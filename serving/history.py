@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from core.grades import GRADE_COLOURS, GRADES_EN
+from core.grades import Grade
 from features.catalog import BY_NAME, FLAGS, Feature
 from scoring import explain, wording
 from scoring.korean import attach
@@ -85,9 +85,7 @@ def _point(
         message_ko=message_ko,
         message_en=message_en,
         pd=pd_ if rated else None,
-        grade=grade,
-        grade_en=GRADES_EN.get(grade, grade) if grade else None,
-        grade_colour=GRADE_COLOURS.get(grade, "grey") if grade else "grey",
+        **Grade.fields(grade),
         flags=[flag for flag, on in zip(FLAGS, period.flags[row], strict=True) if on],
     )
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.contract import REGIONAL_INDICATORS, REGIONS
-from core.grades import GRADE_COLOURS, GRADES_EN, GradeTable
+from core.grades import Grade, GradeTable
 from features.catalog import BY_NAME, FAMILIES, Feature
 from scoring import wording
 from scoring.korean import attach
@@ -37,6 +37,7 @@ from serving.schemas import (
     RegionsOut,
     RegionSummaryOut,
     RiskFigures,
+    StageName,
     StageOut,
 )
 from serving.state import Champion, Snapshot
@@ -55,7 +56,7 @@ class StageRule:
     rising: float = 0.25
     min_firms: int = 30
 
-    def stage(self, ratio: float, change: float | None) -> str:
+    def stage(self, ratio: float, change: float | None) -> StageName:
         rising = change is not None and change >= self.rising
         if ratio >= self.severe or (ratio >= self.caution and rising):
             return "심각"
@@ -151,13 +152,14 @@ def _grade_counts(
     table: GradeTable, counts: np.ndarray, before: np.ndarray | None
 ) -> list[GradeCount]:
     out = []
-    for i, grade in enumerate(table.grades):
+    for i, name in enumerate(table.grades):
         then = int(before[i]) if before is not None else None
+        grade = Grade.named(name)
         out.append(
             GradeCount(
-                grade=grade,
-                grade_en=GRADES_EN.get(grade, grade),
-                colour=GRADE_COLOURS.get(grade, "grey"),
+                grade=grade.name,
+                grade_en=grade.en,
+                colour=grade.colour,
                 count=int(counts[i]),
                 previous=then,
                 change=int(counts[i]) - then if then is not None else None,
@@ -200,7 +202,7 @@ def stage(figures_: RiskFigures, national: RiskFigures, rule: StageRule = STAGE_
         stage=name,
         stage_en=_STAGE_EN[name],
         ratio=ratio,
-        rate_change=change,  # type: ignore[arg-type]
+        rate_change=change,
         national_rate=base,
         small_sample=figures_.n_firms < rule.min_firms,
         reason_ko=(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from core.grades import GRADE_COLOURS, GRADES_EN
+from core.grades import Grade
 from features.catalog import FLAGS
 from features.pipeline import features_as_of
 from features.tables import RawTables, empty_table, normalise
@@ -147,9 +147,7 @@ def _response(
         event_en=event.en,
         pd=pd_,
         horizon_months=bundle.horizon_months,
-        grade=grade,
-        grade_en=GRADES_EN.get(grade, grade) if grade else None,
-        grade_colour=GRADE_COLOURS.get(grade, "grey") if grade else "grey",
+        **Grade.fields(grade),
         grade_table_version=bundle.grade_table.version,
         model_name=champion.name,
         model_version=champion.version,

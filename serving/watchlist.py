@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from core.grades import GRADE_COLOURS, GRADES_EN, GradeTable
+from core.grades import Grade, GradeTable
 from features.catalog import FLAGS
 from scoring import explain
 from scoring.portfolio import Scored
@@ -219,7 +219,7 @@ def _item(
     snapshot: Snapshot, champion: Champion, row: int, points: np.ndarray, listed: _Listed
 ) -> WatchItem:
     latest, table = champion.latest, champion.model.bundle.grade_table
-    grade = table.grades[latest.grade[row]]
+    grade = Grade.named(table.grades[latest.grade[row]])
     found, _ = explain.reasons(
         champion.feature_names,
         latest.matrix[row],
@@ -238,9 +238,9 @@ def _item(
         ksic=_text(features.at[row, "ksic"]),
         cluster_id=_text(features.at[row, "cluster_id"]),
         pd=float(latest.pd[row]),
-        grade=grade,
-        grade_en=GRADES_EN.get(grade, grade),
-        grade_colour=GRADE_COLOURS.get(grade, "grey"),
+        grade=grade.name,
+        grade_en=grade.en,
+        grade_colour=grade.colour,
         status="kept" if listed.kept else "new",
         previous_pd=before,
         previous_grade=table.grade(before) if before is not None else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from core.grades import GRADE_COLOURS, GRADES_EN
+from core.grades import Grade
 from features.catalog import BY_NAME
 from scoring.standing import state_names
 from serving.auth import AdminKey, CurrentKey, SessionDep
@@ -37,16 +37,17 @@ def _features(champion: Champion) -> list[FeatureOut]:
 def _grades(champion: Champion) -> list[GradeOut]:
     table, event = champion.model.bundle.grade_table, champion.event
     lower = (0.0, *table.cut_points)
+    grades = [Grade.named(name) for name in table.grades]
     return [
         GradeOut(
-            grade=g,
-            grade_en=GRADES_EN.get(g, g),
-            colour=GRADE_COLOURS.get(g, "grey"),
+            grade=g.name,
+            grade_en=g.en,
+            colour=g.colour,
             lower_pd=bound,
-            text_ko=f"{event.ko} {g} (PD {bound:.1%} 이상)",
-            text_en=f"{event.en}: {GRADES_EN.get(g, g)} (PD {bound:.1%} or more)",
+            text_ko=f"{event.ko} {g.name} (PD {bound:.1%} 이상)",
+            text_en=f"{event.en}: {g.en} (PD {bound:.1%} or more)",
         )
-        for g, bound in zip(table.grades, lower, strict=True)
+        for g, bound in zip(grades, lower, strict=True)
     ]
 
 
