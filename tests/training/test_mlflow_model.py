@@ -73,8 +73,8 @@ def clean_python(registered: Registered, tmp_path_factory: pytest.TempPathFactor
     folder = tmp_path_factory.mktemp("clean")
     requirements = mlflow.pyfunc.get_model_dependencies(registered.uri)
     uv = Path(sysconfig.get_path("scripts")) / "uv"
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    subprocess.run([uv, "venv", "--quiet", "--python", version, folder / "venv"], check=True)
+    # This interpreter's base Python, without this .venv's packages.
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, folder / "venv"], check=True)
     python = folder / "venv" / "bin" / "python"
     subprocess.run(
         [uv, "pip", "install", "--quiet", "--python", python, "-r", requirements], check=True
