@@ -7,13 +7,30 @@ trees (``lightgbm.dask`` has no early stopping) and fits the Platt calibration a
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from training.params import TrainParams
+
+if TYPE_CHECKING:
+    from training.pipeline import BoosterFit
+
+
+@contextmanager
+def cluster_fit(scheduler: str) -> Iterator[BoosterFit]:
+    """``fit_booster_dask`` on the cluster at ``scheduler`` (``tcp://host:8786``), in the shape
+    ``training.pipeline.train`` takes as ``fit``; the client closes on leaving."""
+    from dask.distributed import Client
+
+    with Client(scheduler) as client:
+        yield partial(fit_booster_dask, client=client)
 
 
 def fit_booster_dask(
@@ -35,7 +52,11 @@ def fit_booster_dask(
     model = lgb.DaskLGBMClassifier(
         client=client, n_estimators=params.max_rounds, **_sklearn_names(settings)
     )
-    model.fit(data[list(features)], data["label"])
+    with warnings.catch_warnings():
+        # The scikit-learn wrapper always passes n_jobs; lightgbm.dask drops it (each worker
+        # uses its own threads) and says so on every fit.
+        warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored", UserWarning)
+        model.fit(data[list(features)], data["label"])
     booster = model.to_local().booster_
     best = best_round(booster, valid[list(features)].to_numpy("float64"), valid["label"].to_numpy())
     return lgb.Booster(model_str=booster.model_to_string(num_iteration=best))

@@ -7,9 +7,11 @@ years as nested runs); ``promote`` is the gate that moves ``champion``, judged b
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import lightgbm as lgb
 import mlflow
 import numpy as np
 import pandas as pd
@@ -29,6 +31,10 @@ from training.tuning import TuningResult, tune
 
 # The label the demo generator's true PDs (the oracle) are probabilities of.
 ORACLE_RULES = ("default_event",)
+
+# Boosts on (train, valid, feature names, params): ``fit_booster`` here, or
+# ``training.distributed.fit_booster_dask`` bound to a Dask client.
+BoosterFit = Callable[[pd.DataFrame, pd.DataFrame, tuple[str, ...], TrainParams], lgb.Booster]
 
 
 class TrainingDataError(ValueError):
@@ -99,10 +105,12 @@ def _train_years(split: Split) -> list[int]:
     return [int(y) for y in years]
 
 
-def fit_model(split: Split, params: TrainParams, folder: Path) -> LoadedModel:
+def fit_model(
+    split: Split, params: TrainParams, folder: Path, fit: BoosterFit = fit_booster
+) -> LoadedModel:
     """Boost on the training years, Platt-calibrate on the validation year, write the bundle."""
     names = FEATURE_NAMES
-    booster = fit_booster(split.train, split.valid, names, params)
+    booster = fit(split.train, split.valid, names, params)
     margin_valid = np.asarray(
         booster.predict(split.valid[list(names)].to_numpy("float64"), raw_score=True)
     )
@@ -180,6 +188,7 @@ def walk_forward(
     oracle: pd.DataFrame | None,
     years: int,
     n_boot: int = 200,
+    fit: BoosterFit = fit_booster,
 ) -> pd.DataFrame:
     """Refit for each of the last ``years`` test years (train before, validate the year before);
     one nested MLflow run per fold when a run is active; one summary row per test year."""
@@ -191,7 +200,7 @@ def walk_forward(
         fold = replace(params, test_year=test_year, valid_year=test_year - 1)
         split = split_years(features, fold)
         with tempfile.TemporaryDirectory(prefix="ews-fold-") as folder:
-            model = fit_model(split, fold, Path(folder))
+            model = fit_model(split, fold, Path(folder), fit)
         m = evaluate_split(model, split, fold, first_defaults, oracle, n_boot).metrics
         row = {
             "test_year": test_year,
@@ -285,12 +294,14 @@ def train(
     tune_metric: str = "logloss",
     walk_forward_years: int = 0,
     n_boot: int = 200,
+    fit: BoosterFit = fit_booster,
 ) -> TrainResult:
     """Fit, calibrate, evaluate and register one model; its version gets alias ``challenger``.
 
     ``tune_trials`` > 0 first searches LightGBM parameters on the validation year; the test year
     is never shown to the search. ``walk_forward_years`` > 0 also refits for that many test
-    years with the untuned ``params`` (the search looked at a year they test on).
+    years with the untuned ``params`` (the search looked at a year they test on). ``fit`` boosts
+    the model and the folds (e.g. on a Dask cluster); tuning's trials always run here.
 
     The demo oracle knows each firm-year's true probability of a *default event*: it is a
     ceiling only for the ``default_event`` label and is left out for any other.
@@ -309,7 +320,7 @@ def train(
             mlflow.log_metric(f"tune_best_valid_{tune_metric}", tuning.best_value)
         chosen = tuning.params if tuning else params
         mlflow.log_params(chosen.to_mlflow())
-        model = fit_model(split, chosen, workdir / "bundle")
+        model = fit_model(split, chosen, workdir / "bundle", fit)
         evaluation = evaluate_split(model, split, chosen, first_defaults, oracle, n_boot)
         evaluation.tables["label_coverage"] = label_coverage(
             features, split.years, params.first_year
@@ -317,7 +328,7 @@ def train(
         folds = None
         if walk_forward_years:
             folds = walk_forward(
-                features, params, first_defaults, oracle, walk_forward_years, n_boot
+                features, params, first_defaults, oracle, walk_forward_years, n_boot, fit
             )
             mlflow.log_param("walk_forward_years", walk_forward_years)
             for column in ("roc_auc", "pr_auc", "brier"):
