@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -87,7 +88,12 @@ def _fill(node: dict[str, Any], arrays: dict[str, np.ndarray]) -> int:
     at = node["split_index"]
     assert node["decision_type"] == "<="
     arrays["split_feature"][at] = node["split_feature"]
-    arrays["threshold"][at] = node["threshold"]
+    threshold = node["threshold"]
+    # JSON has no infinity: dump_model writes ±1e300 (LightGBM's AvoidInf) where the model holds
+    # ±inf and the text writes inf (the demo champion has such splits).
+    arrays["threshold"][at] = (
+        math.copysign(math.inf, threshold) if abs(threshold) >= 1e300 else threshold
+    )
     arrays["default_left"][at] = node["default_left"]
     arrays["missing"][at] = ("None", "Zero", "NaN").index(node["missing_type"])
     arrays["internal_count"][at] = node["internal_count"]
