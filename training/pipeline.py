@@ -42,11 +42,28 @@ class TrainingDataError(ValueError):
 
 
 @dataclass(frozen=True)
+class SplitYears:
+    """Which as-of years train (first and last, inclusive), validate and test."""
+
+    train_years: tuple[int, int]
+    valid_year: int
+    test_year: int
+
+    def as_dict(self) -> dict[str, object]:
+        """The bundle's ``split`` field, as ``bundle.json`` has always written it."""
+        return {
+            "train_years": list(self.train_years),
+            "valid_year": self.valid_year,
+            "test_year": self.test_year,
+        }
+
+
+@dataclass(frozen=True)
 class Split:
     train: pd.DataFrame
     valid: pd.DataFrame
     test: pd.DataFrame
-    years: dict[str, object]
+    years: SplitYears
 
 
 @dataclass(frozen=True)
@@ -83,12 +100,7 @@ def split_years(features: pd.DataFrame, params: TrainParams) -> Split:
         )
     valid = labelled[labelled["year"] == valid_year]
     test = labelled[labelled["year"] == test_year]
-    meta = {
-        "train_years": [years[0], valid_year - 1],
-        "valid_year": valid_year,
-        "test_year": test_year,
-    }
-    return Split(train, valid, test, meta)
+    return Split(train, valid, test, SplitYears((years[0], valid_year - 1), valid_year, test_year))
 
 
 def _oracle_pd(test: pd.DataFrame, oracle: pd.DataFrame | None) -> np.ndarray | None:
@@ -97,12 +109,6 @@ def _oracle_pd(test: pd.DataFrame, oracle: pd.DataFrame | None) -> np.ndarray | 
     keyed = oracle.set_index(["firm_id", "as_of"])["true_pd"]
     index = pd.MultiIndex.from_arrays([test["firm_id"].astype(str), test["as_of"]])
     return keyed.reindex(index).to_numpy(dtype="float64")
-
-
-def _train_years(split: Split) -> list[int]:
-    years = split.years["train_years"]
-    assert isinstance(years, list)
-    return [int(y) for y in years]
 
 
 def fit_model(
@@ -124,7 +130,7 @@ def fit_model(
             "grade_table": GradeTable(),
             "label_rules": params.label_rules,
             "horizon_months": params.horizon_months,
-            "split": split.years,
+            "split": split.years.as_dict(),
         },
     )
     return LoadedModel(bundle, booster)
@@ -194,7 +200,7 @@ def walk_forward(
     one nested MLflow run per fold when a run is active; one summary row per test year."""
     if years < 1:
         raise TrainingDataError(f"walk_forward years must be at least 1; got {years}")
-    last = int(str(split_years(features, params).years["test_year"]))
+    last = split_years(features, params).years.test_year
     rows = []
     for test_year in range(last - years + 1, last + 1):
         fold = replace(params, test_year=test_year, valid_year=test_year - 1)
@@ -205,7 +211,7 @@ def walk_forward(
         row = {
             "test_year": test_year,
             "valid_year": test_year - 1,
-            "train_years": "–".join(str(y) for y in _train_years(split)),
+            "train_years": "–".join(str(y) for y in split.years.train_years),
             **{c: m.get(f"test_{c}", np.nan) for c in WALK_FORWARD_COLUMNS},
         }
         if mlflow.active_run() is not None:
@@ -310,7 +316,7 @@ def train(
     oracle = oracle if tuple(params.label_rules) == ORACLE_RULES else None
     with (
         tempfile.TemporaryDirectory(prefix="ews-train-") as folder,
-        registry.training_run(settings, f"lgbm-{split.years['test_year']}") as run_id,
+        registry.training_run(settings, f"lgbm-{split.years.test_year}") as run_id,
     ):
         workdir = Path(folder)
         tuning = None
@@ -323,7 +329,7 @@ def train(
         model = fit_model(split, chosen, workdir / "bundle", fit)
         evaluation = evaluate_split(model, split, chosen, first_defaults, oracle, n_boot)
         evaluation.tables["label_coverage"] = label_coverage(
-            features, split.years, params.first_year
+            features, split.years.as_dict(), params.first_year
         )
         folds = None
         if walk_forward_years:

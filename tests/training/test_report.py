@@ -108,7 +108,7 @@ def test_walk_forward_refits_each_test_year_on_earlier_years_only(tiny_run: Demo
         )
     folds = table[~table["test_year"].isin(["mean", "sd"])]
     # The last two test years (which they are depends on whether the KOSIS file is present).
-    last = int(str(split_years(tiny_run.features, fast).years["test_year"]))
+    last = split_years(tiny_run.features, fast).years.test_year
     assert folds["test_year"].astype(int).tolist() == [last - 1, last]
     for row in folds.itertuples():
         assert int(row.train_years.split("–")[1]) < row.valid_year < int(row.test_year)

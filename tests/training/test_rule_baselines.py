@@ -114,9 +114,9 @@ def test_first_year_drops_earlier_as_of_years(tiny_run: DemoRun) -> None:
     first = int(whole.train["as_of"].dt.year.min()) + 2
     split = split_years(features, small_params(first_year=first))
     assert split.train["as_of"].dt.year.min() == first
-    assert split.years["train_years"] == [first, whole.years["valid_year"] - 1]
+    assert split.years.train_years == (first, whole.years.valid_year - 1)
     assert len(split.test) == len(whole.test)
-    coverage = label_coverage(features, split.years, first).set_index("year")
+    coverage = label_coverage(features, split.years.as_dict(), first).set_index("year")
     assert (coverage.loc[: first - 1, "role"] == "dropped (before --first-year)").all()
     assert coverage.loc[first, "role"] == "train"
     assert coverage["rows"].sum() == len(features)

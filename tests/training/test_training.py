@@ -94,6 +94,13 @@ def test_champion_is_registered_and_verified(
     assert version == tiny_run.result.version
     assert list(tmp_path.iterdir()) == []  # the download is gone once the model is in memory
     assert model.bundle.split["test_year"] > model.bundle.split["valid_year"]
+    # bundle.json's split keeps its shape (its digest and older readers depend on it).
+    split = split_years(tiny_run.features, small_params()).years
+    assert model.bundle.split == {
+        "train_years": list(split.train_years),
+        "valid_year": split.valid_year,
+        "test_year": split.test_year,
+    }
 
 
 def test_firm_id_changes_nothing(tiny_run: DemoRun) -> None:
@@ -147,7 +154,7 @@ def test_shuffled_labels_score_like_a_coin(demo_run: DemoRun, tmp_path: Path) ->
     # Without the monotone constraints: they carry prior knowledge (arrears raise risk) that
     # ranks firms sensibly even when trained on noise, which is not what this test is about.
     params = small_params(monotone={})
-    test_year = split_years(features, params).years["test_year"]
+    test_year = split_years(features, params).years.test_year
     aucs = []
     for seed in range(SHUFFLINGS):
         split = split_years(shuffled_before(features, test_year, seed), params)

@@ -56,7 +56,7 @@ def test_train_tunes_on_validation_only_and_logs_nested_trials(
         tune_metric="auc",
         n_boot=20,
     )
-    test_year = split_years(tiny_run.features, FAST).years["test_year"]
+    test_year = split_years(tiny_run.features, FAST).years.test_year
     assert all(frame["as_of"].dt.year.max() < test_year for frame in seen)
     assert result.tuning is not None and result.params == result.tuning.params
     client = MlflowClient(tiny_run.settings.tracking_uri)
