@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.grades import GRADES
+from core.grades import GRADE_COLOURS, GRADES, GRADES_EN
 from tests.serving.support import TestClient, auth
 
 
@@ -41,6 +41,10 @@ def test_items_carry_three_korean_reasons_flags_and_status(
         assert len(item["reasons"]) == 3
         assert all("부도·폐업 위험" in reason["sentence_ko"] for reason in item["reasons"])
         assert item["status"] in ("new", "kept") and item["grade"] in GRADES
+        assert (item["grade_en"], item["grade_colour"]) == (
+            GRADES_EN[item["grade"]],
+            GRADE_COLOURS[item["grade"]],
+        )
         assert isinstance(item["flags"], list)
         if item["status"] == "kept":
             assert item["previous_pd"] is not None
