@@ -27,6 +27,7 @@ def cluster() -> Iterator[object]:
         yield local
 
 
+@pytest.mark.slow  # a Dask cluster and a whole training run through the CLI: ~6 s
 def test_ews_train_with_a_scheduler_boosts_on_the_cluster_and_registers(
     tiny_run: DemoRun, cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
