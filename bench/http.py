@@ -165,7 +165,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         # One key from one address drives thousands of requests a second: lift the rate limits
-        # (serving.limits) so that they do not answer 429; their check still runs and is timed.
+        # (serving.access.limits) so that they do not answer 429; their check still runs and is
+        # timed.
         **{f"EWS_LIMIT_{name}": "1000000000" for name in _RATE_LIMITS},
     }
 
@@ -469,8 +470,8 @@ def prepare(settings: Settings, firms: int = 200) -> Requests:
     """An analyst key and ``firms`` stored firms: firm_id bodies and one-row dataframe_split."""
     import mlflow
 
-    from serving.auth import create_key
-    from serving.db import create_schema, make_engine
+    from serving.access.keys import create_key
+    from serving.store.db import create_schema, make_engine
 
     engine = make_engine(settings.db_url)
     create_schema(engine)

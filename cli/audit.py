@@ -30,8 +30,8 @@ def export(
     import sys
 
     from core.settings import get_settings
-    from serving.audit import audit_rows, format_for, write_audit
-    from serving.db import create_schema, make_engine
+    from serving.access.audit import audit_rows, format_for, write_audit
+    from serving.store.db import create_schema, make_engine
 
     try:
         start = dt.datetime.combine(date.fromisoformat(since), dt.time(), dt.UTC)
@@ -60,8 +60,8 @@ def export(
 def verify() -> None:
     """Check the audit log's hash chain; name the first broken row and exit 1 if there is one."""
     from core.settings import get_settings
-    from serving.audit import verify_chain
-    from serving.db import create_schema, make_engine
+    from serving.access.audit import verify_chain
+    from serving.store.db import create_schema, make_engine
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)

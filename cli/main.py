@@ -389,8 +389,8 @@ def serve(
 def _check_service_database(url: str) -> None:
     """Exit with one clear line, not a traceback from every worker, when ``url`` cannot be
     written: the service writes an audit row for every call."""
-    from serving.db import make_engine
     from serving.readiness import startup_problem
+    from serving.store.db import make_engine
 
     engine = make_engine(url)
     problem = startup_problem(engine)
@@ -427,8 +427,8 @@ def keys_create(
     ] = None,
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
-    from serving.auth import create_key
-    from serving.db import create_schema, make_engine
+    from serving.access.keys import create_key
+    from serving.store.db import create_schema, make_engine
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)
@@ -443,8 +443,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """Every key: id, role, region, prefix, created, revoked (never the key itself)."""
-    from serving.auth import list_keys
-    from serving.db import create_schema, make_engine
+    from serving.access.keys import list_keys
+    from serving.store.db import create_schema, make_engine
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)
@@ -461,8 +461,8 @@ def keys_revoke(
     key: Annotated[str, typer.Argument(help="The key's id or prefix (from `ews keys list`).")],
 ) -> None:
     """Revoke one key; its next request gets 401. An ambiguous prefix revokes nothing."""
-    from serving.auth import list_keys, revoke_key_id
-    from serving.db import create_schema, make_engine
+    from serving.access.keys import list_keys, revoke_key_id
+    from serving.store.db import create_schema, make_engine
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)

@@ -8,7 +8,7 @@ it was (docs/watchlist.md). The previous list is the plain top K of the previous
 under the same filters, so the rule needs no stored state and every replica agrees.
 
 ``rank`` and ``select`` work on any feature rows and PDs: the service runs them on its scored
-periods (``serving.watchlist``), the statistical check on the training table's test year
+periods (``serving.domain.watchlist``), the statistical check on the training table's test year
 (``scoring.watchlist_check``).
 """
 

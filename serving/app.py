@@ -23,8 +23,10 @@ from sqlalchemy.orm import sessionmaker
 from core.bundle import LoadedModel, fetch_registered
 from core.settings import Settings, get_settings
 from features.tables import RawTables, read_tables
+from serving.api import firms, health, monitoring, regions, scores
+from serving.api import model as model_routes
 from serving.body_limit import BodyLimitMiddleware
-from serving.db import create_schema, make_engine
+from serving.domain.state import ModelLoader, ServiceState
 from serving.errors import (
     InvalidSubmission,
     NotReady,
@@ -37,9 +39,7 @@ from serving.errors import (
 from serving.logs import RequestLogMiddleware, log_failure
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.readiness import DatabaseProbe
-from serving.routes import firms, health, monitoring, regions, scores
-from serving.routes import model as model_routes
-from serving.state import ModelLoader, ServiceState
+from serving.store.db import create_schema, make_engine
 from serving.web import pages
 
 DESCRIPTION = """\

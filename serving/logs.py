@@ -27,7 +27,7 @@ from sqlalchemy import event
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serving.db import ApiKey
+from serving.store.db import ApiKey
 
 REQUESTS: Final = logging.getLogger("serving.requests")
 FAILURES: Final = logging.getLogger("serving.failures")
@@ -59,7 +59,8 @@ def note_key(key_id: int | None) -> None:
 
 @event.listens_for(ApiKey, "init")
 def _key_built(_: ApiKey, __: Any, values: dict[str, Any]) -> None:
-    note_key(values.get("id"))  # serving.auth.find_key builds the row from its prepared lookup
+    # serving.access.keys.find_key builds the row from its prepared lookup
+    note_key(values.get("id"))
 
 
 @event.listens_for(ApiKey, "load")

@@ -25,8 +25,8 @@ from features.ingestion import ingest, load_mapping
 from features.pipeline import build_features
 from features.signals import first_default
 from features.tables import RawTables, read_tables
+from serving.access.keys import create_key
 from serving.app import create_app
-from serving.auth import create_key
 from tests.conftest import small_params
 from tests.serving.support import TestClient, auth
 from training.pipeline import promote, train

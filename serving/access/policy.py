@@ -17,7 +17,7 @@ from typing import Final, Literal, Protocol
 from core.contract import REGIONS
 
 ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
-UNKNOWN_REGION: Final = "00"  # 지역 미상, as serving.region_codes.UNKNOWN_REGION
+UNKNOWN_REGION: Final = "00"  # 지역 미상, as serving.domain.region_codes.UNKNOWN_REGION
 
 Outcome = Literal["forbidden", "not_found"]
 

@@ -1,5 +1,5 @@
-"""The service's schema as ``serving.db.create_schema`` made it when migrations began: revision
-0001 creates it, and a database made before then is brought up to it before being stamped.
+"""The service's schema as ``serving.store.db.create_schema`` made it when migrations began:
+revision 0001 creates it, and a database made before then is brought up to it before being stamped.
 
 Frozen on purpose: these tables are what old ``service.db`` files hold, not what the code wants
 today. A change to a table is a new revision, never an edit here.
@@ -25,7 +25,7 @@ from sqlalchemy import (
     select,
 )
 
-GENESIS_HASH = "0" * 64  # the chain's first prev_hash, as serving.db.GENESIS_HASH
+GENESIS_HASH = "0" * 64  # the chain's first prev_hash, as serving.store.db.GENESIS_HASH
 
 
 def baseline_metadata() -> MetaData:
@@ -40,7 +40,7 @@ def baseline_metadata() -> MetaData:
 
 
 def _instant(name: str, nullable: bool = False, index: bool = False) -> Column[object]:
-    # ``serving.db.UTCDateTime`` is a TypeDecorator over this type; only the DDL matters here.
+    # ``serving.store.db.UTCDateTime`` is a TypeDecorator over this type; only the DDL matters here.
     return Column(name, DateTime(timezone=True), nullable=nullable, index=index)
 
 
@@ -137,7 +137,7 @@ def _web_sessions(metadata: MetaData) -> None:
 def start_audit_chain(connection: Connection, metadata: MetaData) -> None:
     """Create the chain head once; audit rows already there are its genesis (left unchained).
 
-    As ``serving.db._start_audit_chain``; the caller holds the schema lock, so no other
+    As ``serving.store.db._start_audit_chain``; the caller holds the schema lock, so no other
     replica starts the chain at the same moment.
     """
     head, audit = metadata.tables["audit_chain"], metadata.tables["audit_log"]

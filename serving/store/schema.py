@@ -2,7 +2,7 @@
 
 ``upgrade`` runs ``alembic upgrade head`` on one connection in one transaction, with the script
 location set here (no ``alembic.ini``), so it works alike on SQLite and PostgreSQL and inside
-the caller's schema lock. A database made by ``serving.db.create_schema`` before migrations
+the caller's schema lock. A database made by ``serving.store.db.create_schema`` before migrations
 began has the tables but no ``alembic_version``: it is brought up to the baseline (missing
 tables and nullable columns added, short ``VARCHAR``s widened, the audit chain started, as
 ``create_schema`` did) and stamped at revision 0001 before the newer revisions run.
@@ -41,7 +41,7 @@ def upgrade(engine: Engine) -> None:
     """Adopt a database made before migrations, then run every revision it lacks.
 
     One transaction: on PostgreSQL a failure leaves the schema as it was. Replicas starting
-    together must be serialised by the caller (``serving.db._schema_lock``).
+    together must be serialised by the caller (``serving.store.db._schema_lock``).
     """
     with engine.begin() as connection:
         if _made_before_migrations(connection):
@@ -118,11 +118,11 @@ def _widen_text_columns(connection: Connection, metadata: MetaData) -> None:
 def orm_metadata() -> MetaData:
     """The tables the code maps today, for autogenerate and the drift test.
 
-    ``WebSession`` is declared in ``serving.web.sessions``: importing it here registers it, so
+    ``WebSession`` is declared in ``serving.access.sessions``: importing it here registers it, so
     the metadata does not depend on what happened to be imported first.
     """
-    import serving.web.sessions  # noqa: F401  (registers WebSession on Base.metadata)
-    from serving.db import Base
+    import serving.access.sessions  # noqa: F401  (registers WebSession on Base.metadata)
+    from serving.store.db import Base
 
     return Base.metadata
 

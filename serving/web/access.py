@@ -13,10 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from serving.auth import SessionDep
+from serving.access.keys import SessionDep
+from serving.access.sessions import COOKIE, SignedIn, resolve, same_csrf
 from serving.errors import NotReady, NotScorable, RegionForbidden, ServingError, UnknownFirm
 from serving.web.render import page
-from serving.web.sessions import COOKIE, SignedIn, resolve, same_csrf
 
 
 class SignInRequired(Exception):

@@ -12,12 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from serving.auth import SessionDep, client_address
-from serving.db import audit_row, record
-from serving.limits import guard_of, retry_after
-from serving.web.access import CsrfMismatch, PageRoute, PageUser, check_csrf
-from serving.web.render import page
-from serving.web.sessions import (
+from serving.access.keys import SessionDep, client_address
+from serving.access.limits import guard_of, retry_after
+from serving.access.sessions import (
     COOKIE,
     LIFETIME_S,
     SIGN_IN_CSRF,
@@ -27,6 +24,9 @@ from serving.web.sessions import (
     open_session,
     same_csrf,
 )
+from serving.store.db import audit_row, record
+from serving.web.access import CsrfMismatch, PageRoute, PageUser, check_csrf
+from serving.web.render import page
 
 router = APIRouter(route_class=PageRoute)
 

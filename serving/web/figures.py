@@ -6,9 +6,9 @@ from typing import Any
 
 from features.catalog import Feature
 from scoring import wording
-from serving.regions import INDICATOR_LABELS
+from serving.domain.regions import INDICATOR_LABELS
+from serving.domain.state import Champion, Snapshot
 from serving.schemas import DriversOut, IndicatorsOut, RiskFigures
-from serving.state import Champion, Snapshot
 from serving.web import charts
 from serving.web.i18n import Lang, grade_name, text
 from serving.web.trend import NATIONAL, region_trends

@@ -18,20 +18,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from serving import scoring
-from serving.auth import SessionDep, check_firm, check_region
-from serving.db import ApiKey, audit_row, find_score, record
+from serving.access.keys import SessionDep, check_firm, check_region
+from serving.access.sessions import SignedIn
+from serving.api.deps import StateDep, center_region
+from serving.api.scores import outcome
+from serving.domain import scoring
+from serving.domain.history import firm_history
+from serving.domain.state import Champion, Snapshot
+from serving.domain.visits import FINDINGS, firm_visits
 from serving.errors import NotScorable, ServingError, UnknownFirm
-from serving.history import firm_history
-from serving.routes.deps import StateDep, center_region
-from serving.routes.scores import outcome
 from serving.schemas import FIRM_ID_PATTERN, ScoreOut
-from serving.state import Champion, Snapshot
-from serving.visits import FINDINGS, firm_visits
+from serving.store.db import ApiKey, audit_row, find_score, record
 from serving.web import profile, records
 from serving.web.access import PageRoute, PageUser, check_csrf
 from serving.web.render import language, page
-from serving.web.sessions import SignedIn
 
 router = APIRouter(prefix="/web", route_class=PageRoute)
 FIRM_ID: Final = re.compile(FIRM_ID_PATTERN)

@@ -10,9 +10,9 @@ from typing import Any, Final
 import pandas as pd
 
 from core.grades import GradeTable
-from serving.region_codes import served_region
+from serving.domain.region_codes import served_region
+from serving.domain.state import Snapshot
 from serving.schemas import FirmHistoryOut, Reason, ScoreOut
-from serving.state import Snapshot
 from serving.web import charts
 from serving.web.i18n import Lang, grade_name, text
 

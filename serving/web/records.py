@@ -1,4 +1,5 @@
-"""A firm's visits for the pages, read and written through ``serving.visits`` as the API does.
+"""A firm's visits for the pages, read and written through ``serving.domain.visits`` as the API
+does.
 
 The region rule, the analyst rule and the audit row are the ones of
 ``POST /v1/firms/{firm_id}/visits``; only the messages are the page's (field by field, Korean
@@ -11,14 +12,14 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from serving.audit import audited
-from serving.auth import SessionDep, check_firm
-from serving.db import ApiKey
+from serving.access.audit import audited
+from serving.access.keys import SessionDep, check_firm
+from serving.api.scores import outcome
+from serving.domain.state import Champion, Snapshot
+from serving.domain.visits import new_visit
 from serving.errors import ServingError
-from serving.routes.scores import outcome
 from serving.schemas import VisitIn
-from serving.state import Champion, Snapshot
-from serving.visits import new_visit
+from serving.store.db import ApiKey
 from serving.web.access import WriteForbidden
 
 VISIT_ENDPOINT: Final = "POST /web/firms/{firm_id}/visits"

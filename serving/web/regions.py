@@ -1,8 +1,8 @@
 """The region's watch list, the region page and (for analysts) all regions side by side.
 
-Each page calls the service functions of ``/v1/regions…`` (``serving.watchlist``,
-``serving.regions``) under the same rules: an unknown 시도 is a 404, another centre's region a
-403, and every read or refusal is audited with the region it asked about.
+Each page calls the service functions of ``/v1/regions…`` (``serving.domain.watchlist``,
+``serving.domain.regions``) under the same rules: an unknown 시도 is a 404, another centre's
+region a 403, and every read or refusal is audited with the region it asked about.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from fastapi.responses import Response
 from fastapi.routing import APIRouter
 
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
-from serving import regions as risk
-from serving.audit import audited
-from serving.auth import SessionDep, check_region
-from serving.db import ApiKey
+from serving.access.audit import audited
+from serving.access.keys import SessionDep, check_region
+from serving.api.deps import StateDep
+from serving.domain import regions as risk
+from serving.domain.region_codes import is_region, known
+from serving.domain.state import Snapshot
+from serving.domain.watchlist import watchlist
 from serving.errors import RegionForbidden, UnknownFirm
-from serving.region_codes import is_region, known
-from serving.routes.deps import StateDep
-from serving.state import Snapshot
-from serving.watchlist import watchlist
+from serving.store.db import ApiKey
 from serving.web import figures, ksic
 from serving.web.access import PageRoute, PageUser
 from serving.web.i18n import GRADE_CHOICES

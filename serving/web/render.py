@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from core.grades import GRADE_COLOURS
+from serving.access.sessions import SignedIn
 from serving.web import charts, i18n, ksic
 from serving.web.i18n import LANG_COOKIE, Lang
-from serving.web.sessions import SignedIn
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = Jinja2Templates(directory=HERE / "templates")

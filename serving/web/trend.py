@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.portfolio import Scored, score_period
-from serving.region_codes import served_regions
-from serving.state import Champion, Snapshot
+from serving.domain.region_codes import served_regions
+from serving.domain.state import Champion, Snapshot
 
 NATIONAL = "*"
 

@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from core.bundle import LoadedModel, load_bundle
 from core.settings import Settings
 from features.tables import RawTables
+from serving.access.keys import create_key
 from serving.app import create_app
-from serving.auth import create_key
 from tests.factories import random_panel
 from tests.serving.conftest import bundle_dir, loaded
 from tests.serving.support import TestClient

@@ -25,9 +25,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from serving.audit import verify_chain
-from serving.auth import create_key
-from serving.db import AUDIT_LOG, SCORES, create_schema, make_engine
+from serving.access.audit import verify_chain
+from serving.access.keys import create_key
+from serving.store.db import AUDIT_LOG, SCORES, create_schema, make_engine
 from tests.conftest import DemoRun
 from tests.serving.conftest import fresh_postgres_url
 from tests.test_end_to_end import ROOT, _env, _free_port

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from core.bundle import LoadedModel
 from features.tables import RawTables
-from serving.auth import create_key, find_key, revoke_key
-from serving.web.sessions import COOKIE, open_session, resolve
+from serving.access.keys import create_key, find_key, revoke_key
+from serving.access.sessions import COOKIE, open_session, resolve
 from tests.reliability.conftest import Service, scaled
 from tests.serving.support import FIRM_11, FIRM_26
 from tests.serving.test_monitoring import _write_report

@@ -22,9 +22,9 @@ from core.settings import Settings
 from features.catalog import FEATURE_NAMES
 from features.pipeline import as_of_dates, build_features
 from features.tables import RawTables
+from serving.access.keys import create_key
 from serving.app import create_app
-from serving.auth import create_key
-from serving.db import make_engine
+from serving.store.db import make_engine
 from tests.factories import random_panel
 from tests.serving.support import TestClient
 

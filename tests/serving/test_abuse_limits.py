@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from cli.main import app as cli_app
 from core.settings import Settings
-from serving.auth import create_key
-from serving.db import AuditEntry
-from serving.limits import Lockout, Sampler, TokenBucket
+from serving.access.keys import create_key
+from serving.access.limits import Lockout, Sampler, TokenBucket
+from serving.store.db import AuditEntry
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 UNKNOWN = "9999999999"

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.auth import InvalidRegion, InvalidRole, create_key, revoke_key
-from serving.db import ApiKey, AuditEntry
+from serving.access.keys import InvalidRegion, InvalidRole, create_key, revoke_key
+from serving.store.db import ApiKey, AuditEntry
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 

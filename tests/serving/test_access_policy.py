@@ -20,18 +20,25 @@ from sqlalchemy.orm import Session
 
 from core.contract import REGIONS
 from serving.access import policy
+from serving.access.keys import (
+    InvalidRegion,
+    InvalidRole,
+    check_firm,
+    check_region,
+    create_key,
+    find_key,
+)
+from serving.access.keys import may_see as auth_may_see
 from serving.access.policy import Refusal
-from serving.auth import InvalidRegion, InvalidRole, check_firm, check_region, create_key, find_key
-from serving.auth import may_see as auth_may_see
-from serving.db import ApiKey, AuditEntry, ScoreRecord, create_schema, make_engine, now
+from serving.api import firms as firm_routes
+from serving.api import monitoring as monitoring_routes
+from serving.api import regions as region_routes
+from serving.api import scores as score_routes
+from serving.api.deps import center_region
+from serving.domain.scoring import locate
 from serving.errors import InvalidSubmission, RegionForbidden, ServingError, UnknownFirm
-from serving.routes import firms as firm_routes
-from serving.routes import monitoring as monitoring_routes
-from serving.routes import regions as region_routes
-from serving.routes import scores as score_routes
-from serving.routes.deps import center_region
 from serving.schemas import VisitIn
-from serving.scoring import locate
+from serving.store.db import ApiKey, AuditEntry, ScoreRecord, create_schema, make_engine, now
 from serving.web import records as web_records
 from serving.web import regions as web_regions
 from serving.web.access import WriteForbidden

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from core.settings import get_settings
-from serving.audit import audit_rows, verify_chain
-from serving.auth import create_key, find_key
-from serving.db import (
+from serving.access.audit import audit_rows, verify_chain
+from serving.access.keys import create_key, find_key
+from serving.store.db import (
     AuditEntry,
     NewRow,
     audit_row,
@@ -141,7 +141,7 @@ def test_tampering_is_detected_at_the_first_broken_row(
 
 
 def test_a_forged_row_with_a_valid_hash_appended_past_the_head_is_named(engine: Engine) -> None:
-    from serving.db import audit_hash
+    from serving.store.db import audit_hash
 
     _mixed_writes(engine)
     last = list(audit_rows(engine, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))[-1]

@@ -4,7 +4,7 @@ from pathlib import Path
 from shutil import copytree
 
 from core.bundle import BOOSTER_FILE, load_bundle
-from serving.auth import create_key
+from serving.access.keys import create_key
 from tests.serving.conftest import AppFactory
 from tests.serving.support import FIRM_26, TestClient, auth
 

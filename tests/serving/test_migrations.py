@@ -16,9 +16,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Engine, Integer, MetaData, func, inspect, select, text
 
-from serving.audit import verify_chain
-from serving.auth import create_key, find_key
-from serving.db import AUDIT_LOG, CHAIN_HEAD, audit_row, create_schema, insert_rows, make_engine
+from serving.access.audit import verify_chain
+from serving.access.keys import create_key, find_key
+from serving.store.db import (
+    AUDIT_LOG,
+    CHAIN_HEAD,
+    audit_row,
+    create_schema,
+    insert_rows,
+    make_engine,
+)
 from serving.store.schema import (
     MIGRATIONS,
     VERSION_TABLE,

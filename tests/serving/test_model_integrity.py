@@ -33,7 +33,7 @@ from core.bundle import (
 )
 from core.settings import Settings
 from features.catalog import FEATURE_NAMES
-from serving.auth import create_key
+from serving.access.keys import create_key
 from tests.serving.conftest import AppFactory
 from tests.serving.support import FIRM_26, TestClient, auth
 from training import registry

@@ -7,7 +7,7 @@ from pathlib import Path
 from core.bundle import LoadedModel
 from features.pipeline import as_of_dates, build_features
 from features.tables import RawTables
-from serving.auth import create_key
+from serving.access.keys import create_key
 from tests.serving.conftest import AppFactory
 from tests.serving.support import TestClient, auth
 from training.monitor import build_reference, monitor, write_report

@@ -22,10 +22,18 @@ from sqlalchemy.orm import Session
 from core.bundle import LoadedModel
 from core.settings import Settings
 from features.tables import RawTables, normalise
+from serving.access.audit import verify_chain
+from serving.access.keys import create_key, find_key
 from serving.app import create_app
-from serving.audit import verify_chain
-from serving.auth import create_key, find_key
-from serving.db import AuditEntry, Visit, audit_row, create_schema, insert_rows, make_engine, write
+from serving.store.db import (
+    AuditEntry,
+    Visit,
+    audit_row,
+    create_schema,
+    insert_rows,
+    make_engine,
+    write,
+)
 from tests.serving.conftest import fresh_postgres_url
 from tests.serving.support import FIRM_26, TestClient, auth
 

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from serving.auth import create_key, find_key, hash_key
-from serving.db import (
+from serving.access.keys import create_key, find_key, hash_key
+from serving.store.db import (
     ApiKey,
     AuditEntry,
     Base,
@@ -26,7 +26,7 @@ from serving.db import (
     make_engine,
     record,
 )
-from serving.prepared import group_commit
+from serving.store.prepared import group_commit
 
 
 def test_prepared_inserts_read_back_through_the_orm(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from core.bundle import LoadedModel
 from core.contract import REGIONS
 from core.settings import Settings
 from features.tables import RawTables
+from serving.access.keys import create_key
 from serving.app import create_app
-from serving.auth import create_key
-from serving.regions import StageRule
+from serving.domain.regions import StageRule
 from tests.serving.support import TestClient, auth
 
 

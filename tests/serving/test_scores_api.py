@@ -10,8 +10,8 @@ from core.contract import FINANCIAL_AMOUNTS
 from core.grades import GRADES
 from features.catalog import FEATURE_NAMES
 from features.tables import RawTables
-from serving.db import AuditEntry, ScoreRecord
 from serving.schemas import ScoreOut
+from serving.store.db import AuditEntry, ScoreRecord
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 

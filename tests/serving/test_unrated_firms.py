@@ -13,7 +13,7 @@ import pytest
 from cli.batch import score_frame
 from core.bundle import LoadedModel
 from features.pipeline import as_of_dates, features_as_of
-from serving.auth import create_key
+from serving.access.keys import create_key
 from tests.serving import unrated_world as w
 from tests.serving.support import FIRM_11, TestClient, auth
 

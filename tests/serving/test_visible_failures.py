@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from serving.auth import create_key, find_key
+from serving.access.keys import create_key, find_key
 from serving.logs import JsonFormatter
 from tests.serving.conftest import AppFactory
 from tests.serving.support import FIRM_26, TestClient, auth

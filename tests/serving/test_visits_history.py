@@ -16,9 +16,9 @@ from core.contract import VISIT_FINDINGS
 from core.settings import Settings
 from features.pipeline import as_of_dates, build_features
 from features.tables import RawTables, normalise
+from serving.access.keys import create_key
 from serving.app import create_app
-from serving.auth import create_key
-from serving.state import load_snapshot, serve
+from serving.domain.state import load_snapshot, serve
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 VISIT = {"visited_on": "2024-06-10", "finding": "crisis_confirmed", "note": "매출 급감 확인"}

@@ -8,8 +8,8 @@ from httpx import Response
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from serving.auth import create_key
-from serving.db import AuditEntry
+from serving.access.keys import create_key
+from serving.store.db import AuditEntry
 from tests.serving.support import TestClient
 
 

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from core.bundle import LoadedModel
 from core.settings import Settings
 from features.tables import RawTables
+from serving.access.keys import create_key
 from serving.app import create_app
-from serving.auth import create_key
 from tests.serving.conftest import bundle_dir, loaded, panel
 from tests.serving.support import TestClient
 from tests.web import live

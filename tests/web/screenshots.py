@@ -19,8 +19,8 @@ from fastapi import FastAPI
 from playwright.sync_api import Page, sync_playwright
 
 from core.settings import Settings
+from serving.access.keys import create_key
 from serving.app import create_app
-from serving.auth import create_key
 from tests.web import live
 
 

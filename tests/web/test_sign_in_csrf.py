@@ -7,8 +7,8 @@ import secrets
 
 from fastapi import FastAPI
 
-from serving.auth import create_key
-from serving.web.sessions import COOKIE, SIGN_IN_CSRF
+from serving.access.keys import create_key
+from serving.access.sessions import COOKIE, SIGN_IN_CSRF
 from tests.serving.support import TestClient
 from tests.web.client import csrf_of, engine_of, post_sign_in
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.auth import create_key, revoke_key
-from serving.web.sessions import COOKIE, WebSession
+from serving.access.keys import create_key, revoke_key
+from serving.access.sessions import COOKIE, WebSession
 from tests.serving.support import FIRM_11, FIRM_26, TestClient
 from tests.web.client import audit_log, csrf_of, engine_of, main_of, post_sign_in, sign_in
 

@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field, ValidationError
 
-from serving.auth import CurrentKey, SessionDep
-from serving.db import audit_row, record
+from serving.access.keys import CurrentKey, SessionDep
 from serving.openapi import KEYED, errors
+from serving.store.db import audit_row, record
 
 router = APIRouter(prefix="/v1", tags=["monitoring"], responses=errors(*KEYED, 403, 404))
 LATEST = Path("monitoring") / "latest.json"

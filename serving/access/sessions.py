@@ -16,8 +16,8 @@ from typing import Final
 from sqlalchemy import ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from serving.auth import hash_key
-from serving.db import ApiKey, Base
+from serving.access.keys import hash_key
+from serving.store.db import ApiKey, Base
 
 COOKIE: Final = "ews_session"
 SIGN_IN_CSRF: Final = "ews_sign_in_csrf"  # the sign-in form's double-submit token
@@ -49,7 +49,7 @@ def _token_hash(token: str) -> str:
 
 
 def find_key(db: Session, plain_key: str) -> ApiKey | None:
-    """The live key for a typed-in API key, looked up by its hash as ``serving.auth`` does."""
+    """The live key for a typed-in API key, looked up by its hash as ``access.keys`` does."""
     with db.begin():
         row = db.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain_key.strip())))
     return row if row is not None and row.revoked_at is None else None

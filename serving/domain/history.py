@@ -19,8 +19,8 @@ from scoring import explain, wording
 from scoring.korean import attach
 from scoring.standing import Standing, standing_of
 from scoring.timeline import Period
+from serving.domain.state import Champion, Snapshot
 from serving.schemas import FirmHistoryOut, HistoryPoint, PeriodChange, ReasonChange
-from serving.state import Champion, Snapshot
 
 TOP_CHANGES = 3
 

@@ -1,6 +1,6 @@
 """The audit log for an inspector: who read or scored what, when, with which model, and how it
 ended; written before every response (``audited``), exported as CSV or JSON Lines, and checked
-against its hash chain (``verify_chain``; the rule is ``serving.db.audit_hash``).
+against its hash chain (``verify_chain``; the rule is ``serving.store.db.audit_hash``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.orm import Session
 
-from serving.db import (
+from serving.store.db import (
     AUDIT_LOG,
     CHAIN_HEAD,
     CHAINED_FIELDS,

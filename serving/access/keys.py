@@ -3,7 +3,8 @@
 A key is ``ews_`` + 32 URL-safe characters, shown once when created; the database keeps only its
 SHA-256 and its first 8 characters. Requests carry it in ``X-API-Key`` (or ``Authorization:
 Bearer``); a missing, unknown or revoked key gets 401, audited at most once a minute per client
-address. Too many requests, or too many bad keys from one address, get 429 (``serving.limits``).
+address. Too many requests, or too many bad keys from one address, get 429
+(``serving.access.limits``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from sqlalchemy import ColumnElement, Engine, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.contract import REGIONS
-from serving.db import ApiKey, audit_row, now, write
+from serving.access.limits import guard_of, retry_after
 from serving.errors import RegionForbidden, UnknownFirm
-from serving.limits import guard_of, retry_after
-from serving.prepared import call, prepared_lookup
+from serving.store.db import ApiKey, audit_row, now, write
+from serving.store.prepared import call, prepared_lookup
 
 ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
 KEY_PREFIX: Final = "ews_"
@@ -90,7 +91,7 @@ def list_keys(engine: Engine, id_or_prefix: str | None = None) -> list[ApiKey]:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session per request; writes commit inside ``serving.db.record`` before responding.
+    """A session per request; writes commit inside ``serving.store.db.record`` before responding.
 
     Made in the event loop: creating a session opens no connection, and a synchronous
     dependency would cost a hand-off to the thread pool on every request.
@@ -109,7 +110,7 @@ _bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer
 def find_key(engine: Engine, key: str) -> ApiKey | None:
     """The stored key (live or revoked) for a plain key, read on every request.
 
-    A prepared ``SELECT`` by the indexed hash (``serving.prepared``): a tenth of the ORM
+    A prepared ``SELECT`` by the indexed hash (``serving.store.prepared``): a tenth of the ORM
     session's cost, and still read per request, so a revoked key is refused from the next
     request on, in every worker. The row comes back as a detached ``ApiKey``.
     """

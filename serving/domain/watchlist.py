@@ -27,7 +27,8 @@ from scoring.watchlist import (
     rank,
     select,
 )
-from serving.region_codes import is_region, region_names
+from serving.domain.region_codes import is_region, region_names
+from serving.domain.state import Champion, Snapshot
 from serving.schemas import (
     FlagOut,
     LeftItem,
@@ -37,7 +38,6 @@ from serving.schemas import (
     WatchlistOut,
     WatchRule,
 )
-from serving.state import Champion, Snapshot
 
 TOP_REASONS = 3
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from serving.api.deps import StateDep
 from serving.readiness import Check, DatabaseProbe
-from serving.routes.deps import StateDep
 from serving.schemas import Health
 
 router = APIRouter(tags=["health"])

@@ -28,8 +28,8 @@ from scoring.portfolio import Scored, score_period
 from scoring.standing import DEFAULT_STALE_AFTER_MONTHS
 from scoring.timeline import Period, Timeline
 from scoring.wording import Event
+from serving.domain.region_codes import served_regions
 from serving.errors import NotReady, ReloadRefused
-from serving.region_codes import served_regions
 
 ModelLoader = Callable[[], tuple[str, LoadedModel]]
 log = logging.getLogger(__name__)

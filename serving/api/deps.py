@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from serving.state import ServiceState
+from serving.domain.state import ServiceState
 
 
 async def get_state(request: Request) -> ServiceState:

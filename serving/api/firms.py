@@ -12,14 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BeforeValidator
 
-from serving.audit import audited
-from serving.auth import CurrentKey, SessionDep, check_firm
-from serving.db import ApiKey
+from serving.access.audit import audited
+from serving.access.keys import CurrentKey, SessionDep, check_firm
+from serving.api.deps import StateDep
+from serving.api.scores import outcome
+from serving.domain.history import firm_history
+from serving.domain.state import Snapshot
+from serving.domain.visits import firm_visits, new_visit, recorded
 from serving.errors import ServingError
-from serving.history import firm_history
 from serving.openapi import KEYED, errors
-from serving.routes.deps import StateDep
-from serving.routes.scores import outcome
 from serving.schemas import (
     FIRM_ID_DESCRIPTION,
     FIRM_ID_PATTERN,
@@ -28,8 +29,7 @@ from serving.schemas import (
     VisitOut,
     normalise_firm_id,
 )
-from serving.state import Snapshot
-from serving.visits import firm_visits, new_visit, recorded
+from serving.store.db import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["firms"], responses=errors(*KEYED, 403, 404))
 FirmPath = Annotated[

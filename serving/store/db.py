@@ -45,7 +45,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql.ddl import CreateColumn
 
-from serving.prepared import (
+from serving.store.prepared import (
     PreparedInsert,
     group_commit,
     in_transaction,
@@ -445,7 +445,7 @@ def _chain_in_session(session: Session, audits: list[dict[str, Any]]) -> None:
 
 
 def insert_rows(engine: Engine, rows: Iterable[Base | NewRow]) -> None:
-    """As ``record``, by prepared ``INSERT``s on the DBAPI connection (``serving.prepared``).
+    """As ``record``, by prepared ``INSERT``s on the DBAPI connection (``serving.store.prepared``).
 
     For new rows nothing reads back (a served score and its audit row): ORM objects stay
     transient, so database-generated values (an autoincrement ``id``) are not set on them. The

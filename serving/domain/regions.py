@@ -21,7 +21,8 @@ from scoring import wording
 from scoring.korean import attach
 from scoring.portfolio import Scored
 from scoring.standing import IN_STATE, STALE
-from serving.region_codes import UNKNOWN_REGION, is_region, region_names
+from serving.domain.region_codes import UNKNOWN_REGION, is_region, region_names
+from serving.domain.state import Champion, Snapshot
 from serving.schemas import (
     ChangeFigures,
     ClusterOut,
@@ -40,7 +41,6 @@ from serving.schemas import (
     StageName,
     StageOut,
 )
-from serving.state import Champion, Snapshot
 
 TOP_DRIVERS = 5
 CLUSTER_DRIVERS = 3

@@ -13,16 +13,16 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from core.contract import REGIONS
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
-from serving import regions as risk
-from serving.audit import audited
-from serving.auth import CurrentKey, SessionDep, check_region
-from serving.db import ApiKey
+from serving.access.audit import audited
+from serving.access.keys import CurrentKey, SessionDep, check_region
+from serving.api.deps import StateDep
+from serving.domain import regions as risk
+from serving.domain.region_codes import known
+from serving.domain.watchlist import watchlist
 from serving.errors import RegionForbidden
 from serving.openapi import KEYED, errors
-from serving.region_codes import known
-from serving.routes.deps import StateDep
 from serving.schemas import ClustersOut, GradeName, RegionsOut, RegionSummaryOut, WatchlistOut
-from serving.watchlist import watchlist
+from serving.store.db import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["regions"], responses=errors(*KEYED))
 REGION_ERRORS = errors(403, 404)

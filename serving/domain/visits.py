@@ -13,9 +13,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.db import ApiKey, Visit, now
+from serving.domain.state import Snapshot
 from serving.schemas import VisitIn, VisitOut
-from serving.state import Snapshot
+from serving.store.db import ApiKey, Visit, now
 
 FINDINGS: dict[str, tuple[str, str]] = {
     "crisis_confirmed": ("위기 확인", "crisis confirmed"),

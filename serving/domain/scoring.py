@@ -22,11 +22,11 @@ from features.tables import RawTables, empty_table, normalise
 from scoring import explain
 from scoring.explain import Attribution
 from scoring.standing import Standing, standing_of
-from serving.db import SCORES, NewRow, now
+from serving.domain.region_codes import UNKNOWN_REGION
+from serving.domain.state import Champion, Snapshot
 from serving.errors import InvalidSubmission, NotScorable, RegionForbidden, UnknownFirm
-from serving.region_codes import UNKNOWN_REGION
 from serving.schemas import FamilyOut, FlagOut, Reason, ScoreOut, ScoreRequest
-from serving.state import Champion, Snapshot
+from serving.store.db import SCORES, NewRow, now
 
 SUBMITTED_ID = "0000000000"  # stands in for a submitted firm without a firm_id
 

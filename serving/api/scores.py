@@ -14,17 +14,11 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BeforeValidator
 from sqlalchemy import Engine, select
 
-from serving import scoring
-from serving.auth import CurrentKey, SessionDep, check_firm, check_region
-from serving.db import (
-    ApiKey,
-    NewRow,
-    ScoreRecord,
-    audit_row,
-    find_score,
-    record,
-    write,
-)
+from serving.access.keys import CurrentKey, SessionDep, check_firm, check_region
+from serving.api.deps import StateDep, Top, center_region
+from serving.domain import scoring
+from serving.domain.region_codes import UNKNOWN_REGION
+from serving.domain.state import Snapshot
 from serving.errors import (
     InvalidSubmission,
     NotScorable,
@@ -33,8 +27,6 @@ from serving.errors import (
     UnknownFirm,
 )
 from serving.openapi import KEYED, errors
-from serving.region_codes import UNKNOWN_REGION
-from serving.routes.deps import StateDep, Top, center_region
 from serving.schemas import (
     FIRM_ID_DESCRIPTION,
     FIRM_ID_PATTERN,
@@ -48,7 +40,15 @@ from serving.schemas import (
     ScoreRequest,
     normalise_firm_id,
 )
-from serving.state import Snapshot
+from serving.store.db import (
+    ApiKey,
+    NewRow,
+    ScoreRecord,
+    audit_row,
+    find_score,
+    record,
+    write,
+)
 
 router = APIRouter(prefix="/v1", tags=["scores"], responses=errors(*KEYED))
 JSON = "application/json"
