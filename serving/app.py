@@ -33,13 +33,15 @@ from serving.errors import (
     NotScorable,
     RegionForbidden,
     ReloadRefused,
+    RoleForbidden,
     ServingError,
     UnknownFirm,
 )
 from serving.logs import RequestLogMiddleware, log_failure
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.readiness import DatabaseProbe
-from serving.store.db import create_schema, make_engine
+from serving.store.engine import make_engine
+from serving.store.schema import create_schema
 from serving.web import pages
 
 DESCRIPTION = """\
@@ -126,6 +128,7 @@ _STATUS: dict[type[ServingError], int] = {
     UnknownFirm: 404,
     NotScorable: 404,
     RegionForbidden: 403,
+    RoleForbidden: 403,
 }
 
 

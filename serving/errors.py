@@ -5,6 +5,7 @@ ServingError
 ├── UnknownFirm         no stored firm, or no stored score, with that id (404)
 ├── NotScorable         the firm exists but cannot be scored on the as-of date (404)
 ├── RegionForbidden     a centre key asked about another region's firm (403)
+├── RoleForbidden       the key's role may not: record a visit (analyst), reload, read drift (403)
 ├── InvalidSubmission   submitted statements that cannot become features (422, with a field)
 └── ReloadRefused       a new champion failed to load; the old one keeps serving (409/503)
 """
@@ -29,6 +30,10 @@ class NotScorable(ServingError, LookupError):
 
 
 class RegionForbidden(ServingError, PermissionError):
+    pass
+
+
+class RoleForbidden(ServingError, PermissionError):
     pass
 
 

@@ -1,6 +1,6 @@
 """The audit log for an inspector: who read or scored what, when, with which model, and how it
-ended; written before every response (``audited``), exported as CSV or JSON Lines, and checked
-against its hash chain (``verify_chain``; the rule is ``serving.store.db.audit_hash``).
+ended; written before every response (``attempt``, ``audited``), exported as CSV or JSON Lines,
+and checked against its hash chain (``verify_chain``; the rule is ``serving.store.db.audit_hash``).
 """
 
 from __future__ import annotations
@@ -9,25 +9,19 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.orm import Session
 
-from serving.store.db import (
-    AUDIT_LOG,
-    CHAIN_HEAD,
-    CHAINED_FIELDS,
-    GENESIS_HASH,
-    ApiKey,
-    AuditEntry,
-    Base,
-    audit_hash,
-    audit_row,
-    record,
-)
+from serving.access.policy import Refusal
+from serving.errors import NotScorable, RegionForbidden, RoleForbidden, ServingError, UnknownFirm
+from serving.store.audit_chain import CHAINED_FIELDS, GENESIS_HASH, audit_hash
+from serving.store.records import audit_row, record
+from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, ApiKey, AuditEntry, Base
 
 EXPORT_COLUMNS = (
     "id",
@@ -45,6 +39,78 @@ EXPORT_COLUMNS = (
     "prev_hash",
     "row_hash",
 )
+Outcome = Literal["ok", "not_found", "not_scorable", "forbidden", "invalid"]
+_OUTCOMES: dict[type[ServingError], Outcome] = {
+    UnknownFirm: "not_found",
+    NotScorable: "not_scorable",
+    RegionForbidden: "forbidden",
+    RoleForbidden: "forbidden",
+}
+
+
+def outcome(error: ServingError) -> Outcome:
+    """The audit outcome (and batch item status) of a domain error."""
+    return _OUTCOMES.get(type(error), "invalid")
+
+
+@dataclass
+class Attempt:
+    """One call's audit row, filled in as the call learns (the listed firms, rows to commit
+    with it); ``attempt`` writes it when the call ends, granted or refused."""
+
+    key: ApiKey
+    endpoint: str
+    firm_ids: list[str | None]
+    model_version: str | None = None
+    subject_region: str | None = None
+    rows: list[Base] = field(default_factory=list)  # committed with the granted row
+
+    def check(self, refusal: Refusal | None) -> None:
+        """Go on when the rule allows; else raise its error, audited with what was asked about."""
+        if refusal is not None:
+            self.subject_region = refusal.subject_region
+            raise refusal.error()
+
+
+@contextmanager
+def attempt(
+    session: Session,
+    key: ApiKey,
+    endpoint: str,
+    firm_ids: Iterable[str | None] = (),
+    model_version: str | None = None,
+    subject_region: str | None = None,
+) -> Iterator[Attempt]:
+    """Audit one use, granted or refused: one row when the block ends, ``ok`` (with the
+    attempt's ``rows`` in the same transaction), or the outcome of the domain error escaping it."""
+    entry = Attempt(key, endpoint, list(firm_ids), model_version, subject_region)
+    try:
+        yield entry
+    except ServingError as error:
+        audited(session, key, endpoint, outcome(error), *_fields(entry))
+        raise
+    audited(session, key, endpoint, "ok", *_fields(entry), rows=entry.rows)
+
+
+def _fields(entry: Attempt) -> tuple[list[str | None], str | None, str | None]:
+    return entry.firm_ids, entry.model_version, entry.subject_region
+
+
+def refused(
+    session: Session,
+    key: ApiKey,
+    endpoint: str,
+    refusal: Refusal | None,
+    firm_ids: Iterable[str | None] = (),
+    model_version: str | None = None,
+) -> None:
+    """Go on when the rule allows; else audit the refusal and raise its error (for a call whose
+    granted row is written elsewhere)."""
+    if refusal is not None:
+        audited(
+            session, key, endpoint, refusal.outcome, firm_ids, model_version, refusal.subject_region
+        )
+        raise refusal.error()
 
 
 def audited(

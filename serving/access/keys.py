@@ -19,13 +19,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import ColumnElement, Engine, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.contract import REGIONS
+from serving.access import policy
 from serving.access.limits import guard_of, retry_after
-from serving.errors import RegionForbidden, UnknownFirm
-from serving.store.db import ApiKey, audit_row, now, write
 from serving.store.prepared import call, prepared_lookup
+from serving.store.records import audit_row, now, write
+from serving.store.tables import ApiKey
 
-ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
 KEY_PREFIX: Final = "ews_"
 
 
@@ -42,12 +41,10 @@ def hash_key(key: str) -> str:
 
 
 def _check(role: str, region: str | None) -> None:
-    if role not in ROLES:
-        raise InvalidRole(f"role must be one of {', '.join(ROLES)}; got {role!r}")
-    if role == "center" and region not in REGIONS:
-        raise InvalidRegion(f"region must be a 시도 code ({', '.join(REGIONS)}) for a center key")
-    if role != "center" and region is not None:
-        raise InvalidRegion(f"region must be empty for a {role} key (it reads all regions)")
+    shape = policy.key_shape(role, region)
+    if shape is not None:
+        field, message = shape
+        raise (InvalidRole if field == "role" else InvalidRegion)(message)
 
 
 def create_key(engine: Engine, role: str, region: str | None = None) -> str:
@@ -119,6 +116,12 @@ def find_key(engine: Engine, key: str) -> ApiKey | None:
     return ApiKey(**found) if found is not None else None
 
 
+def live_key(engine: Engine, key: str) -> ApiKey | None:
+    """The stored key for a plain key, unless it is unknown or revoked (API calls and sign-in)."""
+    row = find_key(engine, key)
+    return row if row is not None and row.revoked_at is None else None
+
+
 async def current_key(
     request: Request,
     header: Annotated[str | None, Depends(_header)],
@@ -135,12 +138,9 @@ async def current_key(
     if wait:
         raise too_many(wait)
     key = header or (bearer.credentials if bearer else None)
-    row = (
-        await call(request.app.state.engine, find_key, request.app.state.engine, key)
-        if key
-        else None
-    )
-    if row is None or row.revoked_at is not None:
+    engine = request.app.state.engine
+    row = await call(engine, live_key, engine, key) if key else None
+    if row is None:
         guard.bad_keys.fail(address)
         await audit_refusal(request, address, "unauthorised", None)
         if not key:
@@ -183,32 +183,11 @@ CurrentKey = Annotated[ApiKey, Depends(current_key)]
 
 async def admin_key(request: Request, key: CurrentKey) -> ApiKey:
     """The key when it is an admin's; otherwise 403, audited (at most once a minute per key)."""
-    if key.role != "admin":
-        await audit_refusal(request, f"key {key.id}", "forbidden", key)
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this call needs an admin key")
+    refusal = policy.use_admin(key)
+    if refusal is not None:
+        await audit_refusal(request, f"key {key.id}", refusal.outcome, key)
+        raise refusal.error()
     return key
 
 
 AdminKey = Annotated[ApiKey, Depends(admin_key)]
-
-
-def may_see(key: ApiKey, region: str | None) -> bool:
-    """Center keys see only their own 시도; analyst and admin keys see every region."""
-    return key.role != "center" or region == key.region
-
-
-def check_firm(key: ApiKey, firm_id: str, region: str | None) -> str:
-    """A stored firm's look-up: a centre key gets RegionForbidden both for another region's
-    firm and for an id that is no firm at all (so it learns nothing about other regions); the
-    caller's audit row tells them apart by ``subject_region`` (NULL: no such firm)."""
-    if key.role == "center":
-        check_region(key, region)
-    if region is None:
-        raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
-    return region
-
-
-def check_region(key: ApiKey, region: str | None) -> None:
-    """Raise RegionForbidden (saying nothing about the firm) when ``key`` may not see ``region``."""
-    if not may_see(key, region):
-        raise RegionForbidden(f"this key may only access firms of region {key.region}")

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 from core.contract import REGIONS
+from serving.errors import RegionForbidden, RoleForbidden, ServingError, UnknownFirm
 
 ROLES: Final[tuple[str, ...]] = ("center", "analyst", "admin")
-UNKNOWN_REGION: Final = "00"  # 지역 미상, as serving.domain.region_codes.UNKNOWN_REGION
+UNKNOWN_REGION: Final = "00"  # 지역 미상: firms stored without a region (or an unknown code)
 
 Outcome = Literal["forbidden", "not_found"]
 
@@ -44,6 +45,19 @@ class Refusal:
     outcome: Outcome
     message: str
     subject_region: str | None = None
+    by_role: bool = False  # refused for the key's role, not for a region
+
+    def error(self) -> ServingError:
+        """The domain error to raise: ``serving.app`` and the pages give it this status."""
+        if self.status == 404:
+            return UnknownFirm(self.message)
+        return RoleForbidden(self.message) if self.by_role else RegionForbidden(self.message)
+
+
+def enforce(refusal: Refusal | None) -> None:
+    """Go on when a rule allows; otherwise raise its refusal's domain error."""
+    if refusal is not None:
+        raise refusal.error()
 
 
 def confined_region(caller: Caller) -> str | None:
@@ -105,7 +119,7 @@ def record_visit(caller: Caller, firm_id: str, firm_region: str | None) -> Refus
     if refused is not None or caller.role != "analyst":
         return refused
     message = "analyst keys read visits; the firm's own centre records them"
-    return Refusal(403, "forbidden", message, firm_region)
+    return Refusal(403, "forbidden", message, firm_region, by_role=True)
 
 
 def submit_statements(
@@ -131,14 +145,14 @@ def use_admin(caller: Caller) -> Refusal | None:
     """Admin-only calls (reloading the model)."""
     if caller.role == "admin":
         return None
-    return Refusal(403, "forbidden", "this call needs an admin key")
+    return Refusal(403, "forbidden", "this call needs an admin key", by_role=True)
 
 
 def read_drift(caller: Caller) -> Refusal | None:
     """Drift reports compare every region: analysts and admins only."""
     if caller.role != "center":
         return None
-    return Refusal(403, "forbidden", "drift reports need an analyst or admin key")
+    return Refusal(403, "forbidden", "drift reports need an analyst or admin key", by_role=True)
 
 
 def key_shape(role: str, region: str | None) -> tuple[str, str] | None:

@@ -13,27 +13,14 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import ForeignKey, Integer, String, delete, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from serving.access.keys import hash_key
-from serving.store.db import ApiKey, Base
+from serving.store.tables import ApiKey, WebSession
 
 COOKIE: Final = "ews_session"
 SIGN_IN_CSRF: Final = "ews_sign_in_csrf"  # the sign-in form's double-submit token
 LIFETIME_S: Final = 8 * 3600  # one working day; staff sign in again the next morning
-
-
-class WebSession(Base):
-    """A signed-in browser: the token's hash, its key, the forms' CSRF token and the expiry."""
-
-    __tablename__ = "web_sessions"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
-    csrf: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[int] = mapped_column(Integer)  # Unix seconds: portable comparisons
-    expires_at: Mapped[int] = mapped_column(Integer, index=True)
 
 
 @dataclass(frozen=True)
@@ -46,13 +33,6 @@ class SignedIn:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def find_key(db: Session, plain_key: str) -> ApiKey | None:
-    """The live key for a typed-in API key, looked up by its hash as ``access.keys`` does."""
-    with db.begin():
-        row = db.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain_key.strip())))
-    return row if row is not None and row.revoked_at is None else None
 
 
 def open_session(db: Session, key: ApiKey, lifetime_s: int = LIFETIME_S) -> str:

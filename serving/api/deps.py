@@ -20,8 +20,3 @@ Top = Annotated[
     int,
     Query(ge=0, le=500, description="How many reasons to list (largest first); 0 lists all"),
 ]
-
-
-def center_region(role: str, region: str | None) -> str | None:
-    """The one region a key is confined to, or None when it reads every region."""
-    return region if role == "center" else None

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path, status
 from pydantic import BeforeValidator
 
-from serving.access.audit import audited
-from serving.access.keys import CurrentKey, SessionDep, check_firm
+from serving.access import policy
+from serving.access.audit import attempt
+from serving.access.keys import CurrentKey, SessionDep
 from serving.api.deps import StateDep
-from serving.api.scores import outcome
 from serving.domain.history import firm_history
-from serving.domain.state import Snapshot
 from serving.domain.visits import firm_visits, new_visit, recorded
-from serving.errors import ServingError
 from serving.openapi import KEYED, errors
 from serving.schemas import (
     FIRM_ID_DESCRIPTION,
@@ -29,7 +27,6 @@ from serving.schemas import (
     VisitOut,
     normalise_firm_id,
 )
-from serving.store.db import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["firms"], responses=errors(*KEYED, 403, 404))
 FirmPath = Annotated[
@@ -37,24 +34,6 @@ FirmPath = Annotated[
     BeforeValidator(normalise_firm_id),
     Path(pattern=FIRM_ID_PATTERN, description=FIRM_ID_DESCRIPTION),
 ]
-
-
-def _firm_region(
-    snapshot: Snapshot,
-    session: SessionDep,
-    key: ApiKey,
-    endpoint: str,
-    firm_id: str,
-    version: str,
-) -> str:
-    """The firm's 시도 once ``key`` may see it; a refusal is audited, then raised."""
-    region = snapshot.regions.get(firm_id)
-    try:
-        region = check_firm(key, firm_id, region)  # a centre: 403 for unknown and foreign alike
-    except ServingError as error:
-        audited(session, key, endpoint, outcome(error), [firm_id], version, region)
-        raise
-    return region
 
 
 @router.get(
@@ -68,10 +47,10 @@ def history(
     """Scored by the current model on each date's data, with the reasons that changed most."""
     endpoint = "GET /v1/firms/{firm_id}/history"
     snapshot, champion = state.current()
-    region = _firm_region(snapshot, session, key, endpoint, firm_id, champion.version)
-    out = firm_history(snapshot, champion, firm_id)
-    audited(session, key, endpoint, "ok", [firm_id], champion.version, region)
-    return out
+    region = snapshot.regions.get(firm_id)
+    with attempt(session, key, endpoint, [firm_id], champion.version, region) as entry:
+        entry.check(policy.read_firm(key, firm_id, region))
+        return firm_history(snapshot, champion, firm_id)
 
 
 @router.get(
@@ -85,10 +64,10 @@ def list_visits(
     """Visits recorded through the service and those imported with the raw data."""
     endpoint = "GET /v1/firms/{firm_id}/visits"
     snapshot, champion = state.current()
-    region = _firm_region(snapshot, session, key, endpoint, firm_id, champion.version)
-    out = firm_visits(session, snapshot, firm_id)
-    audited(session, key, endpoint, "ok", [firm_id], champion.version, region)
-    return out
+    region = snapshot.regions.get(firm_id)
+    with attempt(session, key, endpoint, [firm_id], champion.version, region) as entry:
+        entry.check(policy.read_firm(key, firm_id, region))
+        return firm_visits(session, snapshot, firm_id)
 
 
 @router.post(
@@ -105,11 +84,10 @@ def record_visit(
     together before the response."""
     endpoint = "POST /v1/firms/{firm_id}/visits"
     snapshot, champion = state.current()
-    region = _firm_region(snapshot, session, key, endpoint, firm_id, champion.version)
-    if key.role == "analyst":
-        audited(session, key, endpoint, "forbidden", [firm_id], champion.version, region)
-        message = "analyst keys read visits; the firm's own centre records them"
-        raise HTTPException(status.HTTP_403_FORBIDDEN, message)
-    visit = new_visit(firm_id, region, body, key)
-    audited(session, key, endpoint, "ok", [firm_id], champion.version, region, rows=[visit])
+    region = snapshot.regions.get(firm_id)
+    with attempt(session, key, endpoint, [firm_id], champion.version, region) as entry:
+        entry.check(policy.record_visit(key, firm_id, region))
+        assert region is not None  # record_visit refuses an unknown firm
+        visit = new_visit(firm_id, region, body, key)
+        entry.rows.append(visit)
     return recorded(visit, key.prefix)

@@ -15,9 +15,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field, ValidationError
 
+from serving.access import policy
+from serving.access.audit import audited, refused
 from serving.access.keys import CurrentKey, SessionDep
 from serving.openapi import KEYED, errors
-from serving.store.db import audit_row, record
 
 router = APIRouter(prefix="/v1", tags=["monitoring"], responses=errors(*KEYED, 403, 404))
 LATEST = Path("monitoring") / "latest.json"
@@ -111,9 +112,7 @@ def _read(path: Path) -> DriftReportOut:
 def latest_drift(key: CurrentKey, request: Request, session: SessionDep) -> DriftReportOut:
     """PSI of the PD and of every feature against the champion's training reference, by 시도,
     missing-value shifts and grade changes since the previous as-of date."""
-    if key.role == "center":
-        record(session, [audit_row(ENDPOINT, [], "forbidden", key)])
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "drift reports need an analyst or admin key")
+    refused(session, key, ENDPOINT, policy.read_drift(key))
     report = _read(request.app.state.settings.models_dir / LATEST)
-    record(session, [audit_row(ENDPOINT, [], "ok", key, report.model.get("version"))])
+    audited(session, key, ENDPOINT, "ok", (), report.model.get("version"))
     return report

@@ -9,38 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
-from core.contract import REGIONS
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
-from serving.access.audit import audited
-from serving.access.keys import CurrentKey, SessionDep, check_region
+from serving.access import policy
+from serving.access.audit import attempt
+from serving.access.keys import CurrentKey, SessionDep
 from serving.api.deps import StateDep
 from serving.domain import regions as risk
-from serving.domain.region_codes import known
 from serving.domain.watchlist import watchlist
-from serving.errors import RegionForbidden
 from serving.openapi import KEYED, errors
 from serving.schemas import ClustersOut, GradeName, RegionsOut, RegionSummaryOut, WatchlistOut
-from serving.store.db import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["regions"], responses=errors(*KEYED))
 REGION_ERRORS = errors(403, 404)
-
-
-def _allow(session: SessionDep, key: ApiKey, endpoint: str, region: str, version: str) -> None:
-    """404 for an unknown 시도 code, 403 for another centre's region (and for "00", which no
-    centre owns); both audited first."""
-    if not known(region):
-        audited(session, key, endpoint, "not_found", model_version=version)
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"region must be a 시도 code ({', '.join(REGIONS)}) or 00"
-        )
-    try:
-        check_region(key, region)
-    except RegionForbidden:
-        audited(session, key, endpoint, "forbidden", model_version=version, subject_region=region)
-        raise
 
 
 @router.get("/regions", response_model=RegionsOut, summary="All 시도 side by side")
@@ -48,18 +30,10 @@ def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> Regio
     """Analysts and admins get all 17 시도 (and 00 지역 미상 when some firms have no region); a
     centre key gets its own region only."""
     snapshot, champion = state.current()
-    codes = [key.region] if key.role == "center" and key.region else risk.served_codes(snapshot)
-    out = risk.regions_overview(snapshot, champion, codes)
-    subject = key.region if key.role == "center" else None
-    audited(
-        session,
-        key,
-        "GET /v1/regions",
-        "ok",
-        model_version=champion.version,
-        subject_region=subject,
-    )
-    return out
+    subject = policy.confined_region(key)
+    with attempt(session, key, "GET /v1/regions", (), champion.version, subject):
+        codes = policy.listed_regions(key, risk.served_codes(snapshot))
+        return risk.regions_overview(snapshot, champion, codes)
 
 
 @router.get(
@@ -86,13 +60,12 @@ def region_watchlist(
     """Top ``capacity`` firms by PD at the latest as-of date, kept steady between periods."""
     endpoint = "GET /v1/regions/{region}/watchlist"
     snapshot, champion = state.current()
-    _allow(session, key, endpoint, region, champion.version)
-    query = WatchQuery(capacity, min_grade, ksic, district, cluster)
-    out = watchlist(snapshot, champion, region, query)
-    audited(
-        session, key, endpoint, "ok", [item.firm_id for item in out.items], champion.version, region
-    )
-    return out
+    with attempt(session, key, endpoint, (), champion.version, region) as entry:
+        entry.check(policy.read_region(key, region))
+        query = WatchQuery(capacity, min_grade, ksic, district, cluster)
+        out = watchlist(snapshot, champion, region, query)
+        entry.firm_ids = [item.firm_id for item in out.items]
+        return out
 
 
 @router.get(
@@ -108,10 +81,9 @@ def region_summary(
     main drivers, the latest regional indicators and a proposed 양호·주의·심각 stage."""
     endpoint = "GET /v1/regions/{region}/summary"
     snapshot, champion = state.current()
-    _allow(session, key, endpoint, region, champion.version)
-    out = risk.region_summary(snapshot, champion, region)
-    audited(session, key, endpoint, "ok", model_version=champion.version, subject_region=region)
-    return out
+    with attempt(session, key, endpoint, (), champion.version, region) as entry:
+        entry.check(policy.read_region(key, region))
+        return risk.region_summary(snapshot, champion, region)
 
 
 @router.get(
@@ -126,7 +98,6 @@ def region_clusters(
     """Per cluster (firms.cluster_id): the same figures, stage and top drivers as a region."""
     endpoint = "GET /v1/regions/{region}/clusters"
     snapshot, champion = state.current()
-    _allow(session, key, endpoint, region, champion.version)
-    out = risk.cluster_summaries(snapshot, champion, region)
-    audited(session, key, endpoint, "ok", model_version=champion.version, subject_region=region)
-    return out
+    with attempt(session, key, endpoint, (), champion.version, region) as entry:
+        entry.check(policy.read_region(key, region))
+        return risk.cluster_summaries(snapshot, champion, region)

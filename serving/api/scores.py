@@ -14,10 +14,11 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BeforeValidator
 from sqlalchemy import Engine, select
 
-from serving.access.keys import CurrentKey, SessionDep, check_firm, check_region
-from serving.api.deps import StateDep, Top, center_region
+from serving.access import policy
+from serving.access.audit import audited, outcome, refused
+from serving.access.keys import CurrentKey, SessionDep
+from serving.api.deps import StateDep, Top
 from serving.domain import scoring
-from serving.domain.region_codes import UNKNOWN_REGION
 from serving.domain.state import Snapshot
 from serving.errors import (
     InvalidSubmission,
@@ -35,58 +36,23 @@ from serving.schemas import (
     BatchRequest,
     FirmIn,
     HistoryItem,
-    Outcome,
     ScoreOut,
     ScoreRequest,
     normalise_firm_id,
 )
-from serving.store.db import (
-    ApiKey,
-    NewRow,
-    ScoreRecord,
-    audit_row,
-    find_score,
-    record,
-    write,
-)
+from serving.store.records import NewRow, audit_row, find_score, record, write
+from serving.store.tables import ApiKey, ScoreRecord
 
 router = APIRouter(prefix="/v1", tags=["scores"], responses=errors(*KEYED))
 JSON = "application/json"
-_OUTCOMES: dict[type[ServingError], Outcome] = {
-    UnknownFirm: "not_found",
-    NotScorable: "not_scorable",
-    RegionForbidden: "forbidden",
-}
-
-
-def outcome(error: ServingError) -> Outcome:
-    return _OUTCOMES.get(type(error), "invalid")
-
-
-def _audit_refusal(
-    session: SessionDep,
-    key: ApiKey,
-    endpoint: str,
-    firm_id: str | None,
-    error: ServingError,
-    version: str | None,
-    subject_region: str | None = None,
-) -> None:
-    """A refusal's audit row; ``subject_region`` is the firm's (None: no such firm)."""
-    row = audit_row(endpoint, [firm_id], outcome(error), key, version, None, subject_region)
-    record(session, [row])
 
 
 def _check_submission(snapshot: Snapshot, firm: FirmIn, key: ApiKey) -> None:
     """A key submits only for regions it may see: the declared one and, for a stored firm id,
     the stored one; a stored firm's submission must declare the region it is stored in."""
-    declared = firm.region or UNKNOWN_REGION
-    check_region(key, declared)
     stored_region = snapshot.regions.get(firm.firm_id) if firm.firm_id is not None else None
-    if stored_region is None:
-        return
-    check_region(key, stored_region)
-    if stored_region != declared:
+    policy.enforce(policy.submit_statements(key, firm.region, stored_region))
+    if stored_region is not None and stored_region != (firm.region or policy.UNKNOWN_REGION):
         raise InvalidSubmission(
             ("body", "firm", "region"),
             f"firm_id {firm.firm_id} is stored in region {stored_region}; give that region",
@@ -130,7 +96,7 @@ async def score_one(
     firm_id = body.firm_id or (body.firm.firm_id if body.firm else None)
     try:
         if body.firm_id is not None:
-            row = scoring.locate(snapshot, body.firm_id, center_region(key.role, key.region))
+            row = scoring.locate(snapshot, key, body.firm_id)
             subjects = scoring.stored(snapshot, champion, [body.firm_id], [row])
         else:
             assert body.firm is not None
@@ -145,7 +111,7 @@ async def score_one(
         raise
     # Submitted statements are the caller's figures, not the firm's record: only an admin's
     # submission enters the firm's history.
-    off_history = body.firm is not None and key.role != "admin"
+    off_history = body.firm is not None and not policy.on_record(key)
     outs, records = scoring.score(champion, subjects, top or None, key.id, off_history)
     audit = audit_row(endpoint, [firm_id], "ok", key, champion.version, outs[0].score_id)
     await write(engine, [records[0], audit])
@@ -163,13 +129,12 @@ def score_batch(
 ) -> BatchOut:
     """Scores in request order; unknown, unscorable or forbidden firms are per-item errors."""
     snapshot, champion = state.current()
-    region = center_region(key.role, key.region)
     items: list[BatchItem] = []
     found: list[str] = []
     rows: list[int] = []
     for firm_id in body.firm_ids:
         try:
-            rows.append(scoring.locate(snapshot, firm_id, region))
+            rows.append(scoring.locate(snapshot, key, firm_id))
             found.append(firm_id)
             items.append(BatchItem(firm_id=firm_id, status="ok"))
         except (UnknownFirm, NotScorable, RegionForbidden) as error:
@@ -206,16 +171,14 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
     """The response exactly as it was first served, explanation included."""
     endpoint = "GET /v1/scores/{score_id}"
     stored = find_score(session, str(score_id))
-    try:
-        if stored is None:
-            raise UnknownFirm(f"no score with score_id {score_id}")
-        check_region(key, stored.region)
-    except ServingError as error:
+    refusal = policy.read_score(key, str(score_id), stored.region if stored else None)
+    if refusal is not None:  # audited without the score's region, as it always was
         firm_id = stored.firm_id if stored else None
         record(
-            session, [audit_row(endpoint, [firm_id], outcome(error), key, score_id=str(score_id))]
+            session, [audit_row(endpoint, [firm_id], refusal.outcome, key, score_id=str(score_id))]
         )
-        raise
+        raise refusal.error()
+    assert stored is not None  # read_score refuses an unknown score
     record(
         session,
         [audit_row(endpoint, [stored.firm_id], "ok", key, stored.model_version, stored.score_id)],
@@ -243,12 +206,8 @@ def firm_history(
     a non-admin key submitted are not the firm's record and are left out."""
     endpoint = "GET /v1/firms/{firm_id}/scores"
     snapshot, champion = state.current()
-    region = snapshot.regions.get(firm_id)
-    try:
-        check_firm(key, firm_id, region)  # a centre: 403 for unknown and foreign alike
-    except ServingError as error:
-        _audit_refusal(session, key, endpoint, firm_id, error, champion.version, region)
-        raise
+    refusal = policy.read_firm(key, firm_id, snapshot.regions.get(firm_id))
+    refused(session, key, endpoint, refusal, [firm_id], champion.version)
     query = (
         select(ScoreRecord)
         .where(ScoreRecord.firm_id == firm_id, ScoreRecord.submitted.is_not(True))
@@ -257,5 +216,5 @@ def firm_history(
     )
     with session.begin():
         history = [_history_item(row) for row in session.scalars(query)]
-    record(session, [audit_row(endpoint, [firm_id], "ok", key, champion.version)])
+    audited(session, key, endpoint, "ok", [firm_id], champion.version)
     return history

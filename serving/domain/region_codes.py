@@ -1,5 +1,6 @@
 """The 시도 codes the service answers for: the contract's 17, and ``UNKNOWN_REGION`` ("00",
-지역 미상) for firms stored without a region (or with a code that is not a 시도).
+지역 미상, defined with the access rules in ``serving.access.policy``) for firms stored without a
+region (or with a code that is not a 시도).
 
 Only analyst and admin keys see "00": a centre key's region is always one of the 17, so the
 ordinary region check refuses a firm without one exactly as it refuses another region's firm.
@@ -13,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from core.contract import REGIONS, REGIONS_EN
+from serving.access.policy import UNKNOWN_REGION
 
-UNKNOWN_REGION: Final = "00"
 UNKNOWN_NAMES: Final = ("지역 미상", "unknown region")
 
 
@@ -34,11 +35,6 @@ def is_region(values: pd.Series, region: str) -> np.ndarray:
     if region == UNKNOWN_REGION:
         return ~values.astype("string").isin(list(REGIONS)).to_numpy(dtype=bool)
     return (values.astype("string") == region).fillna(False).to_numpy(dtype=bool)
-
-
-def known(region: str) -> bool:
-    """A code the service answers for (a 시도, or "00")."""
-    return region in REGIONS or region == UNKNOWN_REGION
 
 
 def region_names(region: str) -> tuple[str, str]:

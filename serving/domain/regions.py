@@ -21,7 +21,8 @@ from scoring import wording
 from scoring.korean import attach
 from scoring.portfolio import Scored
 from scoring.standing import IN_STATE, STALE
-from serving.domain.region_codes import UNKNOWN_REGION, is_region, region_names
+from serving.access.policy import UNKNOWN_REGION
+from serving.domain.region_codes import is_region, region_names
 from serving.domain.state import Champion, Snapshot
 from serving.schemas import (
     ChangeFigures,

@@ -22,11 +22,13 @@ from features.tables import RawTables, empty_table, normalise
 from scoring import explain
 from scoring.explain import Attribution
 from scoring.standing import Standing, standing_of
-from serving.domain.region_codes import UNKNOWN_REGION
+from serving.access import policy
+from serving.access.policy import UNKNOWN_REGION
 from serving.domain.state import Champion, Snapshot
-from serving.errors import InvalidSubmission, NotScorable, RegionForbidden, UnknownFirm
+from serving.errors import InvalidSubmission, NotScorable
 from serving.schemas import FamilyOut, FlagOut, Reason, ScoreOut, ScoreRequest
-from serving.store.db import SCORES, NewRow, now
+from serving.store.records import NewRow, now
+from serving.store.tables import SCORES
 
 SUBMITTED_ID = "0000000000"  # stands in for a submitted firm without a firm_id
 
@@ -45,17 +47,10 @@ class Subjects:
     rows: np.ndarray  # each subject's row in ``standing``
 
 
-def locate(snapshot: Snapshot, firm_id: str, region: str | None) -> int:
-    """Row of a stored firm; ``region`` (a centre's 시도, None for all) is checked first.
-
-    A centre gets the same RegionForbidden for another region's firm and for an unknown id:
-    whether a firm exists elsewhere is not its business. Audit rows tell the two apart by the
-    firm's stored region (none for an unknown id)."""
-    firm_region = snapshot.regions.get(firm_id)
-    if region is not None and firm_region != region:
-        raise RegionForbidden(f"this key may only access firms of region {region}")
-    if firm_region is None:
-        raise UnknownFirm(f"firm_id {firm_id} is not in the stored data")
+def locate(snapshot: Snapshot, caller: policy.Caller, firm_id: str) -> int:
+    """Row of a stored firm, once ``caller`` may read it (``policy.read_firm``: a centre gets
+    the same refusal for another region's firm and for an unknown id)."""
+    policy.enforce(policy.read_firm(caller, firm_id, snapshot.regions.get(firm_id)))
     row = snapshot.rows.get(firm_id)
     if row is None:
         raise NotScorable(

@@ -15,16 +15,19 @@ from fastapi.routing import APIRoute
 
 from serving.access.keys import SessionDep
 from serving.access.sessions import COOKIE, SignedIn, resolve, same_csrf
-from serving.errors import NotReady, NotScorable, RegionForbidden, ServingError, UnknownFirm
+from serving.errors import (
+    NotReady,
+    NotScorable,
+    RegionForbidden,
+    RoleForbidden,
+    ServingError,
+    UnknownFirm,
+)
 from serving.web.render import page
 
 
 class SignInRequired(Exception):
     """No live session behind the request: the browser goes to the sign-in page."""
-
-
-class WriteForbidden(ServingError, PermissionError):
-    """A read-only (analyst) key tried to write, e.g. record a visit."""
 
 
 class CsrfMismatch(ValueError):
@@ -51,7 +54,7 @@ _ERRORS: dict[type[Exception], tuple[int, str]] = {
     UnknownFirm: (404, "error_404"),
     NotScorable: (404, "error_404"),
     NotReady: (503, "error_503"),
-    WriteForbidden: (403, "error_403_write"),
+    RoleForbidden: (403, "error_403_write"),  # the one role rule a page meets: analysts write
     CsrfMismatch: (400, "error_csrf"),
 }
 

@@ -12,19 +12,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from serving.access.keys import SessionDep, client_address
+from serving.access import policy
+from serving.access.keys import SessionDep, client_address, live_key
 from serving.access.limits import guard_of, retry_after
 from serving.access.sessions import (
     COOKIE,
     LIFETIME_S,
     SIGN_IN_CSRF,
     close_session,
-    find_key,
     new_csrf,
     open_session,
     same_csrf,
 )
-from serving.store.db import audit_row, record
+from serving.store.records import audit_row, record
 from serving.web.access import CsrfMismatch, PageRoute, PageUser, check_csrf
 from serving.web.render import page
 
@@ -83,7 +83,8 @@ def sign_in(
         response = _sign_in_page(request, {"next": safe_next(next), "locked": True}, 429)
         response.headers.update(retry_after(wait))
         return response
-    key = find_key(db, api_key) if api_key.strip() else None
+    engine = request.app.state.engine
+    key = live_key(engine, api_key.strip()) if api_key.strip() else None
     rows = [audit_row("POST /web/sign-in", [], "ok" if key else "unauthorised", key)]
     if key is None:
         locks = [guard.sign_in_by_address.fail(address), guard.sign_in_by_prefix.fail(prefix)]
@@ -122,6 +123,7 @@ def sign_out(
 @router.get("/web/")
 def home(user: PageUser) -> RedirectResponse:
     """A centre starts on its watch list; analysts and admins on the regions overview."""
-    if user.key.role == "center" and user.key.region:
-        return RedirectResponse(f"/web/regions/{user.key.region}/watchlist", status_code=303)
+    own = policy.confined_region(user.key)
+    if own:
+        return RedirectResponse(f"/web/regions/{own}/watchlist", status_code=303)
     return RedirectResponse("/web/regions", status_code=303)

@@ -18,17 +18,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from serving.access.keys import SessionDep, check_firm, check_region
+from serving.access import policy
+from serving.access.audit import outcome
+from serving.access.keys import SessionDep
 from serving.access.sessions import SignedIn
-from serving.api.deps import StateDep, center_region
-from serving.api.scores import outcome
+from serving.api.deps import StateDep
 from serving.domain import scoring
 from serving.domain.history import firm_history
 from serving.domain.state import Champion, Snapshot
 from serving.domain.visits import FINDINGS, firm_visits
-from serving.errors import NotScorable, ServingError, UnknownFirm
+from serving.errors import NotScorable, ServingError
 from serving.schemas import FIRM_ID_PATTERN, ScoreOut
-from serving.store.db import ApiKey, audit_row, find_score, record
+from serving.store.records import audit_row, find_score, record
+from serving.store.tables import ApiKey
 from serving.web import profile, records
 from serving.web.access import PageRoute, PageUser, check_csrf
 from serving.web.render import language, page
@@ -46,8 +48,8 @@ def look_up(
     region = snapshot.regions.get(firm_id)
     try:
         if not FIRM_ID.fullmatch(firm_id):  # no firm: a centre gets 403, as for any other
-            check_firm(key, firm_id[:ID_MAX], None)
-        row = scoring.locate(snapshot, firm_id, center_region(key.role, key.region))
+            policy.enforce(policy.read_firm(key, firm_id[:ID_MAX], None))
+        row = scoring.locate(snapshot, key, firm_id)
     except NotScorable as error:
         record(
             db,
@@ -131,7 +133,7 @@ def _firm_page(
         "visits": firm_visits(db, snapshot, firm_id),
         "findings": FINDINGS,
         "today": dt.date.today().isoformat(),
-        "may_record": records.may_record(user.key, snapshot.regions.get(firm_id)),
+        "may_record": policy.record_visit(user.key, firm_id, snapshot.regions.get(firm_id)) is None,
         "saved": False,
         "errors": {},
         "form": {},
@@ -174,40 +176,19 @@ def print_report(
         stored = find_score(db, str(uuid.UUID(score_id)))
     except ValueError:
         stored = None
-    try:
-        if stored is None:
-            raise UnknownFirm("no score with that score_id")
-        check_region(user.key, stored.region)
-    except ServingError as error:
+    region = stored.region if stored else None
+    refusal = policy.read_score(user.key, score_id[:ID_MAX], region)
+    if refusal is not None:
         firm_id = stored.firm_id if stored else None
-        record(
-            db,
-            [
-                audit_row(
-                    endpoint,
-                    [firm_id],
-                    outcome(error),
-                    user.key,
-                    score_id=stored.score_id if stored else None,
-                    subject_region=stored.region if stored else None,
-                )
-            ],
-        )
-        raise
-    record(
-        db,
-        [
-            audit_row(
-                endpoint,
-                [stored.firm_id],
-                "ok",
-                user.key,
-                stored.model_version,
-                stored.score_id,
-                subject_region=stored.region,
-            )
-        ],
+        score_key = stored.score_id if stored else None
+        row = audit_row(endpoint, [firm_id], refusal.outcome, user.key, None, score_key, region)
+        record(db, [row])
+        raise refusal.error()
+    assert stored is not None  # read_score refuses an unknown score
+    row = audit_row(
+        endpoint, [stored.firm_id], "ok", user.key, stored.model_version, stored.score_id, region
     )
+    record(db, [row])
     score = ScoreOut.model_validate_json(stored.payload)
     lang = language(request)
     snapshot, _ = state.current()

@@ -7,7 +7,8 @@ from typing import Final, Literal
 
 from core.contract import REGIONS, REGIONS_EN
 from core.grades import GRADES, GRADES_EN
-from serving.domain.region_codes import UNKNOWN_NAMES, UNKNOWN_REGION
+from serving.access.policy import UNKNOWN_REGION
+from serving.domain.region_codes import UNKNOWN_NAMES
 
 Lang = Literal["ko", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("ko", "en")

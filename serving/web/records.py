@@ -12,15 +12,13 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from serving.access.audit import audited
-from serving.access.keys import SessionDep, check_firm
-from serving.api.scores import outcome
+from serving.access import policy
+from serving.access.audit import audited, refused
+from serving.access.keys import SessionDep
 from serving.domain.state import Champion, Snapshot
 from serving.domain.visits import new_visit
-from serving.errors import ServingError
 from serving.schemas import VisitIn
-from serving.store.db import ApiKey
-from serving.web.access import WriteForbidden
+from serving.store.tables import ApiKey
 
 VISIT_ENDPOINT: Final = "POST /web/firms/{firm_id}/visits"
 _FIELD_MESSAGES: Final = {
@@ -28,11 +26,6 @@ _FIELD_MESSAGES: Final = {
     "finding": "visit_finding_invalid",
     "note": "visit_note_invalid",
 }
-
-
-def may_record(key: ApiKey, region: str | None) -> bool:
-    """Only the firm's own centre and admins record visits (analysts read)."""
-    return key.role == "admin" or (key.role == "center" and key.region == region)
 
 
 def add_visit(
@@ -45,14 +38,9 @@ def add_visit(
 ) -> dict[str, str]:
     """Record a visit; returns field → message key for what was refused (empty when saved)."""
     region = snapshot.regions.get(firm_id)
-    try:
-        region = check_firm(key, firm_id[:40], region)  # centre: 403 unknown or foreign
-        if not may_record(key, region):
-            raise WriteForbidden("analyst keys read visits; the firm's own centre records them")
-    except ServingError as error:
-        refusal = "forbidden" if isinstance(error, PermissionError) else outcome(error)
-        audited(db, key, VISIT_ENDPOINT, refusal, [firm_id[:40]], champion.version, region)
-        raise
+    refusal = policy.record_visit(key, firm_id[:40], region)
+    refused(db, key, VISIT_ENDPOINT, refusal, [firm_id[:40]], champion.version)
+    assert region is not None  # record_visit refuses an unknown firm
     try:
         body = VisitIn.model_validate(
             {

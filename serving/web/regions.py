@@ -16,15 +16,14 @@ from fastapi.responses import Response
 from fastapi.routing import APIRouter
 
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
-from serving.access.audit import audited
-from serving.access.keys import SessionDep, check_region
+from serving.access import policy
+from serving.access.audit import attempt
+from serving.access.keys import SessionDep
 from serving.api.deps import StateDep
 from serving.domain import regions as risk
-from serving.domain.region_codes import is_region, known
+from serving.domain.region_codes import is_region
 from serving.domain.state import Snapshot
 from serving.domain.watchlist import watchlist
-from serving.errors import RegionForbidden, UnknownFirm
-from serving.store.db import ApiKey
 from serving.web import figures, ksic
 from serving.web.access import PageRoute, PageUser
 from serving.web.i18n import GRADE_CHOICES
@@ -35,34 +34,14 @@ _KSIC: Final = re.compile(r"\d{2,5}")
 _DISTRICT: Final = re.compile(r"\d{5}")
 
 
-def allow_region(db: SessionDep, key: ApiKey, region: str, endpoint: str, version: str) -> None:
-    """404 for an unknown 시도 code, 403 for another centre's region (and for "00", which no
-    centre owns); both audited first."""
-    if not known(region):
-        audited(db, key, endpoint, "not_found", model_version=version)
-        raise UnknownFirm("region must be a 시도 code")
-    try:
-        check_region(key, region)
-    except RegionForbidden:
-        audited(db, key, endpoint, "forbidden", model_version=version, subject_region=region)
-        raise
-
-
 @router.get("/regions")
 def regions_page(request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     """All 17 시도 side by side (a centre key sees its own, as ``GET /v1/regions``)."""
     snapshot, champion = state.current()
     key = user.key
-    codes = [key.region] if key.role == "center" and key.region else risk.served_codes(snapshot)
-    overview = risk.regions_overview(snapshot, champion, codes)
-    audited(
-        db,
-        key,
-        "GET /web/regions",
-        "ok",
-        model_version=champion.version,
-        subject_region=key.region if key.role == "center" else None,
-    )
+    with attempt(db, key, "GET /web/regions", (), champion.version, policy.confined_region(key)):
+        codes = policy.listed_regions(key, risk.served_codes(snapshot))
+        overview = risk.regions_overview(snapshot, champion, codes)
     return page(request, "regions.html", {"overview": overview}, user)
 
 
@@ -73,10 +52,10 @@ def region_page(
     """Grade distribution, trend, indicators, drivers and clusters of one 시도."""
     endpoint = "GET /web/regions/{region}"
     snapshot, champion = state.current()
-    allow_region(db, user.key, region, endpoint, champion.version)
-    summary = risk.region_summary(snapshot, champion, region)
-    clusters = risk.cluster_summaries(snapshot, champion, region)
-    audited(db, user.key, endpoint, "ok", model_version=champion.version, subject_region=region)
+    with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
+        entry.check(policy.read_region(user.key, region))
+        summary = risk.region_summary(snapshot, champion, region)
+        clusters = risk.cluster_summaries(snapshot, champion, region)
     lang = language(request)
     context = {
         "region": region,
@@ -97,12 +76,11 @@ def watchlist_page(
     """The firms to contact this period, cut to the capacity the centre sets."""
     endpoint = "GET /web/regions/{region}/watchlist"
     snapshot, champion = state.current()
-    allow_region(db, user.key, region, endpoint, champion.version)
-    query, form, errors = read_filters(dict(request.query_params))
-    out = watchlist(snapshot, champion, region, query)
-    audited(
-        db, user.key, endpoint, "ok", [item.firm_id for item in out.items], champion.version, region
-    )
+    with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
+        entry.check(policy.read_region(user.key, region))
+        query, form, errors = read_filters(dict(request.query_params))
+        out = watchlist(snapshot, champion, region, query)
+        entry.firm_ids = [item.firm_id for item in out.items]
     lang = language(request)
     context = {
         "region": region,
