@@ -15,7 +15,7 @@ from pydantic import BeforeValidator
 from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import CurrentKey, SessionDep
-from serving.api.deps import StateDep
+from serving.deps import StateDep
 from serving.domain.history import firm_history
 from serving.domain.visits import firm_visits, new_visit, recorded
 from serving.openapi import KEYED, errors

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from serving.api.deps import StateDep
+from serving.deps import StateDep
 from serving.readiness import Check, DatabaseProbe
 from serving.schemas import Health
 

@@ -8,12 +8,12 @@ from core.grades import Grade
 from features.catalog import BY_NAME
 from scoring.standing import state_names
 from serving.access.keys import AdminKey, CurrentKey, SessionDep
-from serving.api.deps import StateDep
+from serving.deps import StateDep
 from serving.domain.state import Champion
 from serving.errors import ReloadRefused
 from serving.openapi import KEYED, errors
 from serving.schemas import FeatureOut, GradeOut, ModelOut, ReloadOut
-from serving.store.db import audit_row, record
+from serving.store.records import audit_row, record
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=errors(*KEYED))
 

@@ -15,7 +15,7 @@ from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
 from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import CurrentKey, SessionDep
-from serving.api.deps import StateDep
+from serving.deps import StateDep
 from serving.domain import regions as risk
 from serving.domain.watchlist import watchlist
 from serving.openapi import KEYED, errors

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, select
 from serving.access import policy
 from serving.access.audit import audited, outcome, refused
 from serving.access.keys import CurrentKey, SessionDep
-from serving.api.deps import StateDep, Top
+from serving.api.deps import Top
+from serving.deps import StateDep
 from serving.domain import scoring
 from serving.domain.state import Snapshot
 from serving.errors import (

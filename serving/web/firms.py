@@ -22,7 +22,7 @@ from serving.access import policy
 from serving.access.audit import outcome
 from serving.access.keys import SessionDep
 from serving.access.sessions import SignedIn
-from serving.api.deps import StateDep
+from serving.deps import StateDep
 from serving.domain import scoring
 from serving.domain.history import firm_history
 from serving.domain.state import Champion, Snapshot

@@ -19,7 +19,7 @@ from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
 from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import SessionDep
-from serving.api.deps import StateDep
+from serving.deps import StateDep
 from serving.domain import regions as risk
 from serving.domain.region_codes import is_region
 from serving.domain.state import Snapshot
