@@ -471,7 +471,8 @@ def prepare(settings: Settings, firms: int = 200) -> Requests:
     import mlflow
 
     from serving.access.keys import create_key
-    from serving.store.db import create_schema, make_engine
+    from serving.store.engine import make_engine
+    from serving.store.schema import create_schema
 
     engine = make_engine(settings.db_url)
     create_schema(engine)

@@ -31,7 +31,8 @@ def export(
 
     from core.settings import get_settings
     from serving.access.audit import audit_rows, format_for, write_audit
-    from serving.store.db import create_schema, make_engine
+    from serving.store.engine import make_engine
+    from serving.store.schema import create_schema
 
     try:
         start = dt.datetime.combine(date.fromisoformat(since), dt.time(), dt.UTC)
@@ -61,7 +62,8 @@ def verify() -> None:
     """Check the audit log's hash chain; name the first broken row and exit 1 if there is one."""
     from core.settings import get_settings
     from serving.access.audit import verify_chain
-    from serving.store.db import create_schema, make_engine
+    from serving.store.engine import make_engine
+    from serving.store.schema import create_schema
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)

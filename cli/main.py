@@ -390,7 +390,7 @@ def _check_service_database(url: str) -> None:
     """Exit with one clear line, not a traceback from every worker, when ``url`` cannot be
     written: the service writes an audit row for every call."""
     from serving.readiness import startup_problem
-    from serving.store.db import make_engine
+    from serving.store.engine import make_engine
 
     engine = make_engine(url)
     problem = startup_problem(engine)
@@ -428,7 +428,8 @@ def keys_create(
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
     from serving.access.keys import create_key
-    from serving.store.db import create_schema, make_engine
+    from serving.store.engine import make_engine
+    from serving.store.schema import create_schema
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)
@@ -444,7 +445,8 @@ def keys_create(
 def keys_list() -> None:
     """Every key: id, role, region, prefix, created, revoked (never the key itself)."""
     from serving.access.keys import list_keys
-    from serving.store.db import create_schema, make_engine
+    from serving.store.engine import make_engine
+    from serving.store.schema import create_schema
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)
@@ -462,7 +464,8 @@ def keys_revoke(
 ) -> None:
     """Revoke one key; its next request gets 401. An ambiguous prefix revokes nothing."""
     from serving.access.keys import list_keys, revoke_key_id
-    from serving.store.db import create_schema, make_engine
+    from serving.store.engine import make_engine
+    from serving.store.schema import create_schema
 
     engine = make_engine(get_settings().db_url)
     create_schema(engine)

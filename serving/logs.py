@@ -27,7 +27,7 @@ from sqlalchemy import event
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serving.store.db import ApiKey
+from serving.store.tables import ApiKey
 
 REQUESTS: Final = logging.getLogger("serving.requests")
 FAILURES: Final = logging.getLogger("serving.failures")

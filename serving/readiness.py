@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from serving.logs import describe, log_failure
-from serving.store.db import create_schema
+from serving.store.schema import create_schema
 
 # Matches no row (the chain head's id is 1) yet needs the write lock.
 _WRITE = text("UPDATE audit_chain SET last_id = last_id WHERE id = 0")

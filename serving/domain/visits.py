@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from serving.domain.state import Snapshot
 from serving.schemas import VisitIn, VisitOut
-from serving.store.db import ApiKey, Visit, now
+from serving.store.records import now
+from serving.store.tables import ApiKey, Visit
 
 FINDINGS: dict[str, tuple[str, str]] = {
     "crisis_confirmed": ("위기 확인", "crisis confirmed"),

@@ -1,4 +1,4 @@
-"""The service's schema as ``serving.store.db.create_schema`` made it when migrations began:
+"""The service's schema as the code made it (``create_all``) when migrations began:
 revision 0001 creates it, and a database made before then is brought up to it before being stamped.
 
 Frozen on purpose: these tables are what old ``service.db`` files hold, not what the code wants
@@ -25,7 +25,7 @@ from sqlalchemy import (
     select,
 )
 
-GENESIS_HASH = "0" * 64  # the chain's first prev_hash, as serving.store.db.GENESIS_HASH
+from serving.store.audit_chain import GENESIS_HASH
 
 
 def baseline_metadata() -> MetaData:
@@ -40,7 +40,7 @@ def baseline_metadata() -> MetaData:
 
 
 def _instant(name: str, nullable: bool = False, index: bool = False) -> Column[object]:
-    # ``serving.store.db.UTCDateTime`` is a TypeDecorator over this type; only the DDL matters here.
+    # ``tables.UTCDateTime`` is a TypeDecorator over this type; only the DDL matters here.
     return Column(name, DateTime(timezone=True), nullable=nullable, index=index)
 
 
@@ -137,8 +137,7 @@ def _web_sessions(metadata: MetaData) -> None:
 def start_audit_chain(connection: Connection, metadata: MetaData) -> None:
     """Create the chain head once; audit rows already there are its genesis (left unchained).
 
-    As ``serving.store.db._start_audit_chain``; the caller holds the schema lock, so no other
-    replica starts the chain at the same moment.
+    The caller holds the schema lock, so no other replica starts the chain at the same moment.
     """
     head, audit = metadata.tables["audit_chain"], metadata.tables["audit_log"]
     if connection.scalar(select(head.c.id)) is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import anyio
 from sqlalchemy import Column, Engine, Table, bindparam, insert, select
@@ -57,9 +57,17 @@ def in_transaction(engine: Engine, work: Callable[[Any], T], sql: str = "") -> T
         return result
     except engine.dialect.loaded_dbapi.Error as error:
         connection.rollback()
-        raise DBAPIError(sql or "prepared statements", None, error) from error
+        raise as_dbapi_error(engine, sql or "prepared statements", error) from error
     finally:
         connection.close()  # back to the pool
+
+
+def as_dbapi_error(engine: Engine, sql: str, error: Exception) -> DBAPIError:
+    """A driver's error as SQLAlchemy raises it (``IntegrityError``, ``OperationalError``…)."""
+    # A driver error (the only kind passed here) always becomes a DBAPIError subclass.
+    return cast(
+        DBAPIError, DBAPIError.instance(sql, None, error, engine.dialect.loaded_dbapi.Error)
+    )
 
 
 def _bind(column: Column[Any], engine: Engine) -> Processor:

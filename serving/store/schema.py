@@ -1,11 +1,11 @@
 """Bring the service database to the latest Alembic revision, whatever made it.
 
-``upgrade`` runs ``alembic upgrade head`` on one connection in one transaction, with the script
-location set here (no ``alembic.ini``), so it works alike on SQLite and PostgreSQL and inside
-the caller's schema lock. A database made by ``serving.store.db.create_schema`` before migrations
-began has the tables but no ``alembic_version``: it is brought up to the baseline (missing
-tables and nullable columns added, short ``VARCHAR``s widened, the audit chain started, as
-``create_schema`` did) and stamped at revision 0001 before the newer revisions run.
+``create_schema`` (at service start, by ``ews`` and the tests) runs ``alembic upgrade head`` on
+one connection in one transaction, with the script location set here (no ``alembic.ini``), so it
+works alike on SQLite and PostgreSQL. A database made before migrations began has the tables but
+no ``alembic_version``: it is brought up to the baseline (``adopt``: missing tables and nullable
+columns added, short ``VARCHAR``s widened, the audit chain started) and stamped at revision 0001
+before the newer revisions run.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from serving.store.baseline import baseline_metadata, start_audit_chain
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
 BASELINE_REVISION: Final = "0001"
 VERSION_TABLE: Final = "alembic_version"
+SCHEMA_LOCK: Final = 0x45575301  # "EWS" 1: PostgreSQL's advisory lock id for schema changes
 
 
 def alembic_config(connection: Connection | None = None, scripts: Path = MIGRATIONS) -> Config:
@@ -37,16 +38,31 @@ def alembic_config(connection: Connection | None = None, scripts: Path = MIGRATI
     return config
 
 
-def upgrade(engine: Engine) -> None:
+def create_schema(engine: Engine) -> None:
     """Adopt a database made before migrations, then run every revision it lacks.
 
-    One transaction: on PostgreSQL a failure leaves the schema as it was. Replicas starting
-    together must be serialised by the caller (``serving.store.db._schema_lock``).
+    One transaction, which first takes the schema lock: workers or replicas starting together
+    on a new database take turns, and the later ones find it at head. On PostgreSQL a failure
+    leaves the schema as it was.
     """
     with engine.begin() as connection:
+        _lock_schema(connection)
         if _made_before_migrations(connection):
             adopt(connection)
         command.upgrade(alembic_config(connection), "head")
+
+
+def _lock_schema(connection: Connection) -> None:
+    """Hold the database's schema lock until the transaction ends.
+
+    PostgreSQL: an advisory lock (concurrent ``CREATE TABLE`` of one name fails there rather
+    than waiting). SQLite: its write lock, taken up front; pysqlite would otherwise run the
+    DDL outside a transaction, and two workers could both find the file empty and both create.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
 
 
 def head_revision() -> str:
@@ -66,9 +82,9 @@ def _made_before_migrations(connection: Connection) -> bool:
 
 
 def adopt(connection: Connection) -> None:
-    """Bring a database made by the old ``create_schema`` up to revision 0001 and stamp it.
+    """Bring a database made before migrations up to revision 0001 and stamp it.
 
-    Additive only, as ``create_schema`` was: tables an older version lacked are created,
+    Additive only, as the code before migrations was: tables an older version lacked are created,
     nullable columns it lacked are added, and on PostgreSQL ``VARCHAR``s are widened (SQLite
     ignores lengths). Every row is kept.
     """
@@ -113,18 +129,6 @@ def _widen_text_columns(connection: Connection, metadata: MetaData) -> None:
                     f"ALTER COLUMN {preparer.format_column(column)} TYPE {kind}"
                 )
             )
-
-
-def orm_metadata() -> MetaData:
-    """The tables the code maps today, for autogenerate and the drift test.
-
-    ``WebSession`` is declared in ``serving.access.sessions``: importing it here registers it, so
-    the metadata does not depend on what happened to be imported first.
-    """
-    import serving.access.sessions  # noqa: F401  (registers WebSession on Base.metadata)
-    from serving.store.db import Base
-
-    return Base.metadata
 
 
 def new_revision(engine: Engine, message: str, scripts: Path = MIGRATIONS) -> Path:

@@ -27,7 +27,9 @@ from sqlalchemy import func, select
 
 from serving.access.audit import verify_chain
 from serving.access.keys import create_key
-from serving.store.db import AUDIT_LOG, SCORES, create_schema, make_engine
+from serving.store.engine import make_engine
+from serving.store.schema import create_schema
+from serving.store.tables import AUDIT_LOG, SCORES
 from tests.conftest import DemoRun
 from tests.serving.conftest import fresh_postgres_url
 from tests.test_end_to_end import ROOT, _env, _free_port

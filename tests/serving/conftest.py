@@ -24,7 +24,7 @@ from features.pipeline import as_of_dates, build_features
 from features.tables import RawTables
 from serving.access.keys import create_key
 from serving.app import create_app
-from serving.store.db import make_engine
+from serving.store.engine import make_engine
 from tests.factories import random_panel
 from tests.serving.support import TestClient
 

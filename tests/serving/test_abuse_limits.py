@@ -19,7 +19,7 @@ from cli.main import app as cli_app
 from core.settings import Settings
 from serving.access.keys import create_key
 from serving.access.limits import Lockout, Sampler, TokenBucket
-from serving.store.db import AuditEntry
+from serving.store.tables import AuditEntry
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 UNKNOWN = "9999999999"

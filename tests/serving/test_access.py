@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.access.keys import InvalidRegion, InvalidRole, create_key, revoke_key
-from serving.store.db import ApiKey, AuditEntry
+from serving.store.tables import ApiKey, AuditEntry
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 

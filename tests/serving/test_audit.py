@@ -21,7 +21,7 @@ from features.tables import RawTables
 from serving.access.audit import audit_rows
 from serving.access.keys import create_key
 from serving.app import create_app
-from serving.store.db import AuditEntry, Visit
+from serving.store.tables import AuditEntry, Visit
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 VISIT = {"visited_on": "2024-03-02", "finding": "supported", "note": "정책자금 상담"}
@@ -258,7 +258,8 @@ def test_export_refuses_a_bad_date(exported: tuple[CliRunner, Path]) -> None:
 def test_an_older_database_gains_the_new_audit_column(tmp_path: Path) -> None:
     from sqlalchemy import inspect
 
-    from serving.store.db import create_schema, make_engine
+    from serving.store.engine import make_engine
+    from serving.store.schema import create_schema
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.begin() as connection:

@@ -18,16 +18,10 @@ from typer.testing import CliRunner
 from core.settings import get_settings
 from serving.access.audit import audit_rows, verify_chain
 from serving.access.keys import create_key, find_key
-from serving.store.db import (
-    AuditEntry,
-    NewRow,
-    audit_row,
-    create_schema,
-    insert_rows,
-    make_engine,
-    record,
-    write,
-)
+from serving.store.engine import make_engine
+from serving.store.records import NewRow, audit_row, insert_rows, record, write
+from serving.store.schema import create_schema
+from serving.store.tables import AuditEntry
 from tests.serving.support import FIRM_26, TestClient, auth
 
 
@@ -141,7 +135,7 @@ def test_tampering_is_detected_at_the_first_broken_row(
 
 
 def test_a_forged_row_with_a_valid_hash_appended_past_the_head_is_named(engine: Engine) -> None:
-    from serving.store.db import audit_hash
+    from serving.store.audit_chain import audit_hash
 
     _mixed_writes(engine)
     last = list(audit_rows(engine, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))[-1]

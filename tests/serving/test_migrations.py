@@ -1,13 +1,17 @@
-"""Alembic migrations for the service database (``serving.store``): a new database gets the
-schema ``create_schema`` makes, an old one is adopted with its rows, and the latest revision
-matches the ORM, so a model change without a revision fails here.
+"""Alembic migrations for the service database (``serving.store``): ``create_schema`` brings a
+new database to head with the ORM's tables, adopts an old one with its rows, lets workers start
+on one new database at once, and the latest revision matches the ORM, so a model change without
+a revision fails here.
 
 Each test runs on a SQLite file and, where ``EWS_TEST_DATABASE_URL`` is set, on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
+import threading
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,35 +22,34 @@ from sqlalchemy import Column, Engine, Integer, MetaData, func, inspect, select,
 
 from serving.access.audit import verify_chain
 from serving.access.keys import create_key, find_key
-from serving.store.db import (
-    AUDIT_LOG,
-    CHAIN_HEAD,
-    audit_row,
-    create_schema,
-    insert_rows,
-    make_engine,
-)
+from serving.store.baseline import baseline_metadata, start_audit_chain
+from serving.store.engine import make_engine
+from serving.store.records import audit_row, insert_rows
 from serving.store.schema import (
     MIGRATIONS,
     VERSION_TABLE,
+    create_schema,
     current_revision,
     head_revision,
     new_revision,
-    orm_metadata,
-    upgrade,
 )
+from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, Base
 from tests.serving.conftest import fresh_postgres_url
 
-NewEngine = Callable[[], Engine]
+ROOT = Path(__file__).resolve().parents[2]
+NewEngine = Callable[..., Engine]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def new_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewEngine]:
-    """Empty databases of one kind, one per call (PostgreSQL: a fresh schema each)."""
+    """Engines on empty databases of one kind, one per call (PostgreSQL: a fresh schema each),
+    or, given another engine, a second engine on its database (as another worker would open)."""
     engines: list[Engine] = []
 
-    def make() -> Engine:
-        if request.param == "sqlite":
+    def make(same_as: Engine | None = None) -> Engine:
+        if same_as is not None:
+            url = same_as.url.render_as_string(hide_password=False)
+        elif request.param == "sqlite":
             url = f"sqlite:///{tmp_path / f'service{len(engines)}.db'}"
         else:
             url = fresh_postgres_url()
@@ -92,60 +95,87 @@ def _revision(engine: Engine) -> str | None:
         return current_revision(connection)
 
 
-def test_a_new_database_gets_the_schema_create_schema_makes(new_engine: NewEngine) -> None:
+def test_a_new_database_gets_the_orms_tables_at_head(new_engine: NewEngine) -> None:
     made, migrated = new_engine(), new_engine()
-    create_schema(made)
-    upgrade(migrated)
+    Base.metadata.create_all(made)
+    create_schema(migrated)
     shape = _shape(migrated)
     assert (
         set(shape)
-        == set(orm_metadata().tables)
+        == set(Base.metadata.tables)
         == {
             *("api_keys", "scores", "audit_log", "audit_chain", "visits", "web_sessions"),
         }
     )
-    assert shape == _shape(made)
-    with migrated.connect() as connection:  # the chain starts at once, as create_schema starts it
+    assert shape == _shape(made)  # keys, indexes and types as the ORM declares them
+    with migrated.connect() as connection:  # the chain starts at once
         assert connection.execute(select(CHAIN_HEAD)).all() == [(1, 0, 0, "0" * 64)]
     assert _revision(migrated) == head_revision()
 
 
-def test_upgrading_twice_changes_nothing(new_engine: NewEngine) -> None:
+def test_workers_starting_together_on_a_new_database_take_turns(new_engine: NewEngine) -> None:
+    first = new_engine()
+    engines = [first, *(new_engine(same_as=first) for _ in range(5))]
+    start = threading.Barrier(len(engines))
+    failures: list[BaseException] = []
+
+    def worker(engine: Engine) -> None:
+        start.wait()
+        try:
+            create_schema(engine)
+        except Exception as error:  # reported below, with the others
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert _revision(first) == head_revision()
+    with first.connect() as connection:  # one chain head, not one per worker
+        assert connection.execute(select(CHAIN_HEAD)).all() == [(1, 0, 0, "0" * 64)]
+
+
+def test_a_second_start_changes_nothing(new_engine: NewEngine) -> None:
     engine = new_engine()
-    upgrade(engine)
+    create_schema(engine)
     before = _shape(engine)
-    upgrade(engine)
+    create_schema(engine)
     assert _shape(engine) == before and _revision(engine) == head_revision()
 
 
 def test_the_latest_revision_matches_the_orm(new_engine: NewEngine) -> None:
     engine = new_engine()
-    upgrade(engine)
-    assert _drift(engine, orm_metadata()) == []
+    create_schema(engine)
+    assert _drift(engine, Base.metadata) == []
     changed = MetaData()  # the check sees a model change no revision made
-    for table in orm_metadata().tables.values():
+    for table in Base.metadata.tables.values():
         table.to_metadata(changed)
     changed.tables["visits"].append_column(Column("follow_up", Integer, nullable=True))
     assert [d[:2] for d in _drift(engine, changed)] == [("add_column", None)]  # type: ignore[index]
 
 
-def test_a_database_made_by_create_schema_is_stamped_and_keeps_its_rows(
+def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(
     new_engine: NewEngine,
 ) -> None:
     engine = new_engine()
-    create_schema(engine)
+    with engine.begin() as connection:  # as the code before migrations made it
+        metadata = baseline_metadata()
+        metadata.create_all(connection)
+        start_audit_chain(connection, metadata)
     key = create_key(engine, "center", "26")
     insert_rows(engine, [audit_row("before", ["1234567890"], "ok", find_key(engine, key))])
     assert _revision(engine) is None
 
-    upgrade(engine)
+    create_schema(engine)
     assert _revision(engine) == head_revision()
     assert find_key(engine, key) is not None
     insert_rows(engine, [audit_row("after", ["1234567890"], "ok", find_key(engine, key))])
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(AUDIT_LOG)) == 2
     assert verify_chain(engine).intact  # the chain goes on from the row written before
-    assert _drift(engine, orm_metadata()) == []
+    assert _drift(engine, Base.metadata) == []
 
 
 def test_an_older_database_gains_its_missing_columns_and_tables(new_engine: NewEngine) -> None:
@@ -175,10 +205,10 @@ def test_an_older_database_gains_its_missing_columns_and_tables(new_engine: NewE
         if serial == "SERIAL":  # the next id follows the row inserted with its own id
             connection.execute(text("SELECT setval('audit_log_id_seq', 7)"))
 
-    upgrade(engine)
+    create_schema(engine)
     assert _revision(engine) == head_revision()
     tables = inspect(engine)
-    assert set(orm_metadata().tables) <= set(tables.get_table_names())
+    assert set(Base.metadata.tables) <= set(tables.get_table_names())
     audit = {c["name"] for c in tables.get_columns("audit_log")}
     assert {"subject_region", "prev_hash", "row_hash"} <= audit
     if engine.dialect.name == "postgresql":  # SQLite ignores lengths
@@ -194,7 +224,7 @@ def test_the_next_revision_is_written_from_the_orm(tmp_path: Path) -> None:
     scripts = tmp_path / "migrations"  # a copy: the real versions folder stays as it is
     shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
-    upgrade(engine)
+    create_schema(engine)
     written = new_revision(engine, "nothing changed", scripts)
     source = written.read_text(encoding="utf-8")
     compile(source, str(written), "exec")
@@ -202,3 +232,23 @@ def test_the_next_revision_is_written_from_the_orm(tmp_path: Path) -> None:
     assert f"down_revision: str | None = {head_revision()!r}" in source
     assert "op." not in source  # the ORM and head agree: nothing to do either way
     engine.dispose()
+
+
+def test_the_wheel_carries_the_migrations() -> None:
+    """Every file Alembic reads (env, template, revisions) matches the package-data globs."""
+    with (ROOT / "pyproject.toml").open("rb") as pyproject:
+        globs = tomllib.load(pyproject)["tool"]["setuptools"]["package-data"]["serving"]
+    package = ROOT / "serving"
+    needed = [
+        path.relative_to(package).as_posix()
+        for path in MIGRATIONS.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    assert "store/migrations/versions/0001_baseline.py" in needed
+    assert [f for f in needed if not any(_glob_matches(f, g) for g in globs)] == []
+
+
+def _glob_matches(path: str, glob: str) -> bool:
+    """As setuptools matches package data: ``*`` stays within one folder."""
+    parts, patterns = path.split("/"), glob.split("/")
+    return len(parts) == len(patterns) and all(map(fnmatch.fnmatchcase, parts, patterns))

@@ -25,15 +25,10 @@ from features.tables import RawTables, normalise
 from serving.access.audit import verify_chain
 from serving.access.keys import create_key, find_key
 from serving.app import create_app
-from serving.store.db import (
-    AuditEntry,
-    Visit,
-    audit_row,
-    create_schema,
-    insert_rows,
-    make_engine,
-    write,
-)
+from serving.store.engine import make_engine
+from serving.store.records import audit_row, insert_rows, write
+from serving.store.schema import create_schema
+from serving.store.tables import AuditEntry, Visit
 from tests.serving.conftest import fresh_postgres_url
 from tests.serving.support import FIRM_26, TestClient, auth
 

@@ -14,19 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from serving.access.keys import create_key, find_key, hash_key
-from serving.store.db import (
-    ApiKey,
-    AuditEntry,
-    Base,
-    NewRow,
-    ScoreRecord,
-    audit_row,
-    create_schema,
-    insert_rows,
-    make_engine,
-    record,
-)
+from serving.store.engine import make_engine
 from serving.store.prepared import group_commit
+from serving.store.records import NewRow, audit_row, insert_rows, record
+from serving.store.schema import create_schema
+from serving.store.tables import ApiKey, AuditEntry, Base, ScoreRecord
 
 
 def test_prepared_inserts_read_back_through_the_orm(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from serving.access.keys import create_key
-from serving.store.db import AuditEntry
+from serving.store.tables import AuditEntry
 from tests.serving.support import TestClient
 
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.store.db import AuditEntry
+from serving.store.tables import AuditEntry
 from tests.serving.support import FIRM_11, FIRM_26
 from tests.web import live
 

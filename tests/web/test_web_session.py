@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.access.keys import create_key, revoke_key
-from serving.access.sessions import COOKIE, WebSession
+from serving.access.sessions import COOKIE
+from serving.store.tables import WebSession
 from tests.serving.support import FIRM_11, FIRM_26, TestClient
 from tests.web.client import audit_log, csrf_of, engine_of, main_of, post_sign_in, sign_in
 

@@ -1,4 +1,4 @@
-"""The schema as serving.store.db.create_schema made it when migrations began: six tables (API keys,
+"""The schema as the code made it (create_all) when migrations began: six tables (API keys,
 scores, the audit log and its chain head, visits, web sessions) and the audit chain's head row.
 
 Revision ID: 0001
