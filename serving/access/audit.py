@@ -12,13 +12,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.orm import Session
 
 from serving.access.policy import Refusal
 from serving.errors import NotScorable, RegionForbidden, RoleForbidden, ServingError, UnknownFirm
+from serving.schemas.scores import Outcome
 from serving.store.audit_chain import CHAINED_FIELDS, GENESIS_HASH, audit_hash
 from serving.store.records import audit_row, record
 from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, ApiKey, AuditEntry, Base
@@ -39,7 +40,6 @@ EXPORT_COLUMNS = (
     "prev_hash",
     "row_hash",
 )
-Outcome = Literal["ok", "not_found", "not_scorable", "forbidden", "invalid"]
 _OUTCOMES: dict[type[ServingError], Outcome] = {
     UnknownFirm: "not_found",
     NotScorable: "not_scorable",

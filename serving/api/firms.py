@@ -19,14 +19,8 @@ from serving.deps import StateDep
 from serving.domain.history import firm_history
 from serving.domain.visits import firm_visits, new_visit, recorded
 from serving.openapi import KEYED, errors
-from serving.schemas import (
-    FIRM_ID_DESCRIPTION,
-    FIRM_ID_PATTERN,
-    FirmHistoryOut,
-    VisitIn,
-    VisitOut,
-    normalise_firm_id,
-)
+from serving.schemas import FIRM_ID_DESCRIPTION, FIRM_ID_PATTERN, normalise_firm_id
+from serving.schemas.firms import FirmHistoryOut, VisitIn, VisitOut
 
 router = APIRouter(prefix="/v1", tags=["firms"], responses=errors(*KEYED, 403, 404))
 FirmPath = Annotated[

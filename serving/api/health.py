@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from serving.deps import StateDep
 from serving.readiness import Check, DatabaseProbe
-from serving.schemas import Health
+from serving.schemas.model import Health
 
 router = APIRouter(tags=["health"])
 

@@ -12,7 +12,7 @@ from serving.deps import StateDep
 from serving.domain.state import Champion
 from serving.errors import ReloadRefused
 from serving.openapi import KEYED, errors
-from serving.schemas import FeatureOut, GradeOut, ModelOut, ReloadOut
+from serving.schemas.model import FeatureOut, GradeOut, ModelOut, ReloadOut
 from serving.store.records import audit_row, record
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=errors(*KEYED))

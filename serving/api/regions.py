@@ -19,7 +19,8 @@ from serving.deps import StateDep
 from serving.domain import regions as risk
 from serving.domain.watchlist import watchlist
 from serving.openapi import KEYED, errors
-from serving.schemas import ClustersOut, GradeName, RegionsOut, RegionSummaryOut, WatchlistOut
+from serving.schemas import GradeName
+from serving.schemas.regions import ClustersOut, RegionsOut, RegionSummaryOut, WatchlistOut
 
 router = APIRouter(prefix="/v1", tags=["regions"], responses=errors(*KEYED))
 REGION_ERRORS = errors(403, 404)

@@ -32,15 +32,11 @@ from serving.openapi import KEYED, errors
 from serving.schemas import (
     FIRM_ID_DESCRIPTION,
     FIRM_ID_PATTERN,
-    BatchItem,
-    BatchOut,
-    BatchRequest,
     FirmIn,
-    HistoryItem,
-    ScoreOut,
     ScoreRequest,
     normalise_firm_id,
 )
+from serving.schemas.scores import BatchItem, BatchOut, BatchRequest, HistoryItem, ScoreOut
 from serving.store.records import NewRow, audit_row, find_score, record, write
 from serving.store.tables import ApiKey, ScoreRecord
 

@@ -20,7 +20,7 @@ from scoring.korean import attach
 from scoring.standing import Standing, standing_of
 from scoring.timeline import Period
 from serving.domain.state import Champion, Snapshot
-from serving.schemas import FirmHistoryOut, HistoryPoint, PeriodChange, ReasonChange
+from serving.schemas.firms import FirmHistoryOut, HistoryPoint, PeriodChange, ReasonChange
 
 TOP_CHANGES = 3
 

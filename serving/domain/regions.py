@@ -24,7 +24,7 @@ from scoring.standing import IN_STATE, STALE
 from serving.access.policy import UNKNOWN_REGION
 from serving.domain.region_codes import is_region, region_names
 from serving.domain.state import Champion, Snapshot
-from serving.schemas import (
+from serving.schemas.regions import (
     ChangeFigures,
     ClusterOut,
     ClustersOut,

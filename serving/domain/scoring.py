@@ -26,7 +26,8 @@ from serving.access import policy
 from serving.access.policy import UNKNOWN_REGION
 from serving.domain.state import Champion, Snapshot
 from serving.errors import InvalidSubmission, NotScorable
-from serving.schemas import FamilyOut, FlagOut, Reason, ScoreOut, ScoreRequest
+from serving.schemas import FamilyOut, FlagOut, Reason, ScoreRequest
+from serving.schemas.scores import ScoreOut
 from serving.store.records import NewRow, now
 from serving.store.tables import SCORES
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.domain.state import Snapshot
-from serving.schemas import VisitIn, VisitOut
+from serving.schemas.firms import VisitIn, VisitOut
 from serving.store.records import now
 from serving.store.tables import ApiKey, Visit
 

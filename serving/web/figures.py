@@ -8,7 +8,7 @@ from features.catalog import Feature
 from scoring import wording
 from serving.domain.regions import INDICATOR_LABELS
 from serving.domain.state import Champion, Snapshot
-from serving.schemas import DriversOut, IndicatorsOut, RiskFigures
+from serving.schemas.regions import DriversOut, IndicatorsOut, RiskFigures
 from serving.web import charts
 from serving.web.i18n import Lang, grade_name, text
 from serving.web.trend import NATIONAL, region_trends

@@ -28,7 +28,8 @@ from serving.domain.history import firm_history
 from serving.domain.state import Champion, Snapshot
 from serving.domain.visits import FINDINGS, firm_visits
 from serving.errors import NotScorable, ServingError
-from serving.schemas import FIRM_ID_PATTERN, ScoreOut
+from serving.schemas import FIRM_ID_PATTERN
+from serving.schemas.scores import ScoreOut
 from serving.store.records import audit_row, find_score, record
 from serving.store.tables import ApiKey
 from serving.web import profile, records

@@ -12,7 +12,9 @@ import pandas as pd
 from core.grades import GradeTable
 from serving.domain.region_codes import served_region
 from serving.domain.state import Snapshot
-from serving.schemas import FirmHistoryOut, Reason, ScoreOut
+from serving.schemas import Reason
+from serving.schemas.firms import FirmHistoryOut
+from serving.schemas.scores import ScoreOut
 from serving.web import charts
 from serving.web.i18n import Lang, grade_name, text
 

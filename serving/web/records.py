@@ -17,7 +17,7 @@ from serving.access.audit import audited, refused
 from serving.access.keys import SessionDep
 from serving.domain.state import Champion, Snapshot
 from serving.domain.visits import new_visit
-from serving.schemas import VisitIn
+from serving.schemas.firms import VisitIn
 from serving.store.tables import ApiKey
 
 VISIT_ENDPOINT: Final = "POST /web/firms/{firm_id}/visits"

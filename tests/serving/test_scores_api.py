@@ -10,7 +10,7 @@ from core.contract import FINANCIAL_AMOUNTS
 from core.grades import GRADES
 from features.catalog import FEATURE_NAMES
 from features.tables import RawTables
-from serving.schemas import ScoreOut
+from serving.schemas.scores import ScoreOut
 from serving.store.tables import AuditEntry, ScoreRecord
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
