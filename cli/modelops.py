@@ -81,18 +81,18 @@ def monitor(
         report, path = monitor_champion(get_settings(), _read_features(features), when)
     except MonitoringError as error:
         _fail(str(error))
-    score, changes = report["score"], report["grade_changes"]
+    score, changes = report.score, report.grade_changes
     typer.echo(
-        f"drift as of {report['as_of']} for v{report['model']['version']}: "
-        f"status {report['status']} (score PSI {score['psi']:.3f})"
+        f"drift as of {report.as_of} for v{report.model.version}: "
+        f"status {report.status} (score PSI {score.psi:.3f})"
     )
-    typer.echo(f"  features stable/moderate/major: {report['feature_levels']}")
-    for row in report["features"][:5]:
-        typer.echo(f"  {row['feature']:32s} PSI {row['psi']:.3f} {row['level']}")
-    if changes.get("firms_compared"):
+    typer.echo(f"  features stable/moderate/major: {report.feature_levels}")
+    for row in report.features[:5]:
+        typer.echo(f"  {row.feature:32s} PSI {row.psi:.3f} {row.level}")
+    if changes.firms_compared and changes.changed_share is not None:
         typer.echo(
-            f"  grade changed for {changes['changed_share']:.1%} of "
-            f"{changes['firms_compared']:,} firms since {changes['previous_as_of']}"
+            f"  grade changed for {changes.changed_share:.1%} of "
+            f"{changes.firms_compared:,} firms since {changes.previous_as_of}"
         )
     typer.echo(f"wrote {path} and {path.with_suffix('.md')}")
 

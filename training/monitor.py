@@ -338,18 +338,6 @@ def drift_report(
     )
 
 
-def monitor(
-    features: pd.DataFrame,
-    model: LoadedModel,
-    reference: dict[str, Any],
-    as_of: pd.Timestamp | None = None,
-    about: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """``drift_report`` as the JSON document ``latest.json`` holds, for the callers that still
-    read the report as a dict (``ews monitor``'s summary lines, tests/serving/test_monitoring)."""
-    return drift_report(features, model, reference, as_of, ModelRef(**about or {})).document()
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if np.isfinite(value) else "n/a"
@@ -422,12 +410,8 @@ def to_markdown(report: DriftReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(report: DriftReport | dict[str, Any], folder: Path) -> Path:
-    """Write the dated JSON and Markdown, then swap ``latest.json`` in one atomic rename.
-
-    A dict (``monitor``'s document) is read back as the ``DriftReport`` the service reads."""
-    if isinstance(report, dict):
-        report = DriftReport.model_validate(report)
+def write_report(report: DriftReport, folder: Path) -> Path:
+    """Write the dated JSON and Markdown, then swap ``latest.json`` in one atomic rename."""
     folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report.document(), ensure_ascii=False, indent=1)
     created = report.created_at.isoformat(timespec="seconds")
@@ -473,7 +457,7 @@ def rebuild_reference(features: pd.DataFrame, model: LoadedModel) -> dict[str, A
 
 def monitor_champion(
     settings: Settings, features: pd.DataFrame, as_of: pd.Timestamp | None = None
-) -> tuple[dict[str, Any], Path]:
+) -> tuple[DriftReport, Path]:
     """Drift of the served model (``settings.model_alias``): build the report and write it."""
     client = registry.connect(settings)
     name, alias = settings.model_name, settings.model_alias
@@ -482,5 +466,4 @@ def monitor_champion(
     reference = (load_reference(run_id) if run_id else None) or rebuild_reference(features, model)
     about = ModelRef(name=name, alias=alias, version=version, run_id=run_id)
     report = drift_report(features, model, reference, as_of, about)
-    # The JSON document, as ``ews monitor`` reads it today (cli/modelops.py).
-    return report.document(), write_report(report, monitoring_dir(settings))
+    return report, write_report(report, monitoring_dir(settings))

@@ -5,21 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.bundle import LoadedModel
+from core.contract.drift import DriftReport, ModelRef
 from features.pipeline import as_of_dates, build_features
 from features.tables import RawTables
 from serving.access.keys import create_key
 from tests.serving.conftest import AppFactory
 from tests.serving.support import TestClient, auth
-from training.monitor import build_reference, monitor, write_report
+from training.monitor import build_reference, drift_report, write_report
 
 DRIFT = "/v1/monitoring/drift"
 
 
-def _write_report(panel: RawTables, model: LoadedModel, folder: Path) -> dict[str, object]:
+def _write_report(panel: RawTables, model: LoadedModel, folder: Path) -> DriftReport:
     """A real report: the panel's last as-of date against its earlier years."""
     features = build_features(panel, dates=as_of_dates(panel.financials)[-3:])
     earlier = features[features["as_of"] < features["as_of"].max()]
-    report = monitor(features, model, build_reference(earlier, model), about={"version": "1"})
+    reference = build_reference(earlier, model)
+    report = drift_report(features, model, reference, about=ModelRef(version="1"))
     write_report(report, folder)
     return report
 
@@ -37,7 +39,9 @@ def test_analysts_and_admins_read_the_latest_report_centres_do_not(
             response = client.get(DRIFT, headers=auth(key))
             assert response.status_code == 200
             body = response.json()
-            assert body["as_of"] == written["as_of"] and body["status"] == written["status"]
+            assert body["as_of"] == written.as_of.isoformat()
+            assert body["status"] == written.status
+            assert body["model"]["version"] == written.model.version == "1"
             assert {r["feature"] for r in body["features"]} >= {"debt_ratio"}
             assert body["score"]["grades"][0]["grade"] == "정상"
         assert client.get(DRIFT, headers=auth(centre)).status_code == 403
