@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from core.contract import REGIONS, REGIONS_EN
-from core.grades import GRADES, GRADES_EN
+from core.grades import GRADES, Grade
 from serving.access.policy import UNKNOWN_REGION
 from serving.domain.region_codes import UNKNOWN_NAMES
 
@@ -231,7 +231,7 @@ def text(lang: Lang, name: str) -> str:
 
 
 def grade_name(lang: Lang, grade: str) -> str:
-    return GRADES_EN.get(grade, grade) if lang == "en" else grade
+    return Grade.named(grade).en if lang == "en" else grade
 
 
 def region_name(lang: Lang, region: str | None) -> str:

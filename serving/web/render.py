@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from core.grades import GRADE_COLOURS
+from core.grades import Grade
 from serving.access.sessions import SignedIn
 from serving.web import charts, i18n, ksic
 from serving.web.i18n import LANG_COOKIE, Lang
@@ -50,7 +50,7 @@ def helpers(lang: Lang) -> dict[str, Any]:
         "region_name": partial(i18n.region_name, lang),
         "size_name": partial(i18n.size_name, lang),
         "industry": lambda code: ksic.division_name(code, lang),
-        "grade_colour": lambda grade: GRADE_COLOURS.get(grade, "grey"),
+        "grade_colour": lambda grade: Grade.fields(grade)["grade_colour"],
         "percent": charts.percent,
         "points": charts.points_text,
     }
