@@ -1,13 +1,12 @@
-"""Who may do what: keys, browser sessions, the one role-and-region policy, and the audit of
-every attempt. Today only ``policy`` lives here; the rooms ``serving/`` is moving to:
+"""Who may do what, and the record of every attempt.
 
-- ``access/``  keys (issue, look up, revoke), sessions (the staff pages' cookie), ``policy``
-  (pure rules: role, key region, target region, action), ``audit.attempt(...)`` (a context that
-  records granted and refused use alike, with the refusal's outcome and subject region)
-- ``store/``   tables, repositories (one write path), Alembic migrations
-- ``api/``     a router and its schemas per resource (scores, firms, regions, model, monitoring)
-- ``web/``     pages that render what the domain services return; never import ``api/``
+- ``keys``: API keys (issue, look up once per request, revoke) and the request's key;
+- ``sessions``: the staff pages' cookie, standing for a key;
+- ``limits``: request budgets and lock-outs;
+- ``policy``: every role-and-region rule, once, as pure functions of caller and target;
+- ``audit``: ``attempt(...)`` (one audit row per use, granted or refused), exports and the
+  chain check.
 
-Directions: ``api`` and ``web`` use ``access``, the domain services and ``store``; ``access``
-uses ``store``; ``store`` uses none of them. An import contract test keeps it so.
+``access`` builds on ``store`` (and ``schemas`` for the audit outcome); the domain, the API and
+the pages ask it. tests/test_architecture.py keeps the rooms' directions.
 """
