@@ -21,7 +21,7 @@ from serving.access.policy import Refusal
 from serving.errors import NotScorable, RegionForbidden, RoleForbidden, ServingError, UnknownFirm
 from serving.schemas.scores import Outcome
 from serving.store.audit_chain import CHAINED_FIELDS, GENESIS_HASH, audit_hash
-from serving.store.records import audit_row, record
+from serving.store.records import NewRow, audit_row, record
 from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, ApiKey, AuditEntry, Base
 
 EXPORT_COLUMNS = (
@@ -55,15 +55,14 @@ def outcome(error: ServingError) -> Outcome:
 
 @dataclass
 class Attempt:
-    """One call's audit row, filled in as the call learns (the listed firms, rows to commit
-    with it); ``attempt`` writes it when the call ends, granted or refused."""
+    """One call's audit row, filled in as the call learns (the listed firms, the score served,
+    rows to commit with it); ``attempt`` writes it when the call ends, granted or refused."""
 
-    key: ApiKey
-    endpoint: str
     firm_ids: list[str | None]
     model_version: str | None = None
     subject_region: str | None = None
-    rows: list[Base] = field(default_factory=list)  # committed with the granted row
+    score_id: str | None = None
+    rows: list[Base | NewRow] = field(default_factory=list)  # committed with the granted row
 
     def check(self, refusal: Refusal | None) -> None:
         """Go on when the rule allows; else raise its error, audited with what was asked about."""
@@ -80,20 +79,30 @@ def attempt(
     firm_ids: Iterable[str | None] = (),
     model_version: str | None = None,
     subject_region: str | None = None,
+    score_id: str | None = None,
 ) -> Iterator[Attempt]:
     """Audit one use, granted or refused: one row when the block ends, ``ok`` (with the
-    attempt's ``rows`` in the same transaction), or the outcome of the domain error escaping it."""
-    entry = Attempt(key, endpoint, list(firm_ids), model_version, subject_region)
+    attempt's ``rows`` in the same transaction), or the outcome of the domain error escaping it.
+    Other exceptions (a missing report, a failed write) escape unaudited, as an HTTP error."""
+    entry = Attempt(list(firm_ids), model_version, subject_region, score_id)
     try:
         yield entry
     except ServingError as error:
-        audited(session, key, endpoint, outcome(error), *_fields(entry))
+        record(session, [_audit_row(entry, endpoint, outcome(error), key)])
         raise
-    audited(session, key, endpoint, "ok", *_fields(entry), rows=entry.rows)
+    record(session, [*entry.rows, _audit_row(entry, endpoint, "ok", key)])
 
 
-def _fields(entry: Attempt) -> tuple[list[str | None], str | None, str | None]:
-    return entry.firm_ids, entry.model_version, entry.subject_region
+def _audit_row(entry: Attempt, endpoint: str, outcome: str, key: ApiKey) -> NewRow:
+    return audit_row(
+        endpoint,
+        entry.firm_ids,
+        outcome,
+        key,
+        entry.model_version,
+        entry.score_id,
+        entry.subject_region,
+    )
 
 
 def refused(

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from core.contract.drift import DriftReport
 from serving.access import policy
-from serving.access.audit import audited, refused
+from serving.access.audit import attempt
 from serving.access.keys import CurrentKey, SessionDep
 from serving.openapi import KEYED, errors
 
@@ -43,7 +43,8 @@ def _read(path: Path) -> DriftReport:
 def latest_drift(key: CurrentKey, request: Request, session: SessionDep) -> DriftReport:
     """PSI of the PD and of every feature against the champion's training reference, by 시도,
     missing-value shifts and grade changes since the previous as-of date."""
-    refused(session, key, ENDPOINT, policy.read_drift(key))
-    report = _read(request.app.state.settings.models_dir / LATEST)
-    audited(session, key, ENDPOINT, "ok", (), report.model.version)
+    with attempt(session, key, ENDPOINT) as entry:
+        entry.check(policy.read_drift(key))
+        report = _read(request.app.state.settings.models_dir / LATEST)
+        entry.model_version = report.model.version
     return report

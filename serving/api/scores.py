@@ -15,7 +15,7 @@ from pydantic import BeforeValidator
 from sqlalchemy import Engine, select
 
 from serving.access import policy
-from serving.access.audit import audited, outcome, refused
+from serving.access.audit import attempt, outcome
 from serving.access.keys import CurrentKey, SessionDep
 from serving.api.deps import Top
 from serving.deps import StateDep
@@ -168,18 +168,12 @@ def get_score(score_id: uuid.UUID, key: CurrentKey, session: SessionDep) -> Resp
     """The response exactly as it was first served, explanation included."""
     endpoint = "GET /v1/scores/{score_id}"
     stored = find_score(session, str(score_id))
-    refusal = policy.read_score(key, str(score_id), stored.region if stored else None)
-    if refusal is not None:  # audited without the score's region, as it always was
-        firm_id = stored.firm_id if stored else None
-        record(
-            session, [audit_row(endpoint, [firm_id], refusal.outcome, key, score_id=str(score_id))]
-        )
-        raise refusal.error()
-    assert stored is not None  # read_score refuses an unknown score
-    record(
-        session,
-        [audit_row(endpoint, [stored.firm_id], "ok", key, stored.model_version, stored.score_id)],
-    )
+    firm_ids = [stored.firm_id if stored else None]
+    with attempt(session, key, endpoint, firm_ids, score_id=str(score_id)) as entry:
+        # enforce, not entry.check: these rows have never named the score's region
+        policy.enforce(policy.read_score(key, str(score_id), stored.region if stored else None))
+        assert stored is not None  # read_score refuses an unknown score
+        entry.model_version = stored.model_version
     return Response(stored.payload, media_type=JSON)
 
 
@@ -203,15 +197,14 @@ def firm_history(
     a non-admin key submitted are not the firm's record and are left out."""
     endpoint = "GET /v1/firms/{firm_id}/scores"
     snapshot, champion = state.current()
-    refusal = policy.read_firm(key, firm_id, snapshot.regions.get(firm_id))
-    refused(session, key, endpoint, refusal, [firm_id], champion.version)
     query = (
         select(ScoreRecord)
         .where(ScoreRecord.firm_id == firm_id, ScoreRecord.submitted.is_not(True))
         .order_by(ScoreRecord.created_at.desc())
         .limit(100)
     )
-    with session.begin():
-        history = [_history_item(row) for row in session.scalars(query)]
-    audited(session, key, endpoint, "ok", [firm_id], champion.version)
+    with attempt(session, key, endpoint, [firm_id], champion.version) as entry:
+        entry.check(policy.read_firm(key, firm_id, snapshot.regions.get(firm_id)))
+        with session.begin():
+            history = [_history_item(row) for row in session.scalars(query)]
     return history

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from serving.access import policy
-from serving.access.audit import outcome
+from serving.access.audit import attempt
 from serving.access.keys import SessionDep
 from serving.access.sessions import SignedIn
 from serving.deps import StateDep
@@ -27,10 +27,10 @@ from serving.domain import scoring
 from serving.domain.history import firm_history
 from serving.domain.state import Champion, Snapshot
 from serving.domain.visits import FINDINGS, firm_visits
-from serving.errors import NotScorable, ServingError
+from serving.errors import NotScorable
 from serving.schemas import FIRM_ID_PATTERN
 from serving.schemas.scores import ScoreOut
-from serving.store.records import audit_row, find_score, record
+from serving.store.records import find_score
 from serving.store.tables import ApiKey
 from serving.web import profile, records
 from serving.web.access import PageRoute, PageUser, check_csrf
@@ -48,51 +48,15 @@ def look_up(
     """Score a stored firm for its page; None when it exists but cannot be scored today."""
     region = snapshot.regions.get(firm_id)
     try:
-        if not FIRM_ID.fullmatch(firm_id):  # no firm: a centre gets 403, as for any other
-            policy.enforce(policy.read_firm(key, firm_id[:ID_MAX], None))
-        row = scoring.locate(snapshot, key, firm_id)
-    except NotScorable as error:
-        record(
-            db,
-            [
-                audit_row(
-                    FIRM_ENDPOINT,
-                    [firm_id],
-                    outcome(error),
-                    key,
-                    champion.version,
-                    subject_region=region,
-                )
-            ],
-        )
+        with attempt(db, key, FIRM_ENDPOINT, [firm_id[:ID_MAX]], champion.version, region) as entry:
+            if not FIRM_ID.fullmatch(firm_id):  # no firm: a centre gets 403, as for any other
+                policy.enforce(policy.read_firm(key, firm_id[:ID_MAX], None))
+            row = scoring.locate(snapshot, key, firm_id)
+            subjects = scoring.stored(snapshot, champion, [firm_id], [row])
+            outs, rows = scoring.score(champion, subjects, None, key.id)
+            entry.score_id, entry.rows = outs[0].score_id, [rows[0]]
+    except NotScorable:  # audited as such; the page shows the firm without a score
         return None
-    except ServingError as error:
-        record(
-            db,
-            [
-                audit_row(
-                    FIRM_ENDPOINT,
-                    [firm_id[:ID_MAX]],
-                    outcome(error),
-                    key,
-                    champion.version,
-                    subject_region=region,
-                )
-            ],
-        )
-        raise
-    subjects = scoring.stored(snapshot, champion, [firm_id], [row])
-    outs, rows = scoring.score(champion, subjects, None, key.id)
-    audit = audit_row(
-        FIRM_ENDPOINT,
-        [firm_id],
-        "ok",
-        key,
-        champion.version,
-        outs[0].score_id,
-        subject_region=region,
-    )
-    record(db, [rows[0], audit])
     return outs[0]
 
 
@@ -178,18 +142,12 @@ def print_report(
     except ValueError:
         stored = None
     region = stored.region if stored else None
-    refusal = policy.read_score(user.key, score_id[:ID_MAX], region)
-    if refusal is not None:
-        firm_id = stored.firm_id if stored else None
-        score_key = stored.score_id if stored else None
-        row = audit_row(endpoint, [firm_id], refusal.outcome, user.key, None, score_key, region)
-        record(db, [row])
-        raise refusal.error()
-    assert stored is not None  # read_score refuses an unknown score
-    row = audit_row(
-        endpoint, [stored.firm_id], "ok", user.key, stored.model_version, stored.score_id, region
-    )
-    record(db, [row])
+    firm_ids = [stored.firm_id if stored else None]
+    with attempt(db, user.key, endpoint, firm_ids, subject_region=region) as entry:
+        entry.score_id = stored.score_id if stored else None
+        entry.check(policy.read_score(user.key, score_id[:ID_MAX], region))
+        assert stored is not None  # read_score refuses an unknown score
+        entry.model_version = stored.model_version
     score = ScoreOut.model_validate_json(stored.payload)
     lang = language(request)
     snapshot, _ = state.current()
