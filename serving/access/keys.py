@@ -1,4 +1,5 @@
-"""API keys and who may see what: ``center`` keys see one 시도, ``analyst`` all, ``admin`` more.
+"""API keys: issued for a role (``center`` keys for one 시도, ``analyst``, ``admin``), looked up
+once per request, revoked; what each role may do is ``serving.access.policy``'s.
 
 A key is ``ews_`` + 32 URL-safe characters, shown once when created; the database keeps only its
 SHA-256 and its first 8 characters. Requests carry it in ``X-API-Key`` (or ``Authorization:
@@ -41,6 +42,7 @@ def hash_key(key: str) -> str:
 
 
 def _check(role: str, region: str | None) -> None:
+    """Raise the typed error (InvalidRole, InvalidRegion) for a key the policy would not issue."""
     shape = policy.key_shape(role, region)
     if shape is not None:
         field, message = shape
