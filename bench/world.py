@@ -65,7 +65,7 @@ def world(firms: int, seed: int = 7) -> World:
             "grade_table": GradeTable(),
             "label_rules": params.label_rules,
             "horizon_months": 12,
-            "split": split.years,
+            "split": split.years.as_dict(),
         },
     )
     return World(raw_dir, features, LoadedModel(bundle, booster), seconds)

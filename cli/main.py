@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import pandas as pd
 import typer
 
-from cli import audit, datasets, modelops
+from cli import audit, datasets, modelops, watchlist_check
 from core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Issue API keys for centre staff, analysts and admins.")
 app.add_typer(keys_app, name="keys")
+app.command("watchlist-check")(watchlist_check.check)
 
 FEATURES_FILE = "features.parquet"
 # Registry downloads are a few small files; their progress bars only clutter the logs.

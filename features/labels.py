@@ -223,7 +223,7 @@ def next_statement_not_due(keys: pd.DataFrame, financials: pd.DataFrame) -> pd.S
 
 def stale(keys: pd.DataFrame, months: int = STALE_AFTER_MONTHS) -> pd.Series:
     """Rows built on a statement older than ``months`` after its period end: the service gives
-    them no grade (자료 오래됨, ``serving.standing``), so no label either. An unknown age is not
+    them no grade (자료 오래됨, ``scoring.standing``), so no label either. An unknown age is not
     called stale."""
     return (keys["statement_age_months"] > months).fillna(False).astype(bool)
 

@@ -96,7 +96,11 @@ def _with_region_names(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def label_coverage(
-    features: pd.DataFrame, years: dict[str, object], first_year: int | None = None
+    features: pd.DataFrame,
+    train_years: tuple[int, int],
+    valid_year: int,
+    test_year: int,
+    first_year: int | None = None,
 ) -> pd.DataFrame:
     """Per as-of year of the whole feature table: rows, labelled rows, share labelled, positives,
     prevalence and the year's role (train, validation, test, dropped before the first year, or
@@ -108,9 +112,7 @@ def label_coverage(
         share_labelled=lambda t: t["labelled"] / t["rows"],
         prevalence=lambda t: t["positives"] / t["labelled"].where(t["labelled"] > 0),
     )
-    train_years = years["train_years"]
-    assert isinstance(train_years, list)
-    roles = {int(str(years["test_year"])): "test", int(str(years["valid_year"])): "validation"}
+    roles = {test_year: "test", valid_year: "validation"}
 
     def role(y: int) -> str:
         if y in roles:

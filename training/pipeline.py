@@ -328,8 +328,9 @@ def train(
         mlflow.log_params(chosen.to_mlflow())
         model = fit_model(split, chosen, workdir / "bundle", fit)
         evaluation = evaluate_split(model, split, chosen, first_defaults, oracle, n_boot)
+        years = split.years
         evaluation.tables["label_coverage"] = label_coverage(
-            features, split.years.as_dict(), params.first_year
+            features, years.train_years, years.valid_year, years.test_year, params.first_year
         )
         folds = None
         if walk_forward_years:

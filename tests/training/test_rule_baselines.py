@@ -116,7 +116,10 @@ def test_first_year_drops_earlier_as_of_years(tiny_run: DemoRun) -> None:
     assert split.train["as_of"].dt.year.min() == first
     assert split.years.train_years == (first, whole.years.valid_year - 1)
     assert len(split.test) == len(whole.test)
-    coverage = label_coverage(features, split.years.as_dict(), first).set_index("year")
+    years = split.years
+    coverage = label_coverage(
+        features, years.train_years, years.valid_year, years.test_year, first
+    ).set_index("year")
     assert (coverage.loc[: first - 1, "role"] == "dropped (before --first-year)").all()
     assert coverage.loc[first, "role"] == "train"
     assert coverage["rows"].sum() == len(features)
