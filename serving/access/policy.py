@@ -3,9 +3,10 @@
 Three roles: a ``center`` key reads and writes only its own 시도; an ``analyst`` key reads every
 region, "00" (지역 미상) included, and writes nothing; an ``admin`` key does everything. A rule
 returns None when the caller may go on, or a ``Refusal`` saying which status, audit outcome and
-message the refusal gets (the ones the routes and pages use today). A centre is told nothing
-about other regions: an unknown firm id gets the same 403 as another region's firm, and the
-audit row tells them apart by its subject region (None: no such firm).
+message the refusal gets; ``Refusal.error()`` is the domain error the routes and pages raise
+(``serving.access.audit.attempt`` audits it). A centre is told nothing about other regions: an
+unknown firm id gets the same 403 as another region's firm, and the audit row tells them apart
+by its subject region (None: no such firm).
 """
 
 from __future__ import annotations
