@@ -10,4 +10,8 @@
 - ``portfolio``: one champion's PDs and grades for a period, its reasons on demand.
 - ``watchlist``: watch-list selection (filters, PD ranking, the anti-flapping rule).
 - ``watchlist_check``: the out-of-time check that lists hold the crises their PDs promise.
+- ``levers``: actionable changes (debt, rate, costs, receivables, arrears) and how each rewrites
+  a firm's latest statement.
+- ``recourse``: what lowers the grade: the cheapest lever combinations that move a firm one or
+  two grades down, scored through the same pipeline and model.
 """
