@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import shutil
 import threading
+import time
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -126,11 +127,13 @@ def test_workers_starting_together_on_a_new_database_take_turns(new_engine: NewE
         except Exception as error:  # reported below, with the others
             failures.append(error)
 
-    threads = [threading.Thread(target=worker, args=(engine,)) for engine in engines]
+    threads = [threading.Thread(target=worker, args=(e,), daemon=True) for e in engines]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 60  # without the lock PostgreSQL's workers can wait for ever
     for thread in threads:
-        thread.join()
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in threads)
     assert failures == []
     assert _revision(first) == head_revision()
     with first.connect() as connection:  # one chain head, not one per worker
