@@ -1,4 +1,5 @@
-"""The hot path's prepared SQL stores and reads rows exactly as the ORM does."""
+"""The one write path (``serving.store.records.insert``, prepared SQL on the DBAPI cursor) stores
+rows exactly as the ORM reads them, in a session's transaction or its own, and its group commit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from serving.access.keys import create_key, find_key, hash_key
@@ -81,6 +82,21 @@ def test_a_failed_statement_is_a_dbapi_error_and_writes_nothing(tmp_path: Path) 
         insert_rows(engine, [ok, duplicate, again])  # unique key_hash: the third row fails
     with Session(engine) as session:
         assert session.scalars(select(AuditEntry)).all() == []
+        assert session.scalars(select(ApiKey)).all() == []
+
+
+def test_a_failed_record_rolls_the_session_back_and_the_session_goes_on(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
+    create_schema(engine)
+    at = dt.datetime.now(dt.UTC)
+    duplicate = ApiKey(key_hash=hash_key("x"), prefix="ews_x", role="admin", created_at=at)
+    again = ApiKey(key_hash=hash_key("x"), prefix="ews_x", role="admin", created_at=at)
+    with Session(engine) as session:
+        with pytest.raises(IntegrityError):  # the driver's error keeps SQLAlchemy's subclass
+            record(session, [audit_row("e", [], "ok", None), duplicate, again])
+        record(session, [audit_row("after", [], "ok", None)])
+    with Session(engine) as session:
+        assert [a.endpoint for a in session.scalars(select(AuditEntry))] == ["after"]
         assert session.scalars(select(ApiKey)).all() == []
 
 
