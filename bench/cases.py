@@ -17,10 +17,13 @@ from bench.reliability import reliability
 from bench.timing import best_of, report
 from bench.world import World
 from cli import batch
-from features.pipeline import build_features
+from features.environment import industry_distress_rate
+from features.pipeline import build_context, build_features, features_as_of
 from features.tables import read_tables
-from scoring import treeshap
+from scoring import explain, treeshap
 from scoring.explain import tree_shap
+from scoring.recourse import Planner
+from scoring.standing import standing_of
 
 
 def shap_speed(world: World, rows: int) -> list[dict[str, Any]]:
@@ -206,6 +209,67 @@ def dask_speed(world: World, rows: int) -> list[dict[str, Any]]:
     ]
 
 
+def recourse_speed(world: World, rows: int) -> list[dict[str, Any]]:
+    """What lowers the grade (``scoring.recourse``): one firm at a time (p50/p99) and a region's
+    watch list (its 200 highest PDs) in one batch, against one plain single-firm scoring call
+    (``features_as_of`` with the stored context, PD and TreeSHAP reasons) in the same run."""
+    tables = read_tables(world.raw_dir)
+    as_of = world.features["as_of"].max()
+    latest = world.features[world.features["as_of"] == as_of].reset_index(drop=True)
+    context = build_context(latest, industry_distress_rate(tables.firms, tables.events, as_of))
+    model = world.model
+    planner = Planner(tables, as_of, context, model)
+    rated = standing_of(latest, model.bundle.label_rules).rated
+    region = latest.loc[rated, "region"].mode().iloc[0]
+    pd_ = np.where(rated & (latest["region"] == region).to_numpy(), model.predict_pd(latest), -1)
+    watch = [str(f) for f in latest["firm_id"].to_numpy()[np.argsort(-pd_)[:200]]]
+    own = {firm_id: tables.for_firms([firm_id]) for firm_id in watch}
+
+    def plain(firm_id: str) -> None:
+        frame = features_as_of(own[firm_id], as_of, context)
+        explain.attribute(model.booster, model.bundle.calibration, model.matrix(frame))
+
+    for firm_id in watch[:5]:  # first use: imports, the TreeSHAP tables
+        plain(firm_id)
+        planner.firm(firm_id)
+    single = _latencies(planner.firm, watch)
+    reference = _latencies(plain, watch)
+    start = time.perf_counter()
+    answers = planner.firms(watch)
+    batch_s = time.perf_counter() - start
+    found = float(np.mean([any(t.steps == 1 and t.proposal for t in a.targets) for a in answers]))
+    p50, p99 = float(np.percentile(single, 50)), float(np.percentile(single, 99))
+    return [
+        report(
+            f"recourse one firm (region {region}, watch list of {len(watch)})",
+            {
+                "p50_ms": 1e3 * p50,
+                "p99_ms": 1e3 * p99,
+                "plain_score_p50_ms": 1e3 * np.percentile(reference, 50),
+                "one_grade_found_pct": 100 * found,
+            },
+            p50 / np.percentile(reference, 50),
+            "p99 <= 100 ms",
+        ),
+        report(
+            "recourse watch list in one batch",
+            {"firms_s": len(watch) / batch_s, "batch_s": batch_s, "single_firms_s": 1 / p50},
+            (1 / p50) / (len(watch) / batch_s),
+            "info",
+        ),
+    ]
+
+
+def _latencies(call: Any, firm_ids: list[str]) -> np.ndarray:
+    """Seconds of ``call(firm_id)`` for each firm, one call each."""
+    seconds = []
+    for firm_id in firm_ids:
+        start = time.perf_counter()
+        call(firm_id)
+        seconds.append(time.perf_counter() - start)
+    return np.array(seconds)
+
+
 CASES = {
     "shap": shap_speed,
     "batch": batch_speed,
@@ -214,6 +278,7 @@ CASES = {
     "dask": dask_speed,
     "http": http_speed,
     "reliability": reliability,
+    "recourse": recourse_speed,
 }
 # http uses the registered EWS_* world; reliability builds its own in the tests
 NEEDS_NO_WORLD = frozenset({"http", "reliability"})
