@@ -83,7 +83,7 @@ pytest: $(VENV)/.test-installed
 
 # The quick loop while editing; `make test` (and CI) still runs the slow tests.
 test-fast: $(VENV)/.test-installed
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n auto
 
 test: lint types pytest
 

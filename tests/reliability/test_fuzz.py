@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.reliability.conftest import Service, scaled
+
+# Schema-driven fuzzing of every route (~7 s): CI runs it; the fast loop does not.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = scaled("FUZZ_EXAMPLES", 12)
 CHECKS = [

@@ -7,8 +7,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from tests.reliability.conftest import Service, scaled
 from tests.serving.support import FIRM_11, FIRM_26
+
+# Thousands of requests across two model swaps (~7 s): CI runs it; the fast loop does not.
+pytestmark = pytest.mark.slow
 
 WORKERS = 4
 REQUESTS = scaled("SWAP_REQUESTS", 300)  # per worker

@@ -137,6 +137,7 @@ def test_a_refused_audit_write_is_counted_and_logged(
     assert request["status"] == 503 and request["level"] == "error"
 
 
+@pytest.mark.slow  # starts `ews serve` in a subprocess (~11 s)
 def test_serve_on_a_read_only_database_exits_with_one_clear_line(
     make_app: AppFactory, tmp_path: Path
 ) -> None:

@@ -35,6 +35,7 @@ def test_bad_arguments_name_the_parameter(tiny_run: DemoRun, n_trials: int, metr
         tune(split.train, split.valid, FEATURE_NAMES, FAST, n_trials=n_trials, metric=metric)
 
 
+@pytest.mark.slow  # trains with Optuna trials (~7 s)
 def test_train_tunes_on_validation_only_and_logs_nested_trials(
     tiny_run: DemoRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 
+import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Session
 from serving.store.tables import AuditEntry
 from tests.serving.support import FIRM_11, FIRM_26
 from tests.web import live
+
+# A real Chromium per test module (~25 s): CI runs them; the fast loop does not.
+pytestmark = pytest.mark.slow
 
 
 def _audit(app: FastAPI) -> list[AuditEntry]:
