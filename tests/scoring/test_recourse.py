@@ -217,3 +217,26 @@ def test_more_debt_repaid_never_raises_the_pd_on_constrained_features(served: Se
         if checked == 5:
             break
     assert checked >= 1
+
+
+def test_a_stale_firm_gets_no_proposals(served: Served) -> None:
+    """With statements older than a month counted stale, the firm is told so, not lowered."""
+    strict = Planner(served.tables, served.as_of, served.context, served.model, 1)
+    answer = strict.firm(watch_list(served, 1)[0])
+    assert answer.status == "stale" and answer.targets == ()
+    assert answer.reason_ko.startswith("자료 오래됨")
+
+
+def test_rewritten_statements_stay_balanced() -> None:
+    """Whatever the levers do, assets change by exactly the change in liabilities and equity,
+    and the untouched candidate is the statement as filed."""
+    statement = {item: 1_000.0 for item in levers.ITEMS}
+    statement |= {"total_assets": 9_000.0, "total_liabilities": 6_000.0, "equity": 3_000.0}
+    shares = levers.grid([lever.name for lever in levers.LEVERS])
+    new = levers.rewrite(statement, shares)
+    assets = new["total_assets"] - statement["total_assets"]
+    claims = new["total_liabilities"] + new["equity"] - 9_000.0
+    np.testing.assert_allclose(assets, claims)
+    for item in levers.ITEMS:
+        assert new[item][0] == statement[item]
+    assert (new["borrowings"][shares[:, levers.column("debt")] == 1.0] == 0).all()
