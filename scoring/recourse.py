@@ -191,7 +191,7 @@ class Planner:
         pd_ = self.model.bundle.calibration.pd(margin)
         cuts = np.asarray(self.model.bundle.grade_table.cut_points)
         rank = np.searchsorted(cuts, pd_, side="right")  # as GradeTable.grade (bisect_right)
-        ids = frame["firm_id"].astype("string").to_numpy(dtype=object)
+        ids = frame["firm_id"].to_numpy(dtype=object)
         where = {key: row for row, key in enumerate(ids)}
         standing = standing_of(frame, rules, self.stale_after_months)
         return _Scored(frame, matrix, pd_, rank, standing, where)
@@ -311,6 +311,9 @@ class _Plan:
     def key(self, candidate: int) -> str:
         return f"{self.position:07d}.{candidate:05d}"
 
+    def keys(self) -> np.ndarray:
+        return np.array([self.key(c) for c in range(len(self.shares))], dtype=object)
+
     def settled_counts(self) -> np.ndarray:
         return levers.settled_count(self.shares[:, levers.column("arrears")], len(self.settleable))
 
@@ -369,7 +372,7 @@ def _candidate_tables(stored: RawTables, plans: Sequence[_Plan]) -> RawTables:
     """Every plan's candidates as pseudo-firms (ids ``_Plan.key``) in contract tables."""
     firms, financials, events = [], [], []
     for plan in plans:
-        keys = pd.array([plan.key(c) for c in range(len(plan.shares))], dtype="string")
+        keys = plan.keys()
         firms.append(_copies(stored.firms.iloc[plan.rows["firms"][:1]], keys))
         financials.append(
             _statements(_slice(stored.financials, plan.rows["financials"]), plan, keys)
@@ -389,15 +392,15 @@ def _concat(parts: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else empty.iloc[:0]
 
 
-def _copies(rows: pd.DataFrame, keys: pd.arrays.StringArray) -> pd.DataFrame:
-    """``rows`` once per candidate, each copy under the candidate's id."""
+def _copies(rows: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    """``rows`` once per candidate, each copy under the candidate's id (plain Python strings:
+    the pipeline only matches ids, and converting thousands to the string dtype costs more)."""
     copies = rows.iloc[np.tile(np.arange(len(rows)), len(keys))].reset_index(drop=True)
-    copies["firm_id"] = np.repeat(np.asarray(keys, dtype=object), len(rows))
-    copies["firm_id"] = copies["firm_id"].astype("string")
+    copies["firm_id"] = np.repeat(keys, len(rows))
     return copies
 
 
-def _statements(rows: pd.DataFrame, plan: _Plan, keys: pd.arrays.StringArray) -> pd.DataFrame:
+def _statements(rows: pd.DataFrame, plan: _Plan, keys: np.ndarray) -> pd.DataFrame:
     """The firm's filings per candidate, the latest one rewritten by the candidate's levers."""
     copies = _copies(rows, keys)
     latest = np.flatnonzero(rows.index == plan.latest)[0] + len(rows) * np.arange(len(keys))
@@ -408,7 +411,7 @@ def _statements(rows: pd.DataFrame, plan: _Plan, keys: pd.arrays.StringArray) ->
     return copies
 
 
-def _events(rows: pd.DataFrame, plan: _Plan, keys: pd.arrays.StringArray) -> pd.DataFrame:
+def _events(rows: pd.DataFrame, plan: _Plan, keys: np.ndarray) -> pd.DataFrame:
     """The firm's events per candidate, less the arrears each candidate settles."""
     copies = _copies(rows, keys)
     if plan.settleable.empty:
