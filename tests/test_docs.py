@@ -7,6 +7,7 @@ Each command line in a fenced block or an inline code span is cut into its `ews`
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 from dataclasses import dataclass
@@ -115,3 +116,60 @@ def test_each_shown_command_and_option_exists(shown: Shown) -> None:
     assert shown_options <= options, (
         f"{shown.document}: `ews {' '.join(path)}` has no {sorted(shown_options - options)}"
     )
+
+
+def test_the_readme_links_every_document() -> None:
+    """A new page under docs/ is listed in the README's Documentation section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    unlisted = [
+        path.name
+        for path in sorted((ROOT / "docs").glob("*.md"))
+        if f"(docs/{path.name})" not in readme
+    ]
+    assert unlisted == []
+
+
+# Names that look like module paths but are not: files, and the service's logger names.
+NOT_MODULES = {"features.parquet", "serving.failures", "serving.requests"}
+PACKAGES = ("core", "features", "scoring", "training", "serving", "cli", "bench")
+# A whole name, not the tail of tests/features/x.py or of a.serving.x.
+PATH = re.compile(rf"(?<![\w/.])(?:{'|'.join((*PACKAGES, 'tests'))})/[\w/]+\.py")
+DOTTED = re.compile(rf"(?<![\w/.])(?:{'|'.join(PACKAGES)})(?:\.\w+)+")
+
+
+def _named_code() -> list[tuple[str, str]]:
+    """Every `x/y.py` path and `x.y.z` dotted name in README.md and docs/ (not the history log)."""
+    names = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        if doc.name == "benchmarks-log.md":
+            continue
+        for span in re.findall(r"`([^`\n]+)`", doc.read_text(encoding="utf-8")):
+            names += [(doc.name, name) for name in PATH.findall(span) + DOTTED.findall(span)]
+    return sorted(set(names) - {(doc, name) for doc, name in names if name in NOT_MODULES})
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(found, attr):
+                return False
+            found = getattr(found, attr)
+        return True
+    return False
+
+
+def test_every_module_and_file_the_docs_name_exists() -> None:
+    """Code moves; the docs' `serving/x.py` and `scoring.x.f` names must move with it."""
+    named = _named_code()
+    assert len(named) > 50  # the collection itself works
+    missing = [
+        (doc, name)
+        for doc, name in named
+        if not ((ROOT / name).exists() if name.endswith(".py") else _resolves(name))
+    ]
+    assert missing == []

@@ -1,6 +1,7 @@
 """The audit log for an inspector: who read or scored what, when, with which model, and how it
 ended; written before every response (``attempt``, ``audited``), exported as CSV or JSON Lines,
-and checked against its hash chain (``verify_chain``; the rule is ``serving.store.db.audit_hash``).
+and checked against its hash chain (``verify_chain``; the rule is
+``serving.store.audit_chain.audit_hash``).
 """
 
 from __future__ import annotations

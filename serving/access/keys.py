@@ -90,7 +90,7 @@ def list_keys(engine: Engine, id_or_prefix: str | None = None) -> list[ApiKey]:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session per request; writes commit inside ``serving.store.db.record`` before responding.
+    """A session per request; writes commit inside ``store.records.record`` before responding.
 
     Made in the event loop: creating a session opens no connection, and a synchronous
     dependency would cost a hand-off to the thread pool on every request.
