@@ -196,6 +196,7 @@ def _read(raw: Path) -> Counter[tuple[str, str, str, str]]:
     )
 
 
+@pytest.mark.slow  # 30 generated ingest sequences (~3.4 s)
 @settings(max_examples=30, deadline=None)
 @given(sources=_SOURCES, order=st.lists(st.integers(0, 2), min_size=1, max_size=6))
 def test_random_sources_in_any_order_never_lose_or_duplicate_a_row(

@@ -161,6 +161,7 @@ def test_the_messy_world_has_what_it_should() -> None:
     assert (built["as_of"] == pd.Timestamp(2016, 6, 30)).sum() > 100
 
 
+@pytest.mark.slow  # the per-date reference build (~2 s per world); quicker cases stay fast
 @pytest.mark.parametrize("world", ["messy", "without_events"])
 def test_same_table_as_the_per_date_build(world: str) -> None:
     tables = messy_world() if world == "messy" else without_events()
@@ -177,6 +178,7 @@ def test_same_table_for_the_other_label_rules(rules: tuple[str, ...]) -> None:
     _assert_same(build_features(tables, label_rules=rules), expected)
 
 
+@pytest.mark.slow  # the per-date reference build with labels (~1.6 s)
 def test_same_table_with_user_labels() -> None:
     keys = reference_features("messy")[["firm_id", "fiscal_year"]].drop_duplicates()
     labels = keys.assign(distress=(np.arange(len(keys)) % 7 == 0).astype(float))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
+import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,10 @@ from serving.access.sessions import COOKIE, open_session, resolve
 from tests.reliability.conftest import Service, scaled
 from tests.serving.support import FIRM_11, FIRM_26
 from tests.serving.test_monitoring import _write_report
+
+# Every route x every caller on its own service world (~11 s): CI runs it; the fast loop
+# keeps tests/serving/test_access.py and the policy table.
+pytestmark = pytest.mark.slow
 
 CALLERS: Final = ("none", "bad", "revoked", "own", "other", "analyst", "admin")
 KEYED: Final = frozenset({"own", "other", "analyst", "admin"})
