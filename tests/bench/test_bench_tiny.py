@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 FIRMS, ROWS = 500, 200
 
 
-@pytest.mark.parametrize("name", ["shap", "batch", "features", "stream"])
+@pytest.mark.parametrize("name", ["shap", "batch", "features", "stream", "recourse"])
 def test_benchmark_runs_at_a_tiny_size(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap's import-time deprecations
