@@ -162,11 +162,19 @@ def _latest_row(served: Served, firm_id: str) -> pd.Series:
 def test_candidates_do_not_rank_against_each_other(served: Served) -> None:
     """Peer percentiles come from the stored context: a candidate scored alone gets the same
     features as inside the whole grid."""
-    firm_id = watch_list(served, 1)[0]
+    # A firm whose debt ratio has a peer rank as filed (with negative equity it has none, and
+    # repaying debt can give it one: nothing to compare).
+    firm_id, alone = next(
+        (firm_id, alone)
+        for firm_id in watch_list(served, 40)
+        if (alone := served.planner.explore(firm_id, []))
+        .features["peer_pct_debt_ratio"]
+        .notna()
+        .all()
+    )
     found = served.planner.explore(firm_id, ["debt"])
     last = found.features.iloc[[-1]].reset_index(drop=True)
-    alone = served.planner.explore(firm_id, [])  # the firm as filed, alone
-    assert len(alone.features) == 1
+    assert len(alone.features) == 1  # the firm as filed, alone
     first = found.features.iloc[[0]].reset_index(drop=True)
     pd.testing.assert_frame_equal(
         first.drop(columns="firm_id"), alone.features.drop(columns="firm_id")
