@@ -11,7 +11,7 @@ from pydantic import (
     field_validator,
 )
 
-from core import contract
+from core import clock, contract
 from serving.schemas import ScoreStatus, Strict
 
 VisitFinding = Literal[contract.VISIT_FINDINGS]  # type: ignore[valid-type]
@@ -71,14 +71,14 @@ class FirmHistoryOut(BaseModel):
 class VisitIn(Strict):
     """A visit outcome (SPEC §3.5) recorded by the firm's own centre."""
 
-    visited_on: dt.date = Field(description="Date of the visit; not in the future")
+    visited_on: dt.date = Field(description="Date of the visit; not in the future (Korea's date)")
     finding: VisitFinding = Field(description="crisis_confirmed, no_crisis, supported, referred")
     note: str | None = Field(None, max_length=2000, description="Free text, at most 2,000 chars")
 
     @field_validator("visited_on")
     @classmethod
     def _not_future(cls, visited_on: dt.date) -> dt.date:
-        if visited_on > dt.date.today():
+        if visited_on > clock.seoul_today():  # staff date visits in Korea's time
             raise ValueError("visited_on must not be in the future")
         if visited_on.year < 2000:
             raise ValueError("visited_on must be in 2000 or later")

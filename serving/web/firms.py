@@ -9,7 +9,6 @@ nothing about the firm.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from typing import Annotated, Any, Final
@@ -18,6 +17,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from core import clock
 from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import SessionDep
@@ -97,7 +97,7 @@ def _firm_page(
         "history_chart": profile.history_chart(history, champion.model.bundle.grade_table, lang),
         "visits": firm_visits(db, snapshot, firm_id),
         "findings": FINDINGS,
-        "today": dt.date.today().isoformat(),
+        "today": clock.seoul_today().isoformat(),
         "may_record": policy.record_visit(user.key, firm_id, snapshot.regions.get(firm_id)) is None,
         "saved": False,
         "errors": {},

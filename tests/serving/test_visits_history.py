@@ -10,7 +10,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
+from core import clock
 from core.bundle import LoadedModel
 from core.contract import VISIT_FINDINGS
 from core.settings import Settings
@@ -19,6 +21,7 @@ from features.tables import RawTables, normalise
 from serving.access.keys import create_key
 from serving.app import create_app
 from serving.domain.state import load_snapshot, serve
+from serving.schemas.firms import VisitIn
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
 VISIT = {"visited_on": "2024-06-10", "finding": "crisis_confirmed", "note": "매출 급감 확인"}
@@ -197,7 +200,7 @@ def test_imported_visits_of_another_region_stay_hidden(
     assert response.status_code == 403 and "양호" not in response.text
 
 
-TOMORROW = str(dt.date.today() + dt.timedelta(days=1))
+TOMORROW = str(clock.seoul_today() + dt.timedelta(days=1))  # tomorrow in Korea
 
 
 @pytest.mark.parametrize(
@@ -218,6 +221,25 @@ def test_bad_visits_are_422_naming_the_field(
     response = client.post(f"/v1/firms/{FIRM_26}/visits", json=body, headers=auth(keys["admin"]))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == field
+
+
+@pytest.mark.parametrize(
+    ("utc", "latest_day"),
+    [
+        ("2024-06-10T14:59:00", "2024-06-10"),  # 23:59 in Korea
+        ("2024-06-10T15:00:00", "2024-06-11"),  # midnight in Korea, still the 10th in UTC
+    ],
+)
+def test_a_visit_may_be_dated_today_in_korea(
+    monkeypatch: pytest.MonkeyPatch, utc: str, latest_day: str
+) -> None:
+    """Staff date visits by Korea's calendar; the server's UTC date is a day behind until 09:00."""
+    now = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    latest = dt.date.fromisoformat(latest_day)
+    assert VisitIn(visited_on=latest, finding="no_crisis").visited_on == latest
+    with pytest.raises(ValidationError, match="future"):
+        VisitIn(visited_on=latest + dt.timedelta(days=1), finding="no_crisis")
 
 
 def test_every_finding_of_the_contract_is_accepted(
