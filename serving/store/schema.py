@@ -10,6 +10,9 @@ before the newer revisions run.
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -18,6 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.ddl import CreateColumn
 
 from serving.store.baseline import baseline_metadata, start_audit_chain
@@ -26,6 +30,7 @@ MIGRATIONS: Final = Path(__file__).with_name("migrations")
 BASELINE_REVISION: Final = "0001"
 VERSION_TABLE: Final = "alembic_version"
 SCHEMA_LOCK: Final = 0x45575301  # "EWS" 1: PostgreSQL's advisory lock id for schema changes
+SCHEMA_WAIT_MS: Final = 120_000  # SQLite: how long a starting worker waits for the schema lock
 
 
 def alembic_config(connection: Connection | None = None, scripts: Path = MIGRATIONS) -> Config:
@@ -45,11 +50,43 @@ def create_schema(engine: Engine) -> None:
     on a new database take turns, and the later ones find it at head. On PostgreSQL a failure
     leaves the schema as it was.
     """
-    with engine.begin() as connection:
-        _lock_schema(connection)
-        if _made_before_migrations(connection):
-            adopt(connection)
-        command.upgrade(alembic_config(connection), "head")
+    deadline = time.monotonic() + SCHEMA_WAIT_MS / 1000
+    while True:
+        try:
+            with engine.connect() as connection, _patient(connection), connection.begin():
+                _lock_schema(connection)
+                if _made_before_migrations(connection):
+                    adopt(connection)
+                command.upgrade(alembic_config(connection), "head")
+            return
+        except OperationalError as error:
+            # SQLite answers "database is locked" at once, without waiting, where waiting could
+            # deadlock (e.g. while another worker turns a new file to WAL): start again.
+            locked = engine.dialect.name == "sqlite" and "database is locked" in str(error)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def _patient(connection: Connection) -> Iterator[None]:
+    """On SQLite, wait up to ``SCHEMA_WAIT_MS`` for the write lock while the schema is made.
+
+    Requests keep the driver's 5 s busy timeout; workers starting together on a new file queue
+    for the lock one migration after another, which on a loaded machine takes longer than that.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # On the driver's connection: through SQLAlchemy the PRAGMA would begin the transaction.
+    cursor = connection.connection.cursor()
+    (usual,) = cursor.execute("PRAGMA busy_timeout").fetchone()
+    cursor.execute(f"PRAGMA busy_timeout = {SCHEMA_WAIT_MS}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {int(usual)}")
+        cursor.close()
 
 
 def _lock_schema(connection: Connection) -> None:
