@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING, Annotated
 import pandas as pd
 import typer
 
-from cli import audit, datasets, modelops, watchlist_check
+from cli import (
+    audit,
+    datasets,
+    modelops,
+    monthly,
+    people,
+    region_plan,
+    scenarios,
+    visits,
+    watchlist_check,
+)
 from core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -481,7 +491,7 @@ def keys_revoke(
     typer.echo(f"revoked key {found[0].id} ({found[0].prefix}, {found[0].role})")
 
 
-for module in (audit, datasets, modelops):
+for module in (audit, datasets, modelops, people, monthly, region_plan, scenarios, visits):
     module.register(app)
 
 if __name__ == "__main__":

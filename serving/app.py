@@ -23,7 +23,19 @@ from sqlalchemy.orm import sessionmaker
 from core.bundle import LoadedModel, fetch_registered
 from core.settings import Settings, get_settings
 from features.tables import RawTables, read_tables
-from serving.api import firms, health, monitoring, regions, scores
+from serving.api import (
+    admin,
+    briefs,
+    cases,
+    changes,
+    firms,
+    health,
+    monitoring,
+    regions,
+    scenarios,
+    scores,
+)
+from serving.api import help as help_routes
 from serving.api import model as model_routes
 from serving.body_limit import BodyLimitMiddleware
 from serving.domain.state import ModelLoader, ServiceState
@@ -116,6 +128,12 @@ def create_app(
         regions.router,
         firms.router,
         monitoring.router,
+        cases.router,
+        help_routes.router,
+        changes.router,
+        scenarios.router,
+        briefs.router,
+        admin.router,
         pages.router,
     )
     for router in routers:

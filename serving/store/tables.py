@@ -1,6 +1,7 @@
-"""The service's tables as ORM classes: API keys, stored scores, the audit log and its chain
-head, visit outcomes and browser sessions, all on one ``Base`` (so its metadata holds every
-table whatever was imported first, and the migrations' drift test compares all of them).
+"""The service's tables as ORM classes: staff accounts and API keys, stored scores, the audit log
+and its chain head, visit outcomes, browser sessions, casework (cases, their change log,
+referrals to partner agencies) and stored scenario runs, all on one ``Base`` (so its metadata
+holds every table whatever was imported first, and the migrations' drift test compares them all).
 
 Only portable column types. Timestamps are UTC and read back time-zone aware on SQLite and
 PostgreSQL alike.
@@ -58,8 +59,37 @@ class Base(DeclarativeBase):
     pass
 
 
+class User(Base):
+    """A named staff member: a centre's (``region`` set) or headquarters' (analyst, admin), or a
+    partner organisation's (``organisation``). The password is kept only as its argon2 hash.
+
+    ``failed_logins`` and ``locked_until`` carry the sign-in lock-out; ``capacity`` is how many
+    open cases the person can carry (NULL: the centre's default).
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    organisation: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class ApiKey(Base):
-    """An API key, kept only as its SHA-256; ``prefix`` lets operators recognise it."""
+    """An API key, kept only as its SHA-256; ``prefix`` lets operators recognise it.
+
+    ``user_id`` names the person a key belongs to (NULL: a shared or service key); ``label``
+    says what it is for (e.g. a person's sign-in key).
+    """
 
     __tablename__ = "api_keys"
 
@@ -70,6 +100,8 @@ class ApiKey(Base):
     region: Mapped[str | None] = mapped_column(String(2), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    label: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ScoreRecord(Base):
@@ -118,6 +150,8 @@ class AuditEntry(Base):
     # The hash chain (``audit_chain``): NULL only on rows written before the chain began.
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The person behind the key (NULL: a shared key, or a row from before staff accounts).
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class AuditChainHead(Base):
@@ -144,6 +178,11 @@ class Visit(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    contact_type: Mapped[str | None] = mapped_column(String(16), nullable=True)  # 전화/방문/화상
+    programme: Mapped[str | None] = mapped_column(String(64), nullable=True)  # catalogue id
+    amount: Mapped[float | None] = mapped_column(Float, nullable=True)  # 천원
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class WebSession(Base):
@@ -157,6 +196,81 @@ class WebSession(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[int] = mapped_column(Integer)  # Unix seconds: portable comparisons
     expires_at: Mapped[int] = mapped_column(Integer, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Case(Base):
+    """A watch-listed firm's case: its stage (미접촉 → … → 종결), who owns it and when to follow
+    up. One case per firm; every change is a ``CaseEvent``."""
+
+    __tablename__ = "cases"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    firm_id: Mapped[str] = mapped_column(String(40), unique=True, index=True)
+    region: Mapped[str] = mapped_column(String(2), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    next_follow_up: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    last_contact: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CaseEvent(Base):
+    """One change of a case: which field went from what to what, who changed it and when."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Referral(Base):
+    """A firm a centre referred to a partner agency from its case, with the centre's note, and
+    what the partner did (approved, declined, amount, date)."""
+
+    __tablename__ = "referrals"
+
+    referral_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"), nullable=True)
+    firm_id: Mapped[str] = mapped_column(String(40), index=True)
+    region: Mapped[str] = mapped_column(String(2), index=True)
+    partner: Mapped[str] = mapped_column(String(64), index=True)  # the partner organisation
+    programme: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[float | None] = mapped_column(Float, nullable=True)  # 천원
+    decided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    partner_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # user id
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ScenarioRun(Base):
+    """A stress scenario as it was run: its specification, the model and as-of date it used,
+    who ran it and the result's summary (JSON)."""
+
+    __tablename__ = "scenario_runs"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    spec: Mapped[str] = mapped_column(Text)  # JSON
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    model_version: Mapped[str] = mapped_column(String(32))
+    firms: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    result: Mapped[str] = mapped_column(Text)  # JSON
 
 
 # The tables the hot path writes as plain rows (``records.NewRow``) rather than ORM objects.

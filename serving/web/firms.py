@@ -32,7 +32,7 @@ from serving.schemas import FIRM_ID_PATTERN
 from serving.schemas.scores import ScoreOut
 from serving.store.records import find_score
 from serving.store.tables import ApiKey
-from serving.web import profile, records
+from serving.web import help_panel, profile, records
 from serving.web.access import PageRoute, PageUser, check_csrf
 from serving.web.render import language, page
 
@@ -96,6 +96,7 @@ def _firm_page(
         "history": history,
         "history_chart": profile.history_chart(history, champion.model.bundle.grade_table, lang),
         "visits": firm_visits(db, snapshot, firm_id),
+        "help": help_panel.for_firm(snapshot, champion, firm_id, score, lang),
         "findings": FINDINGS,
         "today": clock.seoul_today().isoformat(),
         "may_record": policy.record_visit(user.key, firm_id, snapshot.regions.get(firm_id)) is None,

@@ -9,13 +9,14 @@ from core.contract import REGIONS, REGIONS_EN
 from core.grades import GRADES, Grade
 from serving.access.policy import UNKNOWN_REGION
 from serving.domain.region_codes import UNKNOWN_NAMES
+from serving.web.words import briefs, cases, changes, help, people, scenarios
 
 Lang = Literal["ko", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("ko", "en")
 LANG_COOKIE: Final = "ews_lang"
 GRADE_CHOICES: Final[tuple[str, ...]] = GRADES[1:]  # "at least 관심" … "at least 심각"
 
-TEXT: Final[dict[str, tuple[str, str]]] = {
+_CORE: Final[dict[str, tuple[str, str]]] = {
     "app": ("지역 중소기업 위기 조기경보", "Regional SME early warning"),
     "skip": ("본문으로 건너뛰기", "Skip to main content"),
     "nav": ("주 메뉴", "Main menu"),
@@ -212,6 +213,21 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "founded": ("설립일", "Founded"),
     "none": ("없음", "none"),
 }
+
+
+def _merged(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    words: dict[str, tuple[str, str]] = {}
+    for part in parts:
+        twice = words.keys() & part.keys()
+        if twice:
+            raise ValueError(f"page words given twice: {sorted(twice)}")
+        words.update(part)
+    return words
+
+
+TEXT: Final = _merged(
+    _CORE, people.WORDS, cases.WORDS, help.WORDS, changes.WORDS, scenarios.WORDS, briefs.WORDS
+)
 
 
 SIZES: Final[dict[str, str]] = {"소기업": "small", "중기업": "medium-sized"}

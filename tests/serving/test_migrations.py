@@ -8,6 +8,7 @@ Each test runs on a SQLite file and, where ``EWS_TEST_DATABASE_URL`` is set, on 
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import shutil
 import threading
@@ -22,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Engine, Integer, MetaData, func, inspect, select, text
 
 from serving.access.audit import verify_chain
-from serving.access.keys import create_key, find_key
+from serving.access.keys import KEY_PREFIX, find_key, hash_key
 from serving.store.baseline import baseline_metadata, start_audit_chain
 from serving.store.engine import make_engine
 from serving.store.records import audit_row, insert_rows
@@ -34,7 +35,7 @@ from serving.store.schema import (
     head_revision,
     new_revision,
 )
-from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, Base
+from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, ApiKey, Base
 from tests.serving.conftest import fresh_postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +107,7 @@ def test_a_new_database_gets_the_orms_tables_at_head(new_engine: NewEngine) -> N
         == set(Base.metadata.tables)
         == {
             *("api_keys", "scores", "audit_log", "audit_chain", "visits", "web_sessions"),
+            *("users", "cases", "case_events", "referrals", "scenario_runs"),
         }
     )
     assert shape == _shape(made)  # keys, indexes and types as the ORM declares them
@@ -166,9 +168,20 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(
     with engine.begin() as connection:  # as the code before migrations made it
         metadata = baseline_metadata()
         metadata.create_all(connection)
-        start_audit_chain(connection, metadata)
-    key = create_key(engine, "center", "26")
-    insert_rows(engine, [audit_row("before", ["1234567890"], "ok", find_key(engine, key))])
+        # Rows as that code wrote them: none of the newer columns (the ORM's have them).
+        key = KEY_PREFIX + "made-before-migrations"
+        connection.execute(
+            metadata.tables["api_keys"].insert(),
+            {"key_hash": hash_key(key), "prefix": key[:8], "role": "center", "region": "26"}
+            | {"created_at": dt.datetime.now(dt.UTC)},
+        )
+        _, values = audit_row("before", ["1234567890"], "ok", ApiKey(id=1, role="center"))
+        old_columns = metadata.tables["audit_log"].columns.keys()
+        connection.execute(
+            metadata.tables["audit_log"].insert(),
+            {k: v for k, v in values.items() if k in old_columns},
+        )
+        start_audit_chain(connection, metadata)  # the row above predates the chain
     assert _revision(engine) is None
 
     create_schema(engine)
@@ -231,7 +244,7 @@ def test_the_next_revision_is_written_from_the_orm(tmp_path: Path) -> None:
     written = new_revision(engine, "nothing changed", scripts)
     source = written.read_text(encoding="utf-8")
     compile(source, str(written), "exec")
-    assert written.name == "0002_nothing_changed.py"
+    assert written.name == f"{int(head_revision()) + 1:04d}_nothing_changed.py"
     assert f"down_revision: str | None = {head_revision()!r}" in source
     assert "op." not in source  # the ORM and head agree: nothing to do either way
     engine.dispose()

@@ -1,0 +1,7 @@
+"""This month's changes per centre, and the digest."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
