@@ -20,6 +20,7 @@ import typer
 from cli import (
     audit,
     datasets,
+    digest,
     modelops,
     monthly,
     people,
@@ -491,7 +492,8 @@ def keys_revoke(
     typer.echo(f"revoked key {found[0].id} ({found[0].prefix}, {found[0].role})")
 
 
-for module in (audit, datasets, modelops, people, monthly, region_plan, scenarios, visits):
+registered = (audit, datasets, modelops, people, monthly, digest, region_plan, scenarios, visits)
+for module in registered:
     module.register(app)
 
 if __name__ == "__main__":

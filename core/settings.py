@@ -14,6 +14,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     models_dir: Path = Path("models")
+    # Files the operators edit: the programme catalogue, per-region settings, scenario files.
+    config_dir: Path = Path("config")
     mlflow_tracking_uri: str = ""
     database_url: str = ""
     model_name: str = "sme-distress"

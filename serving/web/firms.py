@@ -1,4 +1,4 @@
-"""The firm page, its printable report and the visit form.
+"""The firm page and the visit form (the printable report is ``serving.web.report``).
 
 A page view is a firm look-up and a score, exactly as ``POST /v1/scores``: the same region
 check, the same scoring functions, the score stored and the audit row committed before the page
@@ -10,7 +10,6 @@ nothing about the firm.
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Annotated, Any, Final
 from urllib.parse import quote
 
@@ -30,7 +29,6 @@ from serving.domain.visits import FINDINGS, firm_visits
 from serving.errors import NotScorable
 from serving.schemas import FIRM_ID_PATTERN
 from serving.schemas.scores import ScoreOut
-from serving.store.records import find_score
 from serving.store.tables import ApiKey
 from serving.web import help_panel, profile, records
 from serving.web.access import PageRoute, PageUser, check_csrf
@@ -130,35 +128,3 @@ def record_visit(
         return RedirectResponse(f"/web/firms/{firm_id}?saved=1#visits", status_code=303)
     extra = {"errors": errors, "form": form}
     return _firm_page(request, firm_id, user, db, current, extra, status_code=422)
-
-
-@router.get("/scores/{score_id}/print")
-def print_report(
-    request: Request, score_id: str, user: PageUser, db: SessionDep, state: StateDep
-) -> Response:
-    """A score as it was served, laid out for paper (no navigation, print CSS), for a visit."""
-    endpoint = "GET /web/scores/{score_id}/print"
-    try:
-        stored = find_score(db, str(uuid.UUID(score_id)))
-    except ValueError:
-        stored = None
-    region = stored.region if stored else None
-    firm_ids = [stored.firm_id if stored else None]
-    with attempt(db, user.key, endpoint, firm_ids, subject_region=region) as entry:
-        entry.score_id = stored.score_id if stored else None
-        entry.check(policy.read_score(user.key, score_id[:ID_MAX], region))
-        assert stored is not None  # read_score refuses an unknown score
-        entry.model_version = stored.model_version
-    score = ScoreOut.model_validate_json(stored.payload)
-    lang = language(request)
-    snapshot, _ = state.current()
-    firm_id = stored.firm_id or ""
-    context = {
-        "firm": profile.firm_facts(snapshot, firm_id),
-        "score": score,
-        "reason_chart": profile.reason_chart(score, lang) if score.reasons else None,
-        "peers": profile.peer_rows(score.reasons, lang),
-        "visits": firm_visits(db, snapshot, firm_id),
-        "footer_note": f"score_id {score.score_id}",
-    }
-    return page(request, "print.html", context, user)

@@ -11,11 +11,22 @@ from typing import Final
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from serving.web import account, admin, briefs, cases, changes, firms, regions, scenarios
+from serving.web import (
+    account,
+    admin,
+    briefs,
+    cases,
+    changes,
+    firms,
+    regions,
+    report,
+    scenarios,
+    watchlist,
+)
 from serving.web.render import HERE
 
 router = APIRouter(include_in_schema=False)
-parts = (account, regions, firms, cases, changes, scenarios, briefs, admin)
+parts = (account, regions, watchlist, firms, report, cases, changes, scenarios, briefs, admin)
 for part in (module.router for module in parts):
     router.include_router(part)
 
