@@ -123,6 +123,27 @@ def record_visit(caller: Caller, firm_id: str, firm_region: str | None) -> Refus
     return Refusal(403, "forbidden", message, firm_region, by_role=True)
 
 
+def change_case(caller: Caller, firm_id: str, firm_region: str | None) -> Refusal | None:
+    """A firm's case (stage, owner, follow-up) is the firm's own centre's to change, and
+    admins'; analysts read cases as they read visits."""
+    refused = read_firm(caller, firm_id, firm_region)
+    if refused is not None or caller.role != "analyst":
+        return refused
+    message = "analyst keys read cases; the firm's own centre changes them"
+    return Refusal(403, "forbidden", message, firm_region, by_role=True)
+
+
+def run_scenario(caller: Caller, region: str | None) -> Refusal | None:
+    """A stress scenario over one region (``region``) follows the region rule; over every
+    region (None) it needs an analyst or admin key, as any national figure does."""
+    if region is not None:
+        return read_region(caller, region)
+    if caller.role != "center":
+        return None
+    message = "a national scenario needs an analyst or admin key; give the centre's region"
+    return Refusal(403, "forbidden", message, by_role=True)
+
+
 def submit_statements(
     caller: Caller, declared_region: str | None, stored_region: str | None
 ) -> Refusal | None:
@@ -143,7 +164,7 @@ def on_record(caller: Caller) -> bool:
 
 
 def use_admin(caller: Caller) -> Refusal | None:
-    """Admin-only calls (reloading the model)."""
+    """Admin-only calls: reloading the model, staff accounts, keys and the audit log."""
     if caller.role == "admin":
         return None
     return Refusal(403, "forbidden", "this call needs an admin key", by_role=True)
