@@ -34,6 +34,7 @@ from serving.api import (
     regions,
     scenarios,
     scores,
+    search,
 )
 from serving.api import help as help_routes
 from serving.api import model as model_routes
@@ -134,6 +135,7 @@ def create_app(
         scenarios.router,
         briefs.router,
         admin.router,
+        search.router,
         pages.router,
     )
     for router in routers:

@@ -20,7 +20,8 @@ from serving.domain import regions as risk
 from serving.domain.watchlist import watchlist
 from serving.openapi import KEYED, errors
 from serving.schemas import GradeName
-from serving.schemas.regions import ClustersOut, RegionsOut, RegionSummaryOut, WatchlistOut
+from serving.schemas.regions import ClustersOut, RegionsOut, RegionSummaryOut
+from serving.schemas.watchlist import WatchlistOut
 
 router = APIRouter(prefix="/v1", tags=["regions"], responses=errors(*KEYED))
 REGION_ERRORS = errors(403, 404)

@@ -30,7 +30,7 @@ from scoring.watchlist import (
 from serving.domain.region_codes import is_region, region_names
 from serving.domain.state import Champion, Snapshot
 from serving.schemas import FlagOut, Reason
-from serving.schemas.regions import LeftItem, UnratedItem, WatchItem, WatchlistOut, WatchRule
+from serving.schemas.watchlist import LeftItem, UnratedItem, WatchItem, WatchlistOut, WatchRule
 
 TOP_REASONS = 3
 

@@ -21,12 +21,25 @@ from serving.web import (
     regions,
     report,
     scenarios,
+    search,
     watchlist,
 )
 from serving.web.render import HERE
 
 router = APIRouter(include_in_schema=False)
-parts = (account, regions, watchlist, firms, report, cases, changes, scenarios, briefs, admin)
+parts = (
+    account,
+    regions,
+    watchlist,
+    firms,
+    report,
+    cases,
+    changes,
+    scenarios,
+    briefs,
+    admin,
+    search,
+)
 for part in (module.router for module in parts):
     router.include_router(part)
 
