@@ -97,11 +97,52 @@ class GradeTable:
         )
 
 
-# KOSME's early-warning stages, for the crosswalk in docs/grades.md.
-KOSME_CROSSWALK: Final[dict[str, str]] = {
-    "정상": "-",
-    "관심": "-",
-    "주의": "주의",
-    "경계": "예비경보",
-    "심각": "경보 / 부실화",
+@dataclass(frozen=True)
+class Rung:
+    """What staff do at a grade and where KOSME's early-warning system would place the firm.
+
+    ``kosme`` is ``None`` below 주의: KOSME has no stage for normal firms. The crosswalk is one
+    of intent, not of identical rules (KOSME's stages also weigh loan status and site checks).
+    """
+
+    grade: str
+    action_ko: str
+    action_en: str
+    kosme: str | None
+    kosme_en: str | None
+
+
+# The action table and the KOSME crosswalk of docs/grades.md, declared once; the docs tables
+# are checked against this (tests/scoring/test_actions.py).
+RUNGS: Final[dict[str, Rung]] = {
+    rung.grade: rung
+    for rung in (
+        Rung("정상", "조치 없음", "nothing", None, None),
+        Rung("관심", "다음 결산과 체납 지켜보기", "watch the next filing and arrears", None, None),
+        Rung(
+            "주의",
+            "전화 점검, 지원 자격 확인",
+            "phone call, check support eligibility",
+            "주의",
+            "caution",
+        ),
+        Rung(
+            "경계",
+            "방문, 지원계획 수립",
+            "visit, prepare a support plan",
+            "예비경보",
+            "pre-alert",
+        ),
+        Rung(
+            "심각",
+            "긴급 방문, 긴급지원 또는 연계",
+            "urgent visit, emergency support or referral",
+            "경보",
+            "alert",
+        ),
+    )
 }
+
+# KOSME's stage per grade (None: no stage); a firm that has already defaulted is 부실화 in
+# KOSME's terms and has left our scoring population, so no grade maps to it.
+KOSME_CROSSWALK: Final[dict[str, str | None]] = {g: r.kosme for g, r in RUNGS.items()}
