@@ -6,7 +6,9 @@ Each scheme first normalises the source value's *spelling* (``123-45-67890`` is
 ``1234567890``); that is the source id. The stored id is the mapping's ``prefix`` plus the
 source id, left zero-padded to ``width`` for codes. Padding can make two different source ids
 one stored id (``90414`` and ``090414`` at width 6): such a collision is found over the whole
-file (``collisions``) and its rows are quarantined, never merged.
+file (``collisions``) and its rows are quarantined, never merged. A stored id must also be one
+the service can serve (``core.contract.ids``): a row whose id is not (too long with its prefix,
+or starting with '-') is quarantined with the rule, not stored out of reach.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.check_digits import brn_check_digit, crn_check_digit
+from core.contract.ids import FIRM_ID_PATTERN, FIRM_ID_RULE
 from features.ingestion.values import per_unique
 
 SCHEMES: Final[tuple[str, ...]] = ("brn", "crn", "code")
@@ -61,7 +64,12 @@ def parse_ids(values: pd.Series, fmt: IdFormat) -> ParsedIds:
     else:
         source, flaws = _registration_number(text, fmt.scheme)
         padded = source
-    return ParsedIds(fmt.prefix + padded, source, flaws)
+    stored = fmt.prefix + padded
+    unservable = stored.notna() & ~stored.str.fullmatch(FIRM_ID_PATTERN, na=False)
+    flaws.append(
+        (unservable.to_numpy(bool), f"is not a firm id the service can serve ({FIRM_ID_RULE})")
+    )
+    return ParsedIds(stored.where(~unservable), source.where(~unservable), flaws)
 
 
 def id_text(values: pd.Series) -> pd.Series:

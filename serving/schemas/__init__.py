@@ -28,21 +28,14 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from core import contract, ksic
+from core.contract.ids import FIRM_ID_DESCRIPTION, FIRM_ID_PATTERN
 from core.contract.statement import Amount, ContractDate, Statement
 from scoring import explain
+
 
 # Any id scheme ingestion accepts: 사업자등록번호 (10 digits), 법인등록번호 (13 digits), a vendor
 # or exchange code ("090414", "A00123"), with an optional prefix ("KIS-090414"). Always text:
 # leading zeros are part of the id.
-FIRM_ID_PATTERN: Final = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$"
-
-
-FIRM_ID_DESCRIPTION: Final = (
-    "Firm id as stored: 사업자등록번호 (10 digits), 법인등록번호 (13 digits) or a vendor code "
-    "(e.g. 090414, A00123, KIS-090414); letters, digits, '.', '_', '-', at most 40 characters"
-)
-
-
 def normalise_firm_id(value: Any) -> Any:
     """Full-width digits and letters (１２３, Ａ) as ASCII (NFKC), before the pattern is checked."""
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value

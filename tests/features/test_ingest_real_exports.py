@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.contract.ids import is_firm_id
 from features.ingestion import TableReport, ingest, parse_mapping
 
 KEYS = {
@@ -70,6 +71,24 @@ def test_a_prefix_is_prepended(tmp_path: Path) -> None:
         source, statements({"from": "회사코드", "scheme": "code", "prefix": "KIS-"}), tmp_path
     )
     assert stored["firm_id"].tolist() == ["KIS-090414"]
+
+
+def test_an_id_the_service_cannot_serve_is_quarantined_not_stored(tmp_path: Path) -> None:
+    """Ingestion and the service share one id rule (``core.contract.ids``): a code that starts
+    with '-' or is longer than 40 characters with its prefix would ingest and then answer 422
+    on every look-up, so its row is quarantined with the rule instead."""
+    long_code = "A" * 37  # 41 characters with the prefix
+    for prefix, codes in (("KIS-", ["090414", long_code]), ("", ["-12", "090414"])):
+        folder = tmp_path / (prefix or "none")
+        folder.mkdir()
+        source = export(folder, {"회사코드": codes, "연도": [2022] * 2})
+        mapping = statements({"from": "회사코드", "scheme": "code", "prefix": prefix})
+        report, stored = run(source, mapping, folder)
+        assert (report.accepted, report.quarantined) == (1, 1)
+        assert stored["firm_id"].tolist() == [f"{prefix}090414"]
+        (reason,) = quarantined(report)["reason"]
+        assert "is not a firm id the service can serve" in reason
+        assert is_firm_id(stored["firm_id"][0])
 
 
 def test_padding_that_makes_two_codes_one_id_quarantines_both(tmp_path: Path) -> None:
