@@ -80,7 +80,7 @@ def region_summary(
     region: str, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> RegionSummaryOut:
     """Counts by grade, expected distressed firms, change since the previous as-of date, the
-    main drivers, the latest regional indicators and a proposed 양호·주의·심각 stage."""
+    main drivers, the latest regional indicators and a proposed 안정·유의·위험 stage."""
     endpoint = "GET /v1/regions/{region}/summary"
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:

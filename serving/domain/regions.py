@@ -49,8 +49,12 @@ CLUSTER_DRIVERS = 3
 
 @dataclass(frozen=True)
 class StageRule:
-    """심각 when the rate is ≥ ``severe``× national, or ≥ ``caution``× and rising by ≥ ``rising``;
-    주의 when ≥ ``caution``×, or ≥ national and rising by ≥ ``rising``; otherwise 양호."""
+    """위험 when the rate is ≥ ``severe``× national, or ≥ ``caution``× and rising by ≥ ``rising``;
+    유의 when ≥ ``caution``×, or ≥ national and rising by ≥ ``rising``; otherwise 안정.
+
+    The words are the region's, not a firm's: a firm's grade (정상·관심·주의·경계·심각) says
+    how likely that firm is to fall into distress; a region's stage compares the region's
+    expected distress rate with the nation's."""
 
     caution: float = 1.2
     severe: float = 1.5
@@ -60,14 +64,38 @@ class StageRule:
     def stage(self, ratio: float, change: float | None) -> StageName:
         rising = change is not None and change >= self.rising
         if ratio >= self.severe or (ratio >= self.caution and rising):
-            return "심각"
+            return "위험"
         if ratio >= self.caution or (ratio >= 1.0 and rising):
-            return "주의"
-        return "양호"
+            return "유의"
+        return "안정"
+
+    def rules(self) -> list[tuple[StageName, str, str]]:
+        """Each stage with its rule in Korean and English, highest first (for the pages)."""
+        severe, caution, rising = f"{self.severe:g}", f"{self.caution:g}", f"{self.rising:.0%}"
+        return [
+            (
+                "위험",
+                f"전국 대비 {severe}배 이상, 또는 {caution}배 이상이면서 {rising} 이상 상승",
+                f"≥ {severe}× the national rate, or ≥ {caution}× and up by ≥ {rising}",
+            ),
+            (
+                "유의",
+                f"전국 대비 {caution}배 이상, 또는 1배 이상이면서 {rising} 이상 상승",
+                f"≥ {caution}× the national rate, or ≥ 1× and up by ≥ {rising}",
+            ),
+            ("안정", "그 밖의 경우", "otherwise"),
+        ]
+
+    def text_ko(self) -> str:
+        return "; ".join(f"{name}: {rule}" for name, rule, _ in self.rules())
+
+    def text_en(self) -> str:
+        return "; ".join(f"{STAGE_EN[name]}: {rule}" for name, _, rule in self.rules())
 
 
 STAGE_RULE = StageRule()
-_STAGE_EN = {"양호": "stable", "주의": "caution", "심각": "severe"}
+STAGE_EN: dict[StageName, str] = {"안정": "stable", "유의": "watch", "위험": "at risk"}
+STAGE_COLOUR: dict[StageName, str] = {"안정": "green", "유의": "yellow", "위험": "red"}
 
 
 @dataclass(frozen=True)
@@ -201,20 +229,19 @@ def stage(figures_: RiskFigures, national: RiskFigures, rule: StageRule = STAGE_
     times = f"{ratio:.2f}" if ratio is not None else "-"
     return StageOut(
         stage=name,
-        stage_en=_STAGE_EN[name],
+        stage_en=STAGE_EN[name],
+        colour=STAGE_COLOUR[name],
         ratio=ratio,
         rate_change=change,
         national_rate=base,
         small_sample=figures_.n_firms < rule.min_firms,
         reason_ko=(
             f"기대 부실률 {rate:.1%}는 전국 {base:.1%}의 {times}배{trend_ko} → {name} "
-            f"(기준: 전국 대비 {rule.severe:g}배 이상, 또는 {rule.caution:g}배 이상이면서 "
-            f"{rule.rising:.0%} 이상 상승 시 심각; {rule.caution:g}배 이상, 또는 1배 "
-            f"이상이면서 {rule.rising:.0%} 이상 상승 시 주의)"
+            f"(기준 — {rule.text_ko()})"
         ),
         reason_en=(
             f"Expected distress rate {rate:.1%} is {times}× the national {base:.1%}"
-            f"{trend_en} → {_STAGE_EN[name]}"
+            f"{trend_en} → {STAGE_EN[name]} (rule — {rule.text_en()})"
         ),
     )
 

@@ -11,7 +11,8 @@ from pydantic import (
     Field,
 )
 
-StageName = Literal["양호", "주의", "심각"]
+# A region's stage: words of its own, never a firm grade's (정상·관심·주의·경계·심각).
+StageName = Literal["안정", "유의", "위험"]
 
 
 class GradeCount(BaseModel):
@@ -55,10 +56,11 @@ class RiskFigures(BaseModel):
 
 
 class StageOut(BaseModel):
-    """A proposed 양호·주의·심각 stage and the rule that set it (docs/watchlist.md)."""
+    """A proposed 안정·유의·위험 stage and the rule that set it (docs/watchlist.md)."""
 
     stage: StageName
-    stage_en: str
+    stage_en: str = Field(description="stable, watch or at risk")
+    colour: str = Field(description="green, yellow or red, for a badge")
     ratio: float | None = Field(description="Expected distress rate ÷ the national rate")
     rate_change: float | None = Field(description="Relative change since the previous as-of")
     national_rate: float

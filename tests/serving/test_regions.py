@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import get_args
 
 import numpy as np
 import pytest
 
 from core.bundle import LoadedModel
 from core.contract import REGIONS
+from core.grades import GRADES, Grade
 from core.settings import Settings
 from features.tables import RawTables
 from serving.access.keys import create_key
 from serving.app import create_app
-from serving.domain.regions import StageRule
+from serving.domain.regions import STAGE_EN, StageRule
+from serving.schemas.regions import StageName
 from tests.serving.support import TestClient, auth
 
 
@@ -53,7 +56,7 @@ def test_analysts_see_all_17_regions_and_the_nation(
     expected = sum(row["figures"]["expected"] for row in rows)
     assert expected == pytest.approx(body["national"]["expected"])
     empty = next(row for row in rows if row["region"] == "50")  # the panel has no 제주 firm
-    assert empty["figures"]["n_firms"] == 0 and empty["stage"]["stage"] == "양호"
+    assert empty["figures"]["n_firms"] == 0 and empty["stage"]["stage"] == "안정"
 
 
 def test_summary_counts_grades_and_change_since_previous_date(
@@ -104,13 +107,21 @@ def test_indicators_are_the_latest_published_before_as_of(
 
 def test_stage_follows_the_documented_rule() -> None:
     rule = StageRule()
-    assert rule.stage(1.0, None) == "양호"
-    assert rule.stage(1.19, 0.24) == "양호"
-    assert rule.stage(1.0, 0.25) == "주의"
-    assert rule.stage(1.2, None) == "주의"
-    assert rule.stage(1.2, 0.25) == "심각"
-    assert rule.stage(1.5, -0.5) == "심각"
-    assert rule.stage(0.9, 1.0) == "양호"
+    assert rule.stage(1.0, None) == "안정"
+    assert rule.stage(1.19, 0.24) == "안정"
+    assert rule.stage(1.0, 0.25) == "유의"
+    assert rule.stage(1.2, None) == "유의"
+    assert rule.stage(1.2, 0.25) == "위험"
+    assert rule.stage(1.5, -0.5) == "위험"
+    assert rule.stage(0.9, 1.0) == "안정"
+
+
+def test_stage_words_are_not_grade_words() -> None:
+    """A region at 위험 must not read as a firm at 심각: the two ladders share no word."""
+    stages = set(get_args(StageName))
+    assert stages == {name for name, _, _ in StageRule().rules()}
+    assert stages.isdisjoint(GRADES)
+    assert set(STAGE_EN.values()).isdisjoint(Grade.named(g).en for g in GRADES)
 
 
 def test_stage_reports_its_inputs(service: TestClient, keys: dict[str, str]) -> None:
@@ -120,6 +131,8 @@ def test_stage_reports_its_inputs(service: TestClient, keys: dict[str, str]) -> 
     assert stage["rate_change"] == pytest.approx(figures["change"]["rate_change"])
     assert stage["stage"] == StageRule().stage(stage["ratio"], stage["rate_change"])
     assert stage["stage"] in stage["reason_ko"]
+    assert stage["stage_en"] == STAGE_EN[stage["stage"]] and stage["colour"]
+    assert StageRule().text_ko() in stage["reason_ko"]
 
 
 def test_unknown_region_is_404(service: TestClient, keys: dict[str, str]) -> None:
@@ -138,7 +151,7 @@ def test_clusters_partition_the_region(clustered: tuple[TestClient, str]) -> Non
     rates = [c["figures"]["expected_rate"] for c in body["clusters"]]
     assert rates == sorted(rates, reverse=True)
     for cluster in body["clusters"]:
-        assert cluster["stage"]["stage"] in ("양호", "주의", "심각")
+        assert cluster["stage"]["stage"] in ("안정", "유의", "위험")
         assert len(cluster["drivers"]["features"]) <= 3
 
 
