@@ -73,7 +73,14 @@ class PeerReference:
         self, frame: pd.DataFrame, keys: pd.DataFrame, column: str
     ) -> tuple[pd.Series, pd.Series]:
         """The percentile and the level of ``PEER_LEVELS`` it was taken at (missing with it)."""
-        out = np.full(len(frame), np.nan)
+        ranks = self.ranks(frame, keys, column)
+        return ranks.at_or_below, ranks.level
+
+    def ranks(self, frame: pd.DataFrame, keys: pd.DataFrame, column: str) -> PeerRank:
+        """Each value's place among its peers: the share at or below it (the model's input),
+        the share strictly below, the level it was taken at (all missing where the value is)."""
+        at_or_below = np.full(len(frame), np.nan)
+        below = np.full(len(frame), np.nan)
         level_of = np.full(len(frame), None, dtype=object)
         column_values = frame[column].to_numpy(dtype="float64")
         reference = self.values[column]
@@ -94,15 +101,39 @@ class PeerReference:
                 if sorted_values is None or not enough or not len(sorted_values):
                     continue
                 where = pending & (groups == group)
-                ranks = np.searchsorted(sorted_values, column_values[where], side="right")
-                out[where] = 100.0 * ranks / len(sorted_values)
+                asked = column_values[where]
+                size = len(sorted_values)
+                at_or_below[where] = 100.0 * np.searchsorted(sorted_values, asked, "right") / size
+                below[where] = 100.0 * np.searchsorted(sorted_values, asked, "left") / size
                 level_of[where] = level
                 pending &= ~where
         index = frame.index
-        return (
-            pd.Series(out, index=index, name=column),
+        return PeerRank(
+            pd.Series(at_or_below, index=index, name=column),
+            pd.Series(below, index=index, name=column),
             pd.Series(level_of, index=index, dtype="string", name=column),
         )
+
+
+@dataclass(frozen=True)
+class PeerRank:
+    """Where values sit among their peers (0–100 shares) and the peer level of each.
+
+    ``at_or_below`` is what the model reads (a percentile feature); staff are shown ``middle``:
+    a value many peers share (0건 of arrears, where most firms have none) ranks in the middle of
+    its tie, not at its top, and ``tied`` says how many share it ("동종업계 대부분과 같음")."""
+
+    at_or_below: pd.Series
+    below: pd.Series
+    level: pd.Series
+
+    @property
+    def middle(self) -> pd.Series:
+        return (self.at_or_below + self.below) / 2.0
+
+    @property
+    def tied(self) -> pd.Series:
+        return self.at_or_below - self.below
 
 
 def cross_section_percentiles(

@@ -119,17 +119,24 @@ def attribute(booster: lgb.Booster, calibration: Calibration, matrix: np.ndarray
 
 @dataclass(frozen=True)
 class PeerRanks:
-    """Peer percentiles (NaN where not shown) and the level of ``features.peers.PEER_LEVELS``
-    each was taken at (-1 where none); indexing takes rows, as of the arrays."""
+    """Peer percentiles shown to staff (NaN where not shown: the middle of a tie, see
+    ``features.peers.PeerRank``), the share of peers with the very same value, and the level of
+    ``features.peers.PEER_LEVELS`` each was taken at (-1 where none); indexing takes rows."""
 
     percent: np.ndarray
     level: np.ndarray
+    tied: np.ndarray | None = None  # None: not known (plain percentiles), read as no tie
 
     def __getitem__(self, index: int | np.ndarray) -> PeerRanks:
-        return PeerRanks(self.percent[index], self.level[index])
+        tied = None if self.tied is None else self.tied[index]
+        return PeerRanks(self.percent[index], self.level[index], tied)
 
     def __len__(self) -> int:
         return len(self.percent)
+
+    def tied_at(self, j: int) -> float:
+        """Share (0–100) of peers equal to feature ``j``'s value in a one-row ``PeerRanks``."""
+        return 0.0 if self.tied is None else float(self.tied[j])
 
     @classmethod
     def of(cls, peers: PeerRanks | np.ndarray) -> PeerRanks:
@@ -142,22 +149,24 @@ class PeerRanks:
 def peer_percentiles(
     peers: PeerReference, features: pd.DataFrame, feature_names: tuple[str, ...]
 ) -> PeerRanks:
-    """(n, k) share of peers at or below each value and the peer level used; NaN (level -1)
-    where not meaningful."""
+    """(n, k) peer rank of each value (the middle of its tie), the share of peers tied with it
+    and the peer level used; NaN (level -1) where not meaningful."""
     out = np.full((len(features), len(feature_names)), np.nan)
+    tied = np.full(out.shape, np.nan)
     levels = np.full(out.shape, -1, dtype=np.int8)
     if features.empty:
-        return PeerRanks(out, levels)
+        return PeerRanks(out, levels, tied)
     groups = peer_keys(features["ksic"], features["size_class"])
     codes = {level: position for position, level in enumerate(PEER_LEVELS)}
     for j, name in enumerate(feature_names):
         feature = BY_NAME.get(name)
         if feature is None or feature.family in _NO_PEER_FAMILIES or name not in peers.values:
             continue
-        percent, level = peers.percentile_and_level(features, groups, name)
-        out[:, j] = percent.to_numpy()
-        levels[:, j] = level.map(codes).fillna(-1).to_numpy(dtype=np.int8)
-    return PeerRanks(out, levels)
+        ranks = peers.ranks(features, groups, name)
+        out[:, j] = ranks.middle.to_numpy()
+        tied[:, j] = ranks.tied.to_numpy()
+        levels[:, j] = ranks.level.map(codes).fillna(-1).to_numpy(dtype=np.int8)
+    return PeerRanks(out, levels, tied)
 
 
 class Reason(NamedTuple):
@@ -178,7 +187,8 @@ class Reason(NamedTuple):
     value: float | None  # None when not reported
     display: str  # the value as staff read it: 0.6배, 12.3%, 자료 없음
     display_en: str
-    peer_percentile: float | None  # share (0–100) of peers at or below the value
+    peer_percentile: float | None  # rank (0–100) among peers, ties counted at their middle
+    peer_tied: float | None  # share (0–100) of peers with the same value
     peer_level: str | None  # one of features.peers.PEER_LEVELS: who the peers were
     peer_group_ko: str | None
     peer_group_en: str | None
@@ -211,17 +221,20 @@ def reason(
     contribution: float,
     event: wording.Event = wording.DEFAULT_EVENT,
     peer_level: int = 0,
+    peer_tied: float = 0.0,
+    impaired: bool = False,
 ) -> Reason:
     """One feature's reason line: value as staff read it, peer rank (and who the peers were:
     ``peer_level`` in ``PEER_LEVELS``), probability points of the ``event`` the model predicts."""
     shown = _finite(value)
-    shown_ko, shown_en = wording.display(feature, shown)
+    shown_ko, shown_en = wording.display(feature, shown, impaired)
     missing = shown is None
     peer_value = None if missing else _finite(peer)
     level: str | None = None
     if peer_value is not None and peer_level >= 0:
         level = PEER_LEVELS[peer_level]
-    peers = wording.Peers.of(peer_value, level)
+    tied = _finite(peer_tied) if peer_value is not None else None
+    peers = wording.Peers.of(peer_value, level, tied or 0.0)
     contribution = float(contribution)
     return Reason(
         feature=feature.name,
@@ -234,6 +247,7 @@ def reason(
         display=shown_ko,
         display_en=shown_en,
         peer_percentile=peer_value,
+        peer_tied=tied,
         peer_level=level,
         peer_group_ko=peers.group_ko if peers else None,
         peer_group_en=peers.group_en if peers else None,
@@ -265,6 +279,7 @@ def reasons(
     order = np.argsort(-np.abs(points), kind="stable")
     shown = order if top is None else order[:top]
     ranks = PeerRanks.of(peers)
+    impaired = equity_not_positive(feature_names, values)
     listed = [
         reason(
             _feature(feature_names[j]),
@@ -273,10 +288,30 @@ def reasons(
             points[j],
             event,
             int(ranks.level[j]),
+            ranks.tied_at(j),
+            impaired,
         )
         for j in shown
     ]
     return listed, families(feature_names, points, set(shown.tolist()))
+
+
+def equity_not_positive(feature_names: tuple[str, ...], values: np.ndarray) -> bool:
+    """Whether one row's features say its equity is zero or negative (자본잠식): the equity
+    ratio at or below 0, or the capital impairment ratio at 1 (100 %) or above."""
+    positions = _equity_positions(feature_names)
+    ratio, impairment = (float(values[j]) if j >= 0 else math.nan for j in positions)
+    return ratio <= 0.0 or impairment >= 1.0  # NaN compares False: not known, not impaired
+
+
+@lru_cache(maxsize=16)
+def _equity_positions(feature_names: tuple[str, ...]) -> tuple[int, int]:
+    """Where a model's features hold the equity ratio and the capital impairment ratio (-1)."""
+
+    def position(name: str) -> int:
+        return feature_names.index(name) if name in feature_names else -1
+
+    return position("equity_ratio"), position("capital_impairment_ratio")
 
 
 @lru_cache(maxsize=16)

@@ -20,6 +20,13 @@ NONE_KO: Final = "해당 없음"  # a streak of 0 years, a flag not raised
 NONE_EN: Final = "none"
 MISSING_KO: Final = "자료 없음"
 MISSING_EN: Final = "not reported"
+# Ratios over equity cannot be computed when equity is zero or negative (자본잠식): said so,
+# rather than "자료 없음", which would send staff looking for a statement that was filed.
+EQUITY_DENOMINATED: Final = frozenset({"debt_ratio", "debt_ratio_change", "peer_pct_debt_ratio"})
+IMPAIRED_KO: Final = "자본잠식으로 계산 불가"
+IMPAIRED_EN: Final = "not computable: negative equity"
+# A value shared by at least this share (%) of peers is "the same as most", not ranked.
+MOST_TIED: Final = 50.0
 _THOUSAND_WON_PER_EOK: Final = 1e5  # 1억원 = 100,000천원
 
 
@@ -70,9 +77,12 @@ _OPINIONS: Final[dict[int, tuple[str, str]]] = {
 }
 
 
-def display(feature: Feature, value: float | None) -> tuple[str, str]:
-    """The value as staff read it, in Korean and English ("12.3%", "0.8배", "45일", …)."""
+def display(feature: Feature, value: float | None, impaired: bool = False) -> tuple[str, str]:
+    """The value as staff read it, in Korean and English ("12.3%", "0.8배", "45일", …);
+    ``impaired``: the firm's equity is zero or negative, which explains a missing ratio over it."""
     if value is None or not math.isfinite(value):
+        if impaired and feature.name in EQUITY_DENOMINATED:
+            return IMPAIRED_KO, IMPAIRED_EN
         return MISSING_KO, MISSING_EN
     if feature.name == "employees":
         return f"{value:,.0f}명", f"{value:,.0f}"
@@ -91,6 +101,14 @@ def peer_rank(percentile: float) -> tuple[str, str]:
         return f"하위 {share}%", f"bottom {share}%"
     share = max(1, round(100.0 - percentile))
     return f"상위 {share}%", f"top {share}%"
+
+
+def peer_place(percentile: float, tied: float = 0.0) -> tuple[str, str]:
+    """``peer_rank``, or "동종업계 대부분과 같음" when ``tied`` (the share of peers with the same
+    value, 0–100) is most of them: no arrears where most peers have none is not "상위 3%"."""
+    if tied >= MOST_TIED:
+        return "동종업계 대부분과 같음", "same as most peers"
+    return peer_rank(percentile)
 
 
 def points(contribution: float) -> str:
@@ -134,16 +152,22 @@ def _effect_en(contribution: float, event: Event) -> str:
 class Peers:
     """A peer rank and who the peers were ("같은 업종·규모", "같은 대분류 업종", …)."""
 
-    percentile: float
+    percentile: float  # the middle of the value's tie among peers
     group_ko: str
     group_en: str
+    tied: float = 0.0  # share (0–100) of peers with the same value
 
     @classmethod
-    def of(cls, percentile: float | None, level: str | None) -> Peers | None:
+    def of(cls, percentile: float | None, level: str | None, tied: float = 0.0) -> Peers | None:
         if percentile is None:
             return None
         group_ko, group_en = PEER_LEVEL_NAMES.get(level or "industry_size", ("", ""))
-        return cls(percentile, group_ko, group_en)
+        return cls(percentile, group_ko, group_en, tied)
+
+    @property
+    def most(self) -> bool:
+        """The value is what most peers have (ranking it would mislead)."""
+        return self.tied >= MOST_TIED
 
     @property
     def fine(self) -> bool:
@@ -161,6 +185,8 @@ def sentence_ko(
 ) -> str:
     """One Korean line: what the value is, where it ranks, and how it moves the ``event``."""
     effect = _effect_ko(contribution, event)
+    if missing and shown == IMPAIRED_KO:
+        return f"{attach(feature.ko, '은/는')} 자본잠식으로 계산할 수 없습니다. {effect}"
     if missing:
         return f"{attach(feature.ko, '은/는')} 자료가 없습니다. {effect}"
     if feature.unit == "streak" and shown == NONE_KO:
@@ -170,6 +196,9 @@ def sentence_ko(
     if peers is None or feature.unit == "percentile":
         return f"{attach(feature.ko, '이/가')} {shown}입니다. {effect}"
     subject, value = attach(feature.ko, "이/가"), attach(shown, "으로/로")
+    if peers.most:
+        among = "동종업계" if peers.fine else f"{peers.group_ko} 기업"
+        return f"{subject} {value} {among} 대부분과 같습니다. {effect}"
     among = "동종업계" if peers.fine else f"{peers.group_ko} 기업 중"
     return f"{subject} {value} {among} {peer_rank(peers.percentile)[0]}입니다. {effect}"
 
@@ -185,6 +214,8 @@ def sentence_en(
     """The English line matching ``sentence_ko``."""
     label = feature.en[:1].upper() + feature.en[1:]
     effect = _effect_en(contribution, event)
+    if missing and shown == IMPAIRED_EN:
+        return f"{label} cannot be computed as equity is negative; {effect}"
     if missing:
         return f"{label} is not reported; {effect}"
     if feature.unit == "streak" and shown == NONE_EN:
@@ -193,6 +224,9 @@ def sentence_en(
         return f"{shown[:1].upper()}{shown[1:]}; {effect}"
     if peers is None or feature.unit == "percentile":
         return f"{label} is {shown}; {effect}"
+    if peers.most:
+        among = "most peers" if peers.fine else f"most firms of the {peers.group_en}"
+        return f"{label} is {shown}, the same as {among}; {effect}"
     among = "among peers" if peers.fine else f"among firms of the {peers.group_en}"
     return f"{label} is {shown}, {peer_rank(peers.percentile)[1]} {among}; {effect}"
 
