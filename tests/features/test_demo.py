@@ -86,7 +86,9 @@ def test_default_rate_and_oracle_agree() -> None:
     # The realised rate is a Bernoulli draw from true_pd, so the means agree within noise.
     spread = np.sqrt((data.oracle["true_pd"] * (1 - data.oracle["true_pd"])).sum()) / len(realised)
     assert abs(realised.mean() - data.oracle["true_pd"].mean()) < 4 * spread
-    assert roc_auc_score(realised, data.oracle["true_pd"]) > 0.75
+    # docs/demo-data.md promises an oracle AUC of 0.80–0.90 (SPEC §4). At this size it is
+    # 0.85–0.89 over seeds 3–6, with a standard error of about 0.015 (≈ 220 events).
+    assert 0.80 < roc_auc_score(realised, data.oracle["true_pd"]) < 0.92
 
 
 def test_marginal_firm_share_among_audited_is_plausible() -> None:
