@@ -1,6 +1,7 @@
 """Raw contract tables -> point-in-time feature table (one row per firm and as-of date).
 
-The same code serves training (``build_features``: every as-of date in one vectorised pass)
+The same code serves training (``build_features``: every as-of date in one vectorised pass,
+30 June each year by default, or every month-end with ``frequency="monthly"``)
 and online scoring (``features_as_of``: one firm, one date): the service passes the
 ``MarketContext`` it built from the stored cross-section so that peer percentiles and industry
 rates mean the same thing online as in training. ``features.reference`` keeps the plain
@@ -199,20 +200,70 @@ def _feature_rows(
     return out
 
 
+ANNUAL, MONTHLY = "annual", "monthly"
+FREQUENCIES = (ANNUAL, MONTHLY)
+# Month-end dates built together in one vectorised pass: a year of them bounds the memory of the
+# intermediate arrays (about 12 annual tables' worth) whatever the span of the monthly table.
+MONTHS_PER_PASS = 12
+
+
+def monthly_as_of_dates(
+    financials: pd.DataFrame, years: int | None = None, until: pd.Timestamp | None = None
+) -> list[pd.Timestamp]:
+    """Every month-end from the first yearly as-of date (``as_of_dates``) to the last, or to
+    ``until``; with ``years``, only those in the last ``years`` calendar years.
+
+    The yearly dates (30 June) are month-ends, so they are among these: a monthly table holds
+    the annual one's rows on its 30 June dates.
+    """
+    annual = as_of_dates(financials)
+    if not annual:
+        return []
+    end = until if until is not None else annual[-1]
+    dates = list(pd.date_range(annual[0], end, freq="ME"))
+    if years is not None:
+        if years < 1:
+            raise ValueError(f"years must be at least 1; got {years}")
+        dates = [d for d in dates if d.year > end.year - years]
+    return dates
+
+
 def build_features(
     tables: RawTables,
     dates: Sequence[pd.Timestamp] | None = None,
     label_rules: Sequence[str] = DEFAULT_RULES,
     horizon_months: int = 12,
     progress: bool = False,
+    frequency: str = ANNUAL,
+    years: int | None = None,
 ) -> pd.DataFrame:
     """The training table: features and flags per (firm, as-of), with a ``label`` column.
 
     ``label_rules`` may include ``column:<name>``: a label column of ``tables.labels``.
-    All as-of dates are built in one vectorised pass; ``progress`` is kept for callers.
+    As-of dates are ``dates`` when given, else 30 June of each year (``frequency`` "annual") or
+    every month-end of the same span (``monthly_as_of_dates``, the last ``years`` years when
+    given). Dates are built in vectorised passes of up to ``MONTHS_PER_PASS`` (each row depends
+    only on its own date, so the passes concatenate to the one-pass table); ``progress`` is
+    kept for callers.
     """
-    dates = list(dates) if dates is not None else as_of_dates(tables.financials)
-    table = features_on_dates(tables, dates)
+    if frequency not in FREQUENCIES:
+        raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}; got {frequency!r}")
+    if dates is None:
+        dates = (
+            as_of_dates(tables.financials)
+            if frequency == ANNUAL
+            else monthly_as_of_dates(tables.financials, years)
+        )
+    dates = list(dates)
+    if frequency == ANNUAL or len(dates) <= MONTHS_PER_PASS:
+        table = features_on_dates(tables, dates)
+    else:
+        parts = [
+            features_on_dates(tables, dates[start : start + MONTHS_PER_PASS])
+            for start in range(0, len(dates), MONTHS_PER_PASS)
+        ]
+        table = pd.concat(parts, ignore_index=True)
+        del parts
     return with_labels(table, tables, label_rules, horizon_months)
 
 
