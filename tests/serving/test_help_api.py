@@ -71,7 +71,9 @@ def test_help_is_audited_and_keeps_to_the_region(service: TestClient, keys: dict
     assert ("center", "ok") in outcomes and ("center", "forbidden") in outcomes
 
 
-def _applied(panel: RawTables, firm_id: str, as_of: str, proposal: dict[str, Any]) -> dict:
+def _applied(
+    panel: RawTables, firm_id: str, as_of: str, proposal: dict[str, Any]
+) -> dict[str, Any]:
     """The stored firm's own rows as a ``POST /v1/scores`` body, with the proposal's changes
     written into its latest statement filed by ``as_of`` and its settled arrears left out."""
     firm = panel.firms[panel.firms["firm_id"] == firm_id].iloc[0]
@@ -125,7 +127,7 @@ def test_proposals_applied_give_the_lower_grade_with_the_served_model(
     for firm_id in _riskiest(service, "26", 6):
         answer = _help(service, keys["center26"], firm_id)
         as_of = answer["as_of"]
-        unchanged = {"changes": [], "settled": []}
+        unchanged: dict[str, Any] = {"changes": [], "settled": []}
         body = _applied(panel, firm_id, as_of, unchanged)
         now = service.post("/v1/scores", json=body, headers=auth(keys["center26"])).json()
         assert now["grade"] == answer["recourse"]["grade"]
