@@ -2,7 +2,8 @@
 
 Every read and every recorded visit is audited before the response; refused attempts too.
 Centre keys reach only their own 시도's firms; only the firm's own centre and admins record
-visits (analysts read).
+visits (analysts read). A recorded call or visit moves the firm's case (its last contact, and
+미접촉 or 연락 forward) in the same transaction as the visit and its audit row.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import CurrentKey, SessionDep
 from serving.deps import StateDep
+from serving.domain import cases
 from serving.domain.history import firm_history
-from serving.domain.visits import firm_visits, new_visit, recorded
+from serving.domain.visits import firm_visits, new_visit, recorded, recorder
 from serving.openapi import KEYED, errors
 from serving.schemas import FIRM_ID_DESCRIPTION, FIRM_ID_PATTERN, normalise_firm_id
 from serving.schemas.firms import FirmHistoryOut, VisitIn, VisitOut
@@ -74,8 +76,8 @@ def list_visits(
 def record_visit(
     firm_id: FirmPath, body: VisitIn, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> VisitOut:
-    """Only the firm's own centre and admins may record; the visit and its audit row commit
-    together before the response."""
+    """Only the firm's own centre and admins may record; the visit, the case's change and the
+    audit row commit together before the response."""
     endpoint = "POST /v1/firms/{firm_id}/visits"
     snapshot, champion = state.current()
     region = snapshot.regions.get(firm_id)
@@ -83,5 +85,7 @@ def record_visit(
         entry.check(policy.record_visit(key, firm_id, region))
         assert region is not None  # record_visit refuses an unknown firm
         visit = new_visit(firm_id, region, body, key)
-        entry.rows.append(visit)
-    return recorded(visit, key.prefix)
+        work = cases.start(session, firm_id, region)
+        cases.record_contact(work, body.contact_type, body.visited_on, cases.Actor.of(key))
+        entry.rows.extend([visit, *cases.written(session, work)])
+    return recorded(visit, recorder(session, key))

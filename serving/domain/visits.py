@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from serving.domain.state import Snapshot
 from serving.schemas.firms import VisitIn, VisitOut
 from serving.store.records import now
-from serving.store.tables import ApiKey, Visit
+from serving.store.tables import ApiKey, User, Visit
 
 FINDINGS: dict[str, tuple[str, str]] = {
     "crisis_confirmed": ("위기 확인", "crisis confirmed"),
@@ -24,6 +24,25 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "supported": ("지원 연계", "support arranged"),
     "referred": ("타 기관 연계", "referred"),
 }
+CONTACT_TYPES: dict[str, tuple[str, str]] = {
+    "phone": ("전화", "phone call"),
+    "visit": ("방문", "visit"),
+    "video": ("화상", "video meeting"),
+}
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "support_needed": ("지원 필요", "support needed"),
+    "applied": ("지원 신청", "applied for support"),
+    "approved": ("지원 확정", "support approved"),
+    "declined_by_firm": ("기업이 거절", "declined by the firm"),
+    "not_reached": ("연락 안 됨", "could not be reached"),
+    "no_action": ("조치 불필요", "no action needed"),
+}
+
+
+def _named(names: dict[str, tuple[str, str]], code: str | None) -> tuple[str | None, str | None]:
+    if code is None:
+        return None, None
+    return names.get(code, (code, code))
 
 
 def new_visit(firm_id: str, region: str, body: VisitIn, key: ApiKey) -> Visit:
@@ -37,11 +56,27 @@ def new_visit(firm_id: str, region: str, body: VisitIn, key: ApiKey) -> Visit:
         note=body.note,
         key_id=key.id,
         recorded_at=now(),
+        user_id=key.user_id,
+        contact_type=body.contact_type,
+        programme=body.programme,
+        amount=body.amount,
+        outcome=body.outcome,
     )
+
+
+def recorder(session: Session, key: ApiKey) -> str:
+    """How a visit names who recorded it: the person's name, else the key's prefix."""
+    if key.user_id is None:
+        return key.prefix
+    with session.begin():
+        name = session.scalar(select(User.display_name).where(User.id == key.user_id))
+    return name or key.prefix
 
 
 def recorded(visit: Visit, recorded_by: str | None) -> VisitOut:
     ko, en = FINDINGS.get(visit.finding, (visit.finding, visit.finding))
+    contact_ko, contact_en = _named(CONTACT_TYPES, visit.contact_type)
+    outcome_ko, outcome_en = _named(OUTCOMES, visit.outcome)
     return VisitOut(
         visit_id=visit.visit_id,
         firm_id=visit.firm_id,
@@ -50,6 +85,14 @@ def recorded(visit: Visit, recorded_by: str | None) -> VisitOut:
         finding_ko=ko,
         finding_en=en,
         note=visit.note,
+        contact_type=visit.contact_type,
+        contact_type_ko=contact_ko,
+        contact_type_en=contact_en,
+        programme=visit.programme,
+        amount=visit.amount,
+        outcome=visit.outcome,
+        outcome_ko=outcome_ko,
+        outcome_en=outcome_en,
         source="service",
         recorded_at=visit.recorded_at,
         recorded_by=recorded_by,
@@ -85,12 +128,13 @@ def imported(snapshot: Snapshot, firm_id: str) -> list[VisitOut]:
 def firm_visits(session: Session, snapshot: Snapshot, firm_id: str) -> list[VisitOut]:
     """Every visit of a firm, newest first (recorded before imported on the same day)."""
     query = (
-        select(Visit, ApiKey.prefix)
+        select(Visit, ApiKey.prefix, User.display_name)
         .join(ApiKey, Visit.key_id == ApiKey.id, isouter=True)
+        .join(User, Visit.user_id == User.id, isouter=True)
         .where(Visit.firm_id == firm_id)
     )
     with session.begin():
-        stored = [recorded(visit, prefix) for visit, prefix in session.execute(query)]
+        stored = [recorded(visit, name or prefix) for visit, prefix, name in session.execute(query)]
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def newest_first(visit: VisitOut) -> tuple[dt.date, bool, dt.datetime]:

@@ -15,6 +15,11 @@ from core import clock, contract
 from serving.schemas import ScoreStatus, Strict
 
 VisitFinding = Literal[contract.VISIT_FINDINGS]  # type: ignore[valid-type]
+ContactType = Literal["phone", "visit", "video"]  # 전화, 방문, 화상
+VisitOutcome = Literal[
+    "support_needed", "applied", "approved", "declined_by_firm", "not_reached", "no_action"
+]
+AMOUNT_MAX = 100_000_000  # 천원: 1,000억원, far above any one SME programme
 
 
 class HistoryPoint(BaseModel):
@@ -74,6 +79,24 @@ class VisitIn(Strict):
     visited_on: dt.date = Field(description="Date of the visit; not in the future (Korea's date)")
     finding: VisitFinding = Field(description="crisis_confirmed, no_crisis, supported, referred")
     note: str | None = Field(None, max_length=2000, description="Free text, at most 2,000 chars")
+    contact_type: ContactType = Field(
+        "visit", description="phone (전화), visit (방문) or video (화상); default visit"
+    )
+    programme: str | None = Field(
+        None, max_length=64, description="Programme referred: a catalogue id or free text"
+    )
+    amount: float | None = Field(
+        None, ge=0, le=AMOUNT_MAX, allow_inf_nan=False, description="Amount in 천원, ≥ 0"
+    )
+    outcome: VisitOutcome | None = Field(
+        None,
+        description="support_needed, applied, approved, declined_by_firm, not_reached, no_action",
+    )
+
+    @field_validator("programme")
+    @classmethod
+    def _programme(cls, programme: str | None) -> str | None:
+        return (programme.strip() or None) if programme is not None else None
 
     @field_validator("visited_on")
     @classmethod
@@ -93,6 +116,16 @@ class VisitOut(BaseModel):
     finding_ko: str
     finding_en: str
     note: str | None
+    contact_type: str | None = Field(default=None, description="phone, visit or video")
+    contact_type_ko: str | None = None
+    contact_type_en: str | None = None
+    programme: str | None = None
+    amount: float | None = Field(default=None, description="천원")
+    outcome: str | None = None
+    outcome_ko: str | None = None
+    outcome_en: str | None = None
     source: Literal["service", "imported"]
     recorded_at: dt.datetime | None
-    recorded_by: str | None = Field(description="Prefix of the key that recorded it")
+    recorded_by: str | None = Field(
+        description="The staff member's name, else the prefix of the key that recorded it"
+    )
