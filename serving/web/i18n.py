@@ -49,6 +49,24 @@ _CORE: Final[dict[str, tuple[str, str]]] = {
     "regions": ("전국 지역", "All regions"),
     "firm": ("기업", "Firm"),
     "find_firm": ("기업 조회", "Look up a firm"),
+    "search": ("찾기", "Search"),
+    "search_help": ("기업명 일부 또는 기업 번호", "Part of the name, or the firm number"),
+    "search_title": ("기업 찾기", "Find a firm"),
+    "search_results": ("'{q}' 검색 결과 {total:,}건", "{total:,} firms match '{q}'"),
+    "search_more": (
+        "처음 {shown}건만 보여 줍니다. 이름을 더 길게 적어 보세요.",
+        "Only the first {shown} are shown; type more of the name.",
+    ),
+    "search_none": (
+        "맞는 기업이 없습니다. 볼 수 있는 지역의 기업만 찾습니다.",
+        "No firm matches. Only firms of the regions you can see are searched.",
+    ),
+    "search_short": (
+        "기업명은 두 글자 이상 적어 주세요 (주식회사·(주)와 띄어쓰기는 빼고 셉니다).",
+        "Type at least two characters of the name (company forms and spaces are not counted).",
+    ),
+    "data_statements": ("최근 재무제표 결산", "latest statement"),
+    "data_events": ("최근 사건 자료", "latest event"),
     "firm_id": ("기업 번호", "Firm id"),
     "firm_id_help": (
         "사업자등록번호·법인등록번호 또는 기관 코드",

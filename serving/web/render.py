@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
+import pandas as pd
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from core.grades import Grade
-from serving.access.sessions import SignedIn
+from serving.access.sessions import COOKIE, SignedIn, resolve
+from serving.domain.region_codes import cluster_label, district_label
+from serving.domain.state import Champion, Snapshot
 from serving.web import charts, i18n, ksic
 from serving.web.i18n import LANG_COOKIE, Lang
 
@@ -53,7 +60,63 @@ def helpers(lang: Lang) -> dict[str, Any]:
         "grade_colour": lambda grade: Grade.fields(grade)["grade_colour"],
         "percent": charts.percent,
         "points": charts.points_text,
+        "district_name": district_label,
+        "cluster_name": lambda code: cluster_label(code, lang),
     }
+
+
+@dataclass(frozen=True)
+class DataDates:
+    """How old what a page shows is: the as-of date scores are taken at, the latest statement
+    period end among the firms scored, and the latest event (arrears, default …) on or before
+    the as-of date (None where the data hold none)."""
+
+    as_of: dt.date
+    statements: dt.date | None
+    events: dt.date | None
+
+
+_dates_lock = threading.Lock()
+_dates_kept: dict[str, tuple[Champion, DataDates]] = {}
+
+
+def data_dates(snapshot: Snapshot, champion: Champion) -> DataDates:
+    """The snapshot's dates, worked out once per champion (a reload brings new ones)."""
+    with _dates_lock:
+        found = _dates_kept.get("current")
+        if found is not None and found[0] is champion:
+            return found[1]
+        ends = champion.latest.standing.period_end
+        ends = ends[~np.isnat(ends)]
+        events = pd.to_datetime(snapshot.tables.events["event_date"])
+        events = events[events <= snapshot.as_of]
+        dates = DataDates(
+            snapshot.as_of.date(),
+            pd.Timestamp(ends.max()).date() if len(ends) else None,
+            events.max().date() if len(events) else None,
+        )
+        _dates_kept["current"] = (champion, dates)
+        return dates
+
+
+def _page_dates(request: Request) -> DataDates | None:
+    """The served data's dates for the page header, None while the service is not ready."""
+    service = getattr(request.app.state, "service", None)
+    if service is None or not service.ready:
+        return None
+    snapshot, champion = service.current()
+    return data_dates(snapshot, champion)
+
+
+def _known_user(request: Request) -> SignedIn | None:
+    """The signed-in user behind an error page's request, so it keeps the menu (an error is
+    rendered outside the route's dependencies): the same lookup as ``signed_in``."""
+    token = request.cookies.get(COOKIE)
+    factory = getattr(request.app.state, "sessions", None)
+    if not token or factory is None:
+        return None
+    with factory() as db:
+        return resolve(db, token)
 
 
 def page(
@@ -66,10 +129,13 @@ def page(
     """Render ``template``; a ``?lang=`` choice is remembered in a cookie for later pages."""
     lang = language(request)
     other = "en" if lang == "ko" else "ko"
+    if user is None and status_code >= 400:
+        user = _known_user(request)
     values = {
         **helpers(lang),
         "user": user,
         "csrf": user.csrf if user else "",
+        "data_dates": _page_dates(request),
         "switch_url": str(request.url.include_query_params(lang=other)),
         "path": request.url.path,
         **(context or {}),
