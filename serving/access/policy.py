@@ -352,6 +352,15 @@ class ReferralScope:
     nothing: bool = False
 
 
+def read_referrals(caller: Caller) -> Refusal | None:
+    """Listing referrals: every role but office and local_gov, which read referral counts in
+    the national view, not who was referred (``referral_scope`` says which ones)."""
+    if caller.role not in ("office", "local_gov"):
+        return None
+    message = f"{caller.role} keys read referral counts (GET /v1/national), not referrals"
+    return Refusal(403, "forbidden", message, caller.region, by_role=True)
+
+
 def referral_scope(caller: Caller) -> ReferralScope:
     """A partner lists its organisation's referrals (none without one), a centre its region's,
     analysts and admins all; office and local_gov keys list none."""

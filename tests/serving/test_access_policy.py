@@ -50,6 +50,7 @@ ACTIONS: Final[dict[str, Callable[[Key, str | None], Refusal | None]]] = {
     "run scenario": lambda key, target: policy.run_scenario(key, target),
     "refer firm": lambda key, target: policy.refer_firm(key, _firm(target), target),
     "read national": lambda key, _: policy.read_national(key),
+    "read referrals": lambda key, _: policy.read_referrals(key),
 }
 # action, target (a region; None: no such firm or score, no region declared, or no target):
 # the status each caller gets, for centre 26, centre 11, analyst, admin, a partner, the 26
@@ -83,6 +84,7 @@ TABLE: Final = [
     ("use admin", None, (403, 403, 403, None, 403, 403, 403)),
     ("read drift", None, (403, 403, None, None, 403, 403, 403)),
     ("read national", None, (None, None, None, None, 403, None, None)),
+    ("read referrals", None, (None, None, None, None, None, 403, 403)),
 ]
 
 
