@@ -109,7 +109,8 @@ class StressResult:
         after_codes = self.firms["grade_after"].to_numpy().copy()
         after_codes[after_codes == ENTERED_STATE] = len(self.grades)
         after = pd.Categorical.from_codes(after_codes, categories=names)
-        return pd.crosstab(before, after, dropna=False).iloc[: len(self.grades)]
+        table = pd.crosstab(before, after, rownames=["before"], colnames=["after"], dropna=False)
+        return table.iloc[: len(self.grades)]
 
 
 _SUMS: Final[dict[str, tuple[str, str]]] = {
