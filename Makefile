@@ -44,19 +44,19 @@ $(CHAMPION): $(FEATURES)
 	$(EWS) promote
 	touch $@
 
+# Demo staff (two per centre for all 17 시도, an HQ analyst, an admin; passwords in
+# models/demo-staff.txt) and the README's analyst, 부산 and admin keys. Idempotent: a rerun adds
+# only what is missing.
 models/demo-keys.txt: | $(VENV)/.installed
 	@mkdir -p models
-	@{ echo "analyst: $$($(EWS) keys create --role analyst | tail -n 1)"; \
-	   echo "center-26 (부산): $$($(EWS) keys create --role center --region 26 | tail -n 1)"; \
-	   echo "admin: $$($(EWS) keys create --role admin | tail -n 1)"; } > $@
-	@chmod 600 $@
+	@$(EWS) users seed-demo --staff-out models/demo-staff.txt --keys-out $@
 
 data: $(RAW)
 features: $(FEATURES)
 train promote: $(CHAMPION)
 
 run: $(VENV)/.installed $(CHAMPION) models/demo-keys.txt
-	@echo "API keys for this demo (kept in models/demo-keys.txt):"
+	@echo "API keys for this demo (kept in models/demo-keys.txt; staff passwords in models/demo-staff.txt):"
 	@cat models/demo-keys.txt
 	$(EWS) serve
 
@@ -90,4 +90,4 @@ test-fast: $(VENV)/.test-installed
 test: lint types pytest
 
 clean:
-	rm -rf data models/mlflow.db models/artifacts models/service.db models/.champion models/demo-keys.txt
+	rm -rf data models/mlflow.db models/artifacts models/service.db models/.champion models/demo-keys.txt models/demo-staff.txt

@@ -39,8 +39,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="Issue API keys for centre staff, analysts and admins.")
-app.add_typer(keys_app, name="keys")
 app.command("watchlist-check")(watchlist_check.check)
 
 FEATURES_FILE = "features.parquet"
@@ -429,67 +427,6 @@ def score(
     when = pd.Timestamp(date.fromisoformat(as_of)) if as_of else None
     written = score_all(get_settings(), when, out, top, scheduler=scheduler)
     typer.echo(f"wrote {written:,} scores to {out}")
-
-
-@keys_app.command("create")
-def keys_create(
-    role: Annotated[str, typer.Option(help="center, analyst or admin.")],
-    region: Annotated[
-        str | None, typer.Option(help="시도 code, required for center keys (e.g. 26).")
-    ] = None,
-) -> None:
-    """Create an API key; the key is printed once, alone on the last line."""
-    from serving.access.keys import create_key
-    from serving.store.engine import make_engine
-    from serving.store.schema import create_schema
-
-    engine = make_engine(get_settings().db_url)
-    create_schema(engine)
-    try:
-        key = create_key(engine, role, region)
-    except ValueError as error:
-        _fail(str(error))
-    typer.echo(f"created a {role} key" + (f" for region {region}" if region else ""))
-    typer.echo(key)
-
-
-@keys_app.command("list")
-def keys_list() -> None:
-    """Every key: id, role, region, prefix, created, revoked (never the key itself)."""
-    from serving.access.keys import list_keys
-    from serving.store.engine import make_engine
-    from serving.store.schema import create_schema
-
-    engine = make_engine(get_settings().db_url)
-    create_schema(engine)
-    typer.echo(f"{'id':>5}  {'role':<8} {'region':<6} {'prefix':<8}  {'created':<19}  revoked")
-    for key in list_keys(engine):
-        created = key.created_at.strftime("%Y-%m-%d %H:%M:%S")
-        revoked = key.revoked_at.strftime("%Y-%m-%d %H:%M:%S") if key.revoked_at else "-"
-        region = key.region or "-"
-        typer.echo(f"{key.id:>5}  {key.role:<8} {region:<6} {key.prefix:<8}  {created}  {revoked}")
-
-
-@keys_app.command("revoke")
-def keys_revoke(
-    key: Annotated[str, typer.Argument(help="The key's id or prefix (from `ews keys list`).")],
-) -> None:
-    """Revoke one key; its next request gets 401. An ambiguous prefix revokes nothing."""
-    from serving.access.keys import list_keys, revoke_key_id
-    from serving.store.engine import make_engine
-    from serving.store.schema import create_schema
-
-    engine = make_engine(get_settings().db_url)
-    create_schema(engine)
-    found = list_keys(engine, key)
-    if not found:
-        _fail(f"no key has id or prefix {key!r}")
-    if len(found) > 1:
-        ids = ", ".join(str(k.id) for k in found)
-        _fail(f"{key!r} matches keys {ids}; give one key's id")
-    if not revoke_key_id(engine, found[0].id):
-        _fail(f"key {found[0].id} ({found[0].prefix}) was already revoked")
-    typer.echo(f"revoked key {found[0].id} ({found[0].prefix}, {found[0].role})")
 
 
 registered = (audit, datasets, modelops, people, monthly, digest, region_plan, scenarios, visits)

@@ -1,6 +1,7 @@
 """The audit log for an inspector: who read or scored what, when, with which model, and how it
-ended; written before every response (``attempt``, ``audited``), exported as CSV or JSON Lines,
-and checked against its hash chain (``verify_chain``; the rule is
+ended; written before every response (``attempt``, ``audited``), searched by person, firm,
+action and date (``audit_rows`` with an ``AuditQuery``), exported as CSV or JSON Lines with the
+person's username and name, and checked against its hash chain (``verify_chain``; the rule is
 ``serving.store.audit_chain.audit_hash``).
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -23,13 +25,16 @@ from serving.errors import NotScorable, RegionForbidden, RoleForbidden, ServingE
 from serving.schemas.scores import Outcome
 from serving.store.audit_chain import CHAINED_FIELDS, GENESIS_HASH, audit_hash
 from serving.store.records import NewRow, audit_row, record
-from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, ApiKey, AuditEntry, Base
+from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, ApiKey, AuditEntry, Base, User
 
 EXPORT_COLUMNS = (
     "id",
     "at",
     "key_id",
     "key_prefix",
+    "user_id",
+    "username",
+    "display_name",
     "role",
     "region",
     "endpoint",
@@ -140,30 +145,74 @@ def audited(
     record(session, [*rows, entry])
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit rows to read: ``since`` ≤ at < ``until``; the person (a user id); a firm
+    among the row's firm ids; ``action`` within the endpoint (case-insensitive); an outcome."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    user_id: int | None = None
+    firm_id: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+
+
 def audit_rows(
-    engine: Engine, since: dt.datetime, until: dt.datetime | None = None
+    engine: Engine,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    where: AuditQuery | None = None,
+    limit: int | None = None,
+    newest_first: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Audit entries at or after ``since`` (and before ``until``), oldest first."""
+    """Audit entries at or after ``since`` (and before ``until``) matching ``where``, oldest
+    first (newest first for a page), each with its key's prefix and its person."""
+    where = where or AuditQuery()
     query = (
-        select(AuditEntry, ApiKey.prefix)
+        select(AuditEntry, ApiKey.prefix, User.username, User.display_name)
         .join(ApiKey, AuditEntry.key_id == ApiKey.id, isouter=True)
-        .where(AuditEntry.at >= since)
-        .order_by(AuditEntry.id)
+        .join(User, AuditEntry.user_id == User.id, isouter=True)
+        .order_by(AuditEntry.id.desc() if newest_first else AuditEntry.id)
     )
+    since, until = since or where.since, until or where.until
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
+    if where.user_id is not None:
+        query = query.where(AuditEntry.user_id == where.user_id)
+    if where.firm_id:  # the stored JSON list holds each id as a JSON string
+        query = query.where(
+            AuditEntry.firm_ids.contains(json.dumps(where.firm_id), autoescape=True)
+        )
+    if where.action:
+        query = query.where(
+            func.lower(AuditEntry.endpoint).contains(where.action.lower(), autoescape=True)
+        )
+    if where.outcome:
+        query = query.where(AuditEntry.outcome == where.outcome)
+    if limit is not None:
+        query = query.limit(limit)
     with Session(engine) as session:
-        for entry, prefix in session.execute(query.execution_options(yield_per=1000)):
-            yield _row(entry, prefix)
+        for entry, prefix, username, name in session.execute(
+            query.execution_options(yield_per=1000)
+        ):
+            yield _row(entry, prefix, username, name)
 
 
-def _row(entry: AuditEntry, prefix: str | None) -> dict[str, Any]:
+def _row(
+    entry: AuditEntry, prefix: str | None, username: str | None, name: str | None
+) -> dict[str, Any]:
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
     return {
         "id": entry.id,
         "at": at.isoformat(),
         "key_id": entry.key_id,
         "key_prefix": prefix,
+        "user_id": entry.user_id,
+        "username": username,
+        "display_name": name,
         "role": entry.role,
         "region": entry.region,
         "endpoint": entry.endpoint,
@@ -177,6 +226,25 @@ def _row(entry: AuditEntry, prefix: str | None) -> dict[str, Any]:
     }
 
 
+def _csv_values(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "firm_ids": " ".join(row["firm_ids"])}
+
+
+def csv_chunks(rows: Iterable[dict[str, Any]], size: int = 65_536) -> Iterator[str]:
+    """The CSV export in pieces of about ``size`` characters, header first (for a streamed
+    download)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(_csv_values(row))
+        if buffer.tell() >= size:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def write_audit(rows: Iterable[dict[str, Any]], stream: IO[str], fmt: str) -> int:
     """Write rows as ``csv`` (firm ids joined by spaces) or ``jsonl``; returns the count."""
     if fmt not in ("csv", "jsonl"):
@@ -187,7 +255,7 @@ def write_audit(rows: Iterable[dict[str, Any]], stream: IO[str], fmt: str) -> in
     count = 0
     for row in rows:
         if writer is not None:
-            writer.writerow({**row, "firm_ids": " ".join(row["firm_ids"])})
+            writer.writerow(_csv_values(row))
         else:
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1

@@ -2,10 +2,14 @@
 once per request, revoked; what each role may do is ``serving.access.policy``'s.
 
 A key is ``ews_`` + 32 URL-safe characters, shown once when created; the database keeps only its
-SHA-256 and its first 8 characters. Requests carry it in ``X-API-Key`` (or ``Authorization:
-Bearer``); a missing, unknown or revoked key gets 401, audited at most once a minute per client
-address. Too many requests, or too many bad keys from one address, get 429
-(``serving.access.limits``).
+SHA-256 and its first 8 characters. A key may belong to a person (``user_id``, see
+``serving.access.people``): every request and audit row made with it then names them. Each person
+also has one sign-in key (label ``web sign-in``) that their browser sessions stand for; its plain
+value is never kept or shown, and it is refused as an API key.
+
+Requests carry a key in ``X-API-Key`` (or ``Authorization: Bearer``); a missing, unknown or
+revoked key gets 401, audited at most once a minute per client address. Too many requests, or too
+many bad keys from one address, get 429 (``serving.access.limits``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from serving.store.records import audit_row, now, write
 from serving.store.tables import ApiKey
 
 KEY_PREFIX: Final = "ews_"
+SIGN_IN_LABEL: Final = "web sign-in"  # a person's sessions' key: never shown, never a bearer key
 
 
 class InvalidRole(ValueError):
@@ -49,14 +54,38 @@ def _check(role: str, region: str | None) -> None:
         raise (InvalidRole if field == "role" else InvalidRegion)(message)
 
 
-def create_key(engine: Engine, role: str, region: str | None = None) -> str:
+def create_key(
+    engine: Engine,
+    role: str,
+    region: str | None = None,
+    user_id: int | None = None,
+    label: str | None = None,
+) -> str:
     """Issue a key and return it; this is the only time the plain key exists."""
-    _check(role, region)
-    key = KEY_PREFIX + secrets.token_urlsafe(24)
-    row = ApiKey(key_hash=hash_key(key), prefix=key[:8], role=role, region=region, created_at=now())
+    key, row = new_key(role, region, user_id, label)
     with Session(engine) as session, session.begin():
         session.add(row)
     return key
+
+
+def new_key(
+    role: str, region: str | None, user_id: int | None = None, label: str | None = None
+) -> tuple[str, ApiKey]:
+    """A new key and its row (not yet stored), for a caller adding it in its own transaction."""
+    _check(role, region)
+    if label is not None and not label.strip():
+        label = None
+    key = KEY_PREFIX + secrets.token_urlsafe(24)
+    row = ApiKey(
+        key_hash=hash_key(key),
+        prefix=key[:8],
+        role=role,
+        region=region,
+        created_at=now(),
+        user_id=user_id,
+        label=label[:64] if label else None,
+    )
+    return key, row
 
 
 def revoke_key(engine: Engine, key: str) -> bool:
@@ -69,6 +98,25 @@ def revoke_key_id(engine: Engine, key_id: int) -> bool:
     return _revoke(engine, ApiKey.id == key_id)
 
 
+class NotRotatable(ValueError):
+    """A person's sign-in key is never shown, so it is not rotated (reset the password)."""
+
+
+def rotate_key(engine: Engine, key_id: int) -> tuple[str, ApiKey] | None:
+    """Revoke a live key and issue one for the same role, region, person and label, in one
+    transaction; returns the new key (shown once) and its row, or None for no live key."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        row = session.scalar(select(ApiKey).where(ApiKey.id == key_id))
+        if row is None or row.revoked_at is not None:
+            return None
+        if row.label == SIGN_IN_LABEL:
+            raise NotRotatable(f"key {key_id} is a sign-in key; reset its person's password")
+        row.revoked_at = now()
+        key, issued = new_key(row.role, row.region, row.user_id, row.label)
+        session.add(issued)
+    return key, issued
+
+
 def _revoke(engine: Engine, which: ColumnElement[bool]) -> bool:
     with Session(engine) as session, session.begin():
         row = session.scalar(select(ApiKey).where(which))
@@ -78,9 +126,14 @@ def _revoke(engine: Engine, which: ColumnElement[bool]) -> bool:
     return True
 
 
-def list_keys(engine: Engine, id_or_prefix: str | None = None) -> list[ApiKey]:
-    """Stored keys, oldest first: all, the one with this id, or those whose prefix starts so."""
+def list_keys(
+    engine: Engine, id_or_prefix: str | None = None, user_id: int | None = None
+) -> list[ApiKey]:
+    """Stored keys, oldest first: all, the one with this id, or those whose prefix starts so;
+    only one person's with ``user_id``."""
     query = select(ApiKey).order_by(ApiKey.id)
+    if user_id is not None:
+        query = query.where(ApiKey.user_id == user_id)
     if id_or_prefix is not None and id_or_prefix.isdigit():
         query = query.where(ApiKey.id == int(id_or_prefix))
     elif id_or_prefix is not None:
@@ -119,9 +172,15 @@ def find_key(engine: Engine, key: str) -> ApiKey | None:
 
 
 def live_key(engine: Engine, key: str) -> ApiKey | None:
-    """The stored key for a plain key, unless it is unknown or revoked (API calls and sign-in)."""
+    """The stored key for a plain key, unless it is unknown or revoked (API calls and sign-in).
+
+    A person's sign-in key is refused too: it stands only for their browser sessions. A
+    disabled person's keys are revoked when they are disabled, so this one read suffices.
+    """
     row = find_key(engine, key)
-    return row if row is not None and row.revoked_at is None else None
+    if row is None or row.revoked_at is not None or row.label == SIGN_IN_LABEL:
+        return None
+    return row
 
 
 async def current_key(

@@ -47,8 +47,10 @@ def audit_row(
     model_version: str | None = None,
     score_id: str | None = None,
     subject_region: str | None = None,
+    user_id: int | None = None,
 ) -> NewRow:
-    """Who did what to which firms, when, with which model, and how it ended."""
+    """Who did what to which firms, when, with which model, and how it ended. The person is
+    the key's (``user_id`` names one where there is no key: a failed password sign-in)."""
     return AUDIT_LOG, {
         "at": now(),
         "key_id": key.id if key else None,
@@ -60,6 +62,7 @@ def audit_row(
         "score_id": score_id,
         "outcome": outcome,
         "subject_region": subject_region,
+        "user_id": key.user_id if key is not None and key.user_id is not None else user_id,
     }
 
 

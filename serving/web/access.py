@@ -34,6 +34,10 @@ class CsrfMismatch(ValueError):
     """A form came without this session's CSRF token (another site, or a stale page)."""
 
 
+class AdminOnly(PermissionError):
+    """An admin page opened by someone who is not an admin (the refusal is audited)."""
+
+
 def signed_in(request: Request, db: SessionDep) -> SignedIn:
     user = resolve(db, request.cookies.get(COOKIE))
     if user is None:
@@ -56,6 +60,7 @@ _ERRORS: dict[type[Exception], tuple[int, str]] = {
     NotReady: (503, "error_503"),
     RoleForbidden: (403, "error_403_write"),  # the one role rule a page meets: analysts write
     CsrfMismatch: (400, "error_csrf"),
+    AdminOnly: (403, "people_admin_only"),
 }
 
 
@@ -87,7 +92,7 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except SignInRequired:
                 return sign_in_redirect(request)
-            except (ServingError, CsrfMismatch, RequestValidationError) as error:
+            except (ServingError, CsrfMismatch, AdminOnly, RequestValidationError) as error:
                 return error_page(request, error)
 
         return guarded
