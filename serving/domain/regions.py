@@ -253,6 +253,11 @@ def _feature(name: str) -> Feature:
     return BY_NAME.get(name) or Feature(name, "environment", name, name, "ratio")
 
 
+def feature_family(name: str) -> str:
+    """The reason family of a model feature (``environment`` for one the catalogue lacks)."""
+    return _feature(name).family
+
+
 def _median(values: np.ndarray) -> float | None:
     finite = values[np.isfinite(values)]
     return float(np.median(finite)) if len(finite) else None
