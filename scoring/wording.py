@@ -27,6 +27,7 @@ IMPAIRED_KO: Final = "자본잠식으로 계산 불가"
 IMPAIRED_EN: Final = "not computable: negative equity"
 # A value shared by at least this share (%) of peers is "the same as most", not ranked.
 MOST_TIED: Final = 50.0
+_SAME_AS_MOST_KO: Final = "대부분과 같습니다"
 _THOUSAND_WON_PER_EOK: Final = 1e5  # 1억원 = 100,000천원
 
 
@@ -101,6 +102,12 @@ def peer_rank(percentile: float) -> tuple[str, str]:
         return f"하위 {share}%", f"bottom {share}%"
     share = max(1, round(100.0 - percentile))
     return f"상위 {share}%", f"top {share}%"
+
+
+def says_same_as_most(sentence_ko: str) -> bool:
+    """Whether a reason's Korean sentence says the value is what most peers have (so a table
+    beside it shows that, not a rank)."""
+    return _SAME_AS_MOST_KO in sentence_ko
 
 
 def peer_place(percentile: float, tied: float = 0.0) -> tuple[str, str]:
@@ -198,7 +205,7 @@ def sentence_ko(
     subject, value = attach(feature.ko, "이/가"), attach(shown, "으로/로")
     if peers.most:
         among = "동종업계" if peers.fine else f"{peers.group_ko} 기업"
-        return f"{subject} {value} {among} 대부분과 같습니다. {effect}"
+        return f"{subject} {value} {among} {_SAME_AS_MOST_KO}. {effect}"
     among = "동종업계" if peers.fine else f"{peers.group_ko} 기업 중"
     return f"{subject} {value} {among} {peer_rank(peers.percentile)[0]}입니다. {effect}"
 

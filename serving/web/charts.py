@@ -35,7 +35,8 @@ class Bar:
 class Point:
     label: str  # x-axis label, e.g. "2025-06-30"
     value: float  # a probability
-    grade: str | None = None
+    grade: str | None = None  # the grade's Korean name: picks the dot's colour
+    grade_label: str | None = None  # the grade as the page's language writes it (the tooltip)
 
 
 def _svg(width: int, height: int, summary: str, body: str, css_class: str) -> Markup:
@@ -173,7 +174,8 @@ def _dots(frame: _Frame, points: Sequence[Point]) -> list[str]:
         parts.append(
             f'<circle cx="{frame.x(i):.1f}" cy="{frame.y(point.value):.1f}" r="5" '
             f'fill="{fill}" stroke="{INK}" stroke-width="1"><title>{escape(point.label)}: '
-            f"{percent(point.value)} {escape(point.grade or '')}</title></circle>"
+            f"{percent(point.value)} {escape(point.grade_label or point.grade or '')}"
+            "</title></circle>"
         )
         if (len(points) - 1 - i) % step == 0:  # counted from the latest, which is always named
             parts.append(

@@ -120,6 +120,16 @@ _CORE: Final[dict[str, tuple[str, str]]] = {
     "indicator": ("지표", "Indicator"),
     "value": ("값", "Value"),
     "peer_rank": ("동종업계 백분위", "Peer percentile"),
+    "peer_rank_help": (
+        "백분위는 이 값 이하인 동종업계 기업의 비율입니다(같은 값은 가운데로 셈).",
+        "The percentile is the share of peers at or below this value (ties counted at their "
+        "middle).",
+    ),
+    "peer_risky": ("위험 방향", "Riskier when"),
+    "peer_risky_high": ("높을수록 위험", "higher"),
+    "peer_risky_low": ("낮을수록 위험", "lower"),
+    "peer_risky_both": ("너무 낮거나 높으면 위험", "far from usual either way"),
+    "peer_same_as_most": ("동종업계 대부분과 같음", "same as most peers"),
     "print": ("인쇄용 보고서", "Printable report"),
     "print_now": ("인쇄", "Print"),
     "back_to_firm": ("기업 화면으로", "Back to the firm"),

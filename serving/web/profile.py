@@ -10,6 +10,7 @@ from typing import Any, Final
 import pandas as pd
 
 from core.grades import GradeTable
+from scoring import wording
 from serving.domain.region_codes import served_region
 from serving.domain.state import Snapshot
 from serving.schemas import Reason
@@ -32,6 +33,21 @@ PEER_FEATURES: Final[tuple[str, ...]] = (
     "revenue_growth",
 )
 REASON_BARS: Final = 10
+# Which end of each compared ratio is the risky one, for the peer table's "위험 방향" column:
+# "high" (높을수록 위험), "low" (낮을수록 위험) or "both" (growth: a collapse and a sudden
+# jump both come before distress, so the model leaves its direction free).
+RISKY_END: Final[dict[str, str]] = {
+    "operating_margin": "low",
+    "net_margin": "low",
+    "debt_ratio": "high",
+    "borrowings_to_assets": "high",
+    "interest_coverage": "low",
+    "current_ratio": "low",
+    "cash_to_assets": "low",
+    "asset_turnover": "low",
+    "receivable_days": "high",
+    "revenue_growth": "both",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,8 @@ class PeerRow:
     percentile: float | None
     strip: Any
     group: str  # who the peers were: 같은 업종·규모, … 같은 대분류 업종, 전체 기업
+    risky: str  # which end is risky: "high", "low" or "both" (RISKY_END)
+    same_as_most: bool  # most peers have this very value: no rank is shown
 
 
 def firm_facts(snapshot: Snapshot, firm_id: str) -> dict[str, Any]:
@@ -96,7 +114,9 @@ def peer_rows(reasons: Sequence[Reason], lang: Lang) -> list[PeerRow]:
         display = reason.display_en if lang == "en" else reason.display
         group = reason.peer_group_en if lang == "en" else reason.peer_group_ko
         strip = charts.percentile_strip(percentile, summary)
-        rows.append(PeerRow(label, display, percentile, strip, group or "–"))
+        most = wording.says_same_as_most(reason.sentence_ko)
+        risky = RISKY_END.get(name, "both")
+        rows.append(PeerRow(label, display, percentile, strip, group or "–", risky, most))
     return rows
 
 
@@ -104,7 +124,12 @@ def history_chart(history: FirmHistoryOut, table: GradeTable | None, lang: Lang)
     """PD over the stored as-of dates with the grade cut-points as dashed lines (None when the
     firm was never scored)."""
     rated = [p for p in history.points if p.pd is not None]  # stale dates have no PD to draw
-    points = [charts.Point(f"{p.as_of:%Y-%m}", p.pd or 0.0, p.grade) for p in rated]
+    points = [
+        charts.Point(
+            f"{p.as_of:%Y-%m}", p.pd or 0.0, p.grade, grade_name(lang, p.grade) if p.grade else None
+        )
+        for p in rated
+    ]
     if not points:
         return None
     bands = (
