@@ -1,5 +1,6 @@
 """`ews audit export`: the audit log written out for an inspector (CSV or JSON Lines, with the
-hash chain's columns); `ews audit verify`: the chain checked, the first broken row named."""
+person behind each row and the hash chain's columns), all of it or one person's, firm's or
+action's; `ews audit verify`: the chain checked, the first broken row named."""
 
 from __future__ import annotations
 
@@ -24,13 +25,19 @@ def export(
     fmt: Annotated[
         str | None, typer.Option("--format", help="csv or jsonl (default: from --out, else csv).")
     ] = None,
+    user: Annotated[str | None, typer.Option(help="Only this person's rows (username).")] = None,
+    firm_id: Annotated[str | None, typer.Option(help="Only rows about this firm.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only rows whose endpoint contains this, e.g. /visits.")
+    ] = None,
 ) -> None:
     """Write every audit entry from --since on, oldest first; the count goes to stderr."""
     import datetime as dt
     import sys
 
     from core.settings import get_settings
-    from serving.access.audit import audit_rows, format_for, write_audit
+    from serving.access.audit import AuditQuery, audit_rows, format_for, write_audit
+    from serving.access.people import find_user
     from serving.store.engine import make_engine
     from serving.store.schema import create_schema
 
@@ -45,7 +52,12 @@ def export(
         raise typer.Exit(code=2) from error
     engine = make_engine(get_settings().db_url)
     create_schema(engine)
-    rows = audit_rows(engine, start, end)
+    person = find_user(engine, user) if user else None
+    if user and person is None:
+        typer.secho(f"error: --user: no user named {user!r}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
+    where = AuditQuery(user_id=person.id if person else None, firm_id=firm_id, action=action)
+    rows = audit_rows(engine, start, end, where)
     if out is None:
         count = write_audit(rows, sys.stdout, kind)
     else:

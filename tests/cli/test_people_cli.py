@@ -3,6 +3,7 @@ through typer's CliRunner, on a SQLite file."""
 
 from __future__ import annotations
 
+import csv
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,3 +167,25 @@ def test_seed_demo_gives_every_centre_staff_once(
     assert again.exit_code == 0 and "0 added" in again.output and "0 issued" in again.output
     assert staff.read_text(encoding="utf-8").splitlines() == lines
     assert len(people.list_users(engine)) == 36
+
+
+def test_audit_export_of_one_person_names_them(
+    ews: tuple[CliRunner, Engine], tmp_path: Path
+) -> None:
+    from serving.store.records import audit_row, insert_rows
+
+    runner, engine = ews
+    people.create_user(engine, "lee.seoyeon", "이서연", "center", "11", None, PASSWORD)
+    key = people.sign_in(engine, "lee.seoyeon", PASSWORD).key
+    insert_rows(engine, [audit_row("GET /v1/firms/{firm_id}/visits", ["0012345678"], "ok", key)])
+    insert_rows(engine, [audit_row("GET /v1/regions/{region}/summary", [], "ok", None)])
+    out = tmp_path / "lee.csv"
+    arguments = ["audit", "export", "--since", "2000-01-01", "--user", "lee.seoyeon"]
+    result = runner.invoke(app, [*arguments, "--firm-id", "0012345678", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert [(r["username"], r["display_name"], r["firm_ids"]) for r in rows] == [
+        ("lee.seoyeon", "이서연", "0012345678")  # the id's leading zeros kept
+    ]
+    unknown = runner.invoke(app, ["audit", "export", "--since", "2000-01-01", "--user", "nobody"])
+    assert unknown.exit_code == 2 and "--user" in unknown.output
