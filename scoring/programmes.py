@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -399,14 +400,22 @@ def _max_age(years: float, firm: Firm) -> Check:
     )
 
 
+@lru_cache(maxsize=4096)
+def _section(code: str) -> str | None:
+    """The KSIC section letter of a stored code (a letter stays itself)."""
+    if ksic.is_section(code):
+        return code
+    if not code[:2].isdigit():
+        return None
+    division = int(code[:2])
+    return next((s for s, (lo, hi, _, _) in ksic.SECTIONS.items() if lo <= division <= hi), None)
+
+
 def _in_industries(code: str, wanted: Sequence[str]) -> bool:
-    section = ksic.section(pd.Series([code], dtype="string")).iloc[0]
-    for entry in wanted:
-        if ksic.is_section(entry) and entry == section:
-            return True
-        if not ksic.is_section(entry) and code.startswith(entry):
-            return True
-    return False
+    section = _section(code)
+    return any(
+        entry == section if ksic.is_section(entry) else code.startswith(entry) for entry in wanted
+    )
 
 
 def _industries_rule(wanted: tuple[str, ...], firm: Firm) -> Check:

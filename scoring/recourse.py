@@ -140,10 +140,10 @@ class Planner:
             for firm_id, plan in zip(firm_ids, plans, strict=True)
         ]
 
-    def firm_rows(self, table: str, firm_id: str) -> pd.DataFrame:
-        """The firm's rows of a stored table (``firms``, ``financials`` or ``events``), found
-        through the index built once, not by scanning the table."""
-        return _slice(getattr(self.tables, table), self._rows[table].get(firm_id, _NONE))
+    def positions(self, table: str, firm_id: str) -> np.ndarray:
+        """Positions of the firm's rows in a stored table (``firms``, ``financials`` or
+        ``events``), from the index built once rather than a scan of the table."""
+        return self._rows[table].get(firm_id, _NONE)
 
     def explore(self, firm_id: str, lever_names: Sequence[str] | None = None) -> Exploration:
         """Every candidate of one firm with its feature row and PD (for checks and what-ifs)."""

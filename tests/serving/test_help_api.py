@@ -16,6 +16,7 @@ from core.contract import FINANCIAL_AMOUNTS
 from core.grades import GRADES
 from features.tables import RawTables
 from scoring.actions import action_for, kosme_stage
+from serving.domain import help as help_domain
 from serving.store.tables import AuditEntry
 from tests.serving.conftest import AppFactory
 from tests.serving.support import TestClient, auth
@@ -178,3 +179,16 @@ def test_messy_firms_get_reasons_not_errors(
             assert rules.get("regions") is None
         stale = _help(client, analyst, old)
         assert stale["recourse"]["targets"] == [] and stale["recourse"]["reason_ko"]
+
+
+def test_planner_is_built_once_per_snapshot_and_champion(service: TestClient) -> None:
+    """One planner per (snapshot, champion); warmed answers are the ones a page then gets."""
+    snapshot, champion = service.app.state.service.current()  # type: ignore[attr-defined]
+    holder = help_domain.planner_for(snapshot, champion)
+    assert help_domain.planner_for(snapshot, champion) is holder
+    watched = help_domain.watched(snapshot, champion, 3)
+    assert {snapshot.regions[f] for f in watched} == {"11", "26"} and len(watched) == 6
+    holder.answers.clear()
+    assert help_domain.warm(snapshot, champion, watched, chunk=4) == 6
+    assert holder.recourse(watched[0]) is holder.answers[watched[0]]
+    assert holder.recourse(watched[0]) == holder.planner.firm(watched[0])
