@@ -31,6 +31,8 @@ from serving.api import (
     firms,
     health,
     monitoring,
+    national,
+    referrals,
     regions,
     scenarios,
     scores,
@@ -136,6 +138,8 @@ def create_app(
         briefs.router,
         admin.router,
         search.router,
+        referrals.router,
+        national.router,
         pages.router,
     )
     for router in routers:

@@ -18,6 +18,8 @@ from serving.web import (
     cases,
     changes,
     firms,
+    national,
+    partners,
     regions,
     report,
     scenarios,
@@ -39,6 +41,8 @@ parts = (
     briefs,
     admin,
     search,
+    partners,
+    national,
 )
 for part in (module.router for module in parts):
     router.include_router(part)
