@@ -38,6 +38,7 @@ from serving.schemas.cases import (
     CaseStatus,
     StaffLoad,
 )
+from serving.schemas.watchlist import WatchlistOut
 from serving.store.records import now
 from serving.store.tables import ApiKey, Base, Case, CaseEvent, User
 
@@ -358,17 +359,19 @@ def cases_of(session: Session, firm_ids: list[str]) -> dict[str, Case]:
 
 
 def briefs(
-    session: Session, firm_ids: list[str], regions: dict[str, str], today: dt.date
+    session: Session, firm_ids: list[str], region: str, today: dt.date
 ) -> dict[str, CaseOut]:
     """Each firm's case without its events (미접촉 for firms with no row), for a list."""
     stored = cases_of(session, firm_ids)
     names = _names(session, [c.assignee_id for c in stored.values()])
-    return {
-        f: _out(
-            stored.get(f), f, regions.get(f, stored[f].region if f in stored else ""), today, names
-        )
-        for f in firm_ids
-    }
+    return {f: _out(stored.get(f), f, region, today, names) for f in firm_ids}
+
+
+def with_cases(session: Session, watch: WatchlistOut, today: dt.date) -> WatchlistOut:
+    """The watch list with each listed firm's case (status, owner, next date, overdue)."""
+    found = briefs(session, [item.firm_id for item in watch.items], watch.region, today)
+    items = [item.model_copy(update={"case": found[item.firm_id]}) for item in watch.items]
+    return watch.model_copy(update={"items": items})
 
 
 def open_cases(

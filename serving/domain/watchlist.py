@@ -8,6 +8,7 @@ docs/watchlist.md); this module builds the HTTP answer from the service state.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from scoring.watchlist import (
     rank,
     select,
 )
-from serving.domain.region_codes import is_region, region_names
+from serving.domain.region_codes import cluster_name, district_name, is_region, region_names
 from serving.domain.state import Champion, Snapshot
 from serving.schemas import FlagOut, Reason
 from serving.schemas.watchlist import LeftItem, UnratedItem, WatchItem, WatchlistOut, WatchRule
@@ -104,6 +105,35 @@ def watchlist(
     )
 
 
+SORTS: dict[str, tuple[str, str]] = {
+    "pd": ("부도확률 높은 순", "highest PD first"),
+    "pd_change": ("부도확률 상승폭 큰 순", "largest PD rise first"),
+    "due": ("연락 예정일 빠른 순", "soonest follow-up first"),
+}
+
+
+def sorted_items(items: list[WatchItem], sort: str) -> list[WatchItem]:
+    """The listed firms in the order asked (``SORTS``); each keeps its ``rank`` on the list.
+
+    ``pd_change``: the largest rise since the previous date first, firms with no previous PD
+    (new to the data) after those with one. ``due``: the soonest next follow-up first (overdue
+    ones lead), firms without a date (or without the case read) last. Ties keep the list order.
+    """
+    if sort == "pd_change":
+        return sorted(
+            items,
+            key=lambda i: (i.previous_pd is None, -(i.pd - (i.previous_pd or 0.0)), i.rank),
+        )
+    if sort == "due":
+
+        def due(item: WatchItem) -> tuple[bool, str, int]:
+            when = item.case.next_follow_up if item.case is not None else None
+            return when is None, when.isoformat() if when else "", item.rank
+
+        return sorted(items, key=due)
+    return sorted(items, key=lambda i: i.rank)
+
+
 def _rule(rule: Hysteresis) -> WatchRule:
     """The anti-flapping rule in words, for the list's readers."""
     factor, drop = f"{rule.rank_factor:g}", f"{100 * rule.max_pd_drop:.0f}%"
@@ -145,9 +175,7 @@ def _unrated(snapshot: Snapshot, champion: Champion, rows: np.ndarray) -> list[U
         item = UnratedItem(
             firm_id=firm_id,
             name=name,
-            district=_text(features.at[row, "district"]),
-            ksic=_text(features.at[row, "ksic"]),
-            cluster_id=_text(features.at[row, "cluster_id"]),
+            **_places(features, int(row)),
             status=standing.status(int(row)),
             message_ko=message_ko or "",
             message_en=message_en or "",
@@ -164,6 +192,29 @@ def _names(snapshot: Snapshot, firm_ids: list[str]) -> list[str | None]:
     names = firms.set_index(firms["firm_id"].astype(str))["name"]
     found = names.reindex(firm_ids)
     return [None if pd.isna(name) else str(name) for name in found]
+
+
+class _Places(TypedDict):
+    district: str | None
+    district_name: str | None
+    ksic: str | None
+    cluster_id: str | None
+    cluster_name: str | None
+    cluster_name_en: str | None
+
+
+def _places(features: pd.DataFrame, row: int) -> _Places:
+    """A firm's district, industry and cluster codes with the names known for them (a code with
+    no known name keeps only its code: real exports need not use the demo's codes)."""
+    district, cluster = _text(features.at[row, "district"]), _text(features.at[row, "cluster_id"])
+    return {
+        "district": district,
+        "district_name": district_name(district),
+        "ksic": _text(features.at[row, "ksic"]),
+        "cluster_id": cluster,
+        "cluster_name": cluster_name(cluster),
+        "cluster_name_en": cluster_name(cluster, "en"),
+    }
 
 
 def _text(value: object) -> str | None:
@@ -227,9 +278,7 @@ def _item(
         pd_rank=listed.pd_rank,
         firm_id=str(features.at[row, "firm_id"]),
         name=listed.name,
-        district=_text(features.at[row, "district"]),
-        ksic=_text(features.at[row, "ksic"]),
-        cluster_id=_text(features.at[row, "cluster_id"]),
+        **_places(features, row),
         pd=float(latest.pd[row]),
         grade=grade.name,
         grade_en=grade.en,

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from serving.schemas import FlagOut, Reason, ScoreStatus
+from serving.schemas.cases import CaseOut
 
 WatchStatus = Literal["new", "kept"]
 
@@ -25,8 +26,15 @@ class WatchItem(BaseModel):
     firm_id: str
     name: str | None
     district: str | None
+    district_name: str | None = Field(
+        default=None, description="시군구 name; null for an unknown code"
+    )
     ksic: str | None
     cluster_id: str | None
+    cluster_name: str | None = Field(
+        default=None, description="Cluster name; null for an unknown id"
+    )
+    cluster_name_en: str | None = None
     pd: float
     grade: str
     grade_en: str
@@ -36,6 +44,9 @@ class WatchItem(BaseModel):
     previous_grade: str | None
     reasons: list[Reason]
     flags: list[FlagOut]
+    case: CaseOut | None = Field(
+        default=None, description="The firm's case (no events); on the staff page, and GET …/cases"
+    )
 
 
 class LeftItem(BaseModel):
@@ -58,8 +69,13 @@ class UnratedItem(BaseModel):
     firm_id: str
     name: str | None
     district: str | None
+    district_name: str | None = Field(
+        default=None, description="시군구 name; null for an unknown code"
+    )
     ksic: str | None
     cluster_id: str | None
+    cluster_name: str | None = None
+    cluster_name_en: str | None = None
     status: ScoreStatus
     message_ko: str
     message_en: str

@@ -1,4 +1,5 @@
-"""The firm page and the visit form (the printable report is ``serving.web.report``).
+"""The firm page and the visit form (the printable report is ``serving.web.report``; the case
+form is ``serving.web.cases``).
 
 A page view is a firm look-up and a score, exactly as ``POST /v1/scores``: the same region
 check, the same scoring functions, the score stored and the audit row committed before the page
@@ -25,7 +26,7 @@ from serving.deps import StateDep
 from serving.domain import scoring
 from serving.domain.history import firm_history
 from serving.domain.state import Champion, Snapshot
-from serving.domain.visits import FINDINGS, firm_visits
+from serving.domain.visits import CONTACT_TYPES, FINDINGS, OUTCOMES, firm_visits
 from serving.errors import NotScorable
 from serving.schemas import FIRM_ID_PATTERN
 from serving.schemas.scores import ScoreOut
@@ -70,10 +71,11 @@ def firm_page(
     request: Request, firm_id: str, user: PageUser, db: SessionDep, state: StateDep
 ) -> Response:
     saved = request.query_params.get("saved") == "1"
-    return _firm_page(request, firm_id, user, db, state.current(), {"saved": saved})
+    extra = {"saved": saved, "case_saved": request.query_params.get("case_saved") == "1"}
+    return firm_page_response(request, firm_id, user, db, state.current(), extra)
 
 
-def _firm_page(
+def firm_page_response(
     request: Request,
     firm_id: str,
     user: SignedIn,
@@ -95,10 +97,14 @@ def _firm_page(
         "history_chart": profile.history_chart(history, champion.model.bundle.grade_table, lang),
         "visits": firm_visits(db, snapshot, firm_id),
         "help": help_panel.for_firm(snapshot, champion, firm_id, score, lang),
+        "case": records.case_panel(db, snapshot, user.key, firm_id),
         "findings": FINDINGS,
+        "contact_types": CONTACT_TYPES,
+        "outcomes": OUTCOMES,
         "today": clock.seoul_today().isoformat(),
         "may_record": policy.record_visit(user.key, firm_id, snapshot.regions.get(firm_id)) is None,
         "saved": False,
+        "case_saved": False,
         "errors": {},
         "form": {},
         **extra,
@@ -116,15 +122,27 @@ def record_visit(
     visited_on: Annotated[str, Form(max_length=20)] = "",
     finding: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
+    contact_type: Annotated[str, Form(max_length=20)] = "",
+    programme: Annotated[str, Form(max_length=200)] = "",
+    amount: Annotated[str, Form(max_length=40)] = "",
+    outcome: Annotated[str, Form(max_length=40)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Record a visit as ``POST /v1/firms/{firm_id}/visits`` does, then show the firm page with
     it listed; a refused form comes back with what was typed and why (422)."""
     check_csrf(user, csrf)
     current = state.current()
-    form = {"visited_on": visited_on, "finding": finding, "note": note}
+    form = {
+        "visited_on": visited_on,
+        "finding": finding,
+        "note": note,
+        "contact_type": contact_type,
+        "programme": programme,
+        "amount": amount,
+        "outcome": outcome,
+    }
     errors = records.add_visit(db, *current, user.key, firm_id, form)
     if not errors:
         return RedirectResponse(f"/web/firms/{firm_id}?saved=1#visits", status_code=303)
     extra = {"errors": errors, "form": form}
-    return _firm_page(request, firm_id, user, db, current, extra, status_code=422)
+    return firm_page_response(request, firm_id, user, db, current, extra, status_code=422)

@@ -1,4 +1,6 @@
-"""The region's watch list page: the firms to contact this period, with its filters.
+"""The region's watch list page: the firms to contact this period, with its filters, each
+firm's case (stage, owner, next follow-up, overdue ones marked in words) and each staff
+member's open cases against capacity; sorted by PD, by PD change or by due date.
 
 It calls the service function of ``GET /v1/regions/{region}/watchlist``
 (``serving.domain.watchlist``) under the same rules: an unknown 시도 is a 404, another centre's
@@ -15,14 +17,16 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRouter
 
+from core import clock
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
 from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import SessionDep
 from serving.deps import StateDep
-from serving.domain.region_codes import is_region
+from serving.domain import cases
+from serving.domain.region_codes import cluster_label, district_label, is_region
 from serving.domain.state import Snapshot
-from serving.domain.watchlist import watchlist
+from serving.domain.watchlist import SORTS, sorted_items, watchlist
 from serving.web import ksic
 from serving.web.access import PageRoute, PageUser
 from serving.web.i18n import GRADE_CHOICES
@@ -43,10 +47,15 @@ def watchlist_page(
     with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region(user.key, region))
         query, form, errors = read_filters(dict(request.query_params))
-        out = watchlist(snapshot, champion, region, query)
+        today = clock.seoul_today()
+        out = cases.with_cases(db, watchlist(snapshot, champion, region, query), today)
+        out = out.model_copy(update={"items": sorted_items(out.items, form["sort"])})
         entry.firm_ids = [item.firm_id for item in out.items]
     lang = language(request)
     context = {
+        "staff": cases.staff_load(db, region),
+        "sorts": SORTS,
+        "overdue": sum(1 for item in out.items if item.case and item.case.overdue),
         "region": region,
         "watch": out,
         "form": form,
@@ -62,9 +71,12 @@ def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], di
     """The watch-list query from the filter form; a bad field is reported and left out."""
     form = {
         name: params.get(name, "").strip()
-        for name in ("capacity", "min_grade", "ksic", "district", "cluster")
+        for name in ("capacity", "min_grade", "ksic", "district", "cluster", "sort")
     }
     errors: dict[str, str] = {}
+    if form["sort"] not in ("", *SORTS):
+        errors["sort"] = "case_sort_invalid"
+    sort = form["sort"] if form["sort"] in SORTS else "pd"
     capacity = DEFAULT_CAPACITY
     if form["capacity"]:
         if form["capacity"].isdigit() and 1 <= int(form["capacity"]) <= MAX_CAPACITY:
@@ -91,7 +103,7 @@ def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], di
         chosen.get("district"),
         chosen.get("cluster"),
     )
-    return query, {**form, "capacity": form["capacity"] or str(capacity)}, errors
+    return query, {**form, "capacity": form["capacity"] or str(capacity), "sort": sort}, errors
 
 
 def filter_options(snapshot: Snapshot, region: str, lang: str) -> dict[str, list[tuple[str, str]]]:
@@ -103,7 +115,7 @@ def filter_options(snapshot: Snapshot, region: str, lang: str) -> dict[str, list
 
     divisions = sorted({code[:2] for code in values("ksic")})
     return {
-        "district": [(code, code) for code in values("district")],
+        "district": [(code, district_label(code)) for code in values("district")],
         "ksic": [(code, ksic.division_name(code, lang)) for code in divisions],
-        "cluster": [(code, code) for code in values("cluster_id")],
+        "cluster": [(code, cluster_label(code, lang)) for code in values("cluster_id")],
     }
