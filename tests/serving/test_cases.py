@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from core.bundle import LoadedModel
 from serving.access.keys import create_key, hash_key
 from serving.domain import cases
+from serving.store import records
 from serving.store.tables import ApiKey, AuditEntry, Case, User
 from tests.serving import unrated_world as w
 from tests.serving.support import FIRM_26, TestClient, auth
@@ -274,3 +276,21 @@ def test_a_late_entered_old_visit_leaves_the_last_contact(served: Any) -> None:
     _visit(client, keys["kim"], firm, visited_on="2024-01-05", contact_type="phone")
     case = _case(client, keys["kim"], firm)
     assert (case["status"], case["last_contact"]) == ("visited", str(TODAY))
+
+
+def test_a_case_changed_meanwhile_is_not_overwritten(served: Any) -> None:
+    """Two people save the same case at once: the second save fails whole, events included."""
+    client, keys, _ = served
+    firm = "1000000016"
+    assert _patch(client, keys["kim"], firm, {"note": "첫 메모"}).status_code == 200
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    first, second = sessions(), sessions()
+    mine, theirs = cases.start(first, firm, "26"), cases.start(second, firm, "26")
+    cases.change_status(mine, "contacted", cases.Actor(None, None))
+    records.record(first, cases.written(first, mine))
+    cases.change_status(theirs, "visited", cases.Actor(None, None))
+    with pytest.raises(StaleDataError):
+        records.record(second, cases.written(second, theirs))
+    case = _case(client, keys["kim"], firm)
+    assert case["status"] == "contacted"
+    assert [e["new_value"] for e in case["events"] if e["field"] == "status"] == ["contacted"]

@@ -212,6 +212,11 @@ TOMORROW = str(clock.seoul_today() + dt.timedelta(days=1))  # tomorrow in Korea
         ({**VISIT, "visited_on": "2024-02-30"}, "visited_on"),
         ({"finding": "supported"}, "visited_on"),
         ({**VISIT, "by": "me"}, "by"),
+        ({**VISIT, "contact_type": "letter"}, "contact_type"),
+        ({**VISIT, "programme": "p" * 65}, "programme"),
+        ({**VISIT, "amount": -1}, "amount"),
+        ({**VISIT, "amount": "lots"}, "amount"),
+        ({**VISIT, "outcome": "great"}, "outcome"),
     ],
 )
 def test_bad_visits_are_422_naming_the_field(
