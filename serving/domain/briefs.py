@@ -146,6 +146,10 @@ def brief(
             tables.append(found)
         else:
             omitted.append(found)
+    if not any(o.key == "scenarios" for o in omitted) and "scenarios" not in {
+        t.key for t in tables
+    }:
+        omitted.append(SCENARIOS_LATER)
     name_ko, name_en = region_names(region)
     return BriefOut(
         region=region,
@@ -161,6 +165,21 @@ def brief(
         tables=tables,
         omitted=omitted,
     )
+
+
+SCENARIOS_LATER: Final = BriefOmitted(
+    key="scenarios",
+    title_ko="스트레스 시나리오",
+    title_en="Stress scenarios",
+    reason_ko=(
+        "시나리오 표는 아직 브리프에 들어가지 않습니다. 표준 시나리오는 `ews scenario run`과 "
+        "시나리오 화면에서 실행하십시오."
+    ),
+    reason_en=(
+        "The scenario table is not in the brief yet; run the standard scenarios with "
+        "`ews scenario run` or on the scenario page."
+    ),
+)
 
 
 # --- the scored view at an as-of date ----------------------------------------------------
