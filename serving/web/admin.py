@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Engine
 
@@ -35,7 +36,10 @@ from serving.web.render import page
 router = APIRouter(prefix="/web", route_class=PageRoute)
 T = TypeVar("T")
 AUDIT_SHOWN: Final = 200
-OUTCOMES: Final = ("ok", "forbidden", "not_found", "unauthorised", "locked", "invalid", "refused")
+OUTCOMES: Final = (
+    *("ok", "forbidden", "not_found", "not_scorable", "unauthorised", "locked", "invalid"),
+    "refused",
+)
 Notice = tuple[str, dict[str, object]]  # a word and its fields
 
 
@@ -288,11 +292,12 @@ class AuditFilters:
         firm_id: Annotated[str, Query(max_length=40)] = "",
         action: Annotated[str, Query(max_length=128)] = "",
         outcome: Annotated[str, Query(max_length=32)] = "",
-        since: Annotated[dt.date | None, Query()] = None,
-        until: Annotated[dt.date | None, Query()] = None,
+        since: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
+        until: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
     ) -> None:
         self.person, self.firm_id, self.action = person.strip(), firm_id.strip(), action.strip()
-        self.outcome, self.since, self.until = outcome.strip(), since, until
+        self.outcome = outcome.strip()
+        self.since, self.until = _day("since", since), _day("until", until)
 
     def query(self, engine: Engine) -> AuditQuery | None:
         """The ``AuditQuery``; None for a person with no account (no rows)."""
@@ -316,6 +321,19 @@ class AuditFilters:
         parts = [self.person, self.firm_id, self.action, self.outcome]
         dates = [str(d) for d in (self.since, self.until) if d]
         return " ".join(p for p in [*parts, *dates] if p)
+
+
+def _day(field: str, text: str) -> dt.date | None:
+    """A date field of the filter form; empty (the form sends every field) is no limit."""
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as error:
+        message = f"must be a date YYYY-MM-DD; got {text!r}"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", field), "msg": message}]
+        ) from error
 
 
 def _midnight(day: dt.date | None) -> dt.datetime | None:
