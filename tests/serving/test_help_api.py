@@ -150,15 +150,20 @@ def test_proposals_applied_give_the_lower_grade_with_the_served_model(
 def test_messy_firms_get_reasons_not_errors(
     make_app: AppFactory, panel: RawTables, keys: dict[str, str]
 ) -> None:
-    """An income-statement-only firm without a region, and a stale one: no crash, and the
-    answer says why nothing (or less) is proposed."""
+    """An income-statement-only firm without a region, one with negative equity and a stale
+    one: no crash, and the answer says why nothing (or less) is proposed."""
     firms, financials = panel.firms.copy(), panel.financials.copy()
-    bare, old = "1000000004", "1000000006"
+    bare, old, sunk = "1000000004", "1000000006", "1000000008"
     firms.loc[firms["firm_id"] == bare, "region"] = pd.NA
     balance = ["total_assets", "current_assets", "cash", "receivables", "inventory"]
     balance += ["total_liabilities", "current_liabilities", "borrowings", "equity"]
     balance += ["paid_in_capital", "retained_earnings"]
     financials.loc[financials["firm_id"] == bare, balance] = np.nan
+    own = financials["firm_id"] == sunk  # negative equity: liabilities above assets
+    financials.loc[own, "equity"] = -financials.loc[own, "equity"].abs()
+    financials.loc[own, "total_liabilities"] = (
+        financials.loc[own, "total_assets"] - financials.loc[own, "equity"]
+    )
     financials = financials[
         (financials["firm_id"] != old)
         | (financials["fiscal_year"] <= financials["fiscal_year"].min())
@@ -177,6 +182,10 @@ def test_messy_firms_get_reasons_not_errors(
         for programme in answer["programmes"]:
             rules = {c["rule"]: c["passed"] for c in programme["checks"]}
             assert rules.get("regions") is None
+        negative = _help(client, analyst, sunk)
+        assert negative["action"] is not None and negative["recourse"]["status"] in {"ok", "lowest"}
+        for target in negative["recourse"]["targets"]:
+            assert target["proposal"] is not None or target["reason_ko"]
         stale = _help(client, analyst, old)
         assert stale["recourse"]["targets"] == [] and stale["recourse"]["reason_ko"]
 
