@@ -9,7 +9,7 @@ from core.contract import REGIONS, REGIONS_EN
 from core.grades import GRADES, Grade
 from serving.access.policy import UNKNOWN_REGION
 from serving.domain.region_codes import UNKNOWN_NAMES
-from serving.web.words import briefs, cases, changes, help, people, scenarios
+from serving.web.words import briefs, cases, changes, help, partners, people, scenarios
 
 Lang = Literal["ko", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("ko", "en")
@@ -132,6 +132,11 @@ _CORE: Final[dict[str, tuple[str, str]]] = {
     "peer_same_as_most": ("동종업계 대부분과 같음", "same as most peers"),
     "print": ("인쇄용 보고서", "Printable report"),
     "print_now": ("인쇄", "Print"),
+    "sign_off": ("확인", "Sign-off"),
+    "sign_off_officer": ("담당자", "Officer"),
+    "sign_off_reviewer": ("확인자", "Reviewed by"),
+    "sign_off_date": ("날짜", "Date"),
+    "sign_off_sign": ("(서명)", "(signature)"),
     "back_to_firm": ("기업 화면으로", "Back to the firm"),
     "visits": ("방문 기록", "Visits"),
     "visit_new": ("방문 결과 기록", "Record a visit"),
@@ -258,7 +263,14 @@ def _merged(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 TEXT: Final = _merged(
-    _CORE, people.WORDS, cases.WORDS, help.WORDS, changes.WORDS, scenarios.WORDS, briefs.WORDS
+    _CORE,
+    people.WORDS,
+    cases.WORDS,
+    help.WORDS,
+    changes.WORDS,
+    scenarios.WORDS,
+    briefs.WORDS,
+    partners.WORDS,
 )
 
 

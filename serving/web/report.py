@@ -12,6 +12,7 @@ from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import SessionDep
 from serving.deps import StateDep
+from serving.domain.history import firm_history
 from serving.domain.visits import firm_visits
 from serving.schemas.scores import ScoreOut
 from serving.store.records import find_score
@@ -27,7 +28,8 @@ ID_MAX: Final = 40  # longest id echoed into an audit row
 def print_report(
     request: Request, score_id: str, user: PageUser, db: SessionDep, state: StateDep
 ) -> Response:
-    """A score as it was served, laid out for paper (no navigation, print CSS), for a visit."""
+    """A score as it was served, laid out for A4 (no navigation, print CSS), for a visit: with
+    the firm's score history, its visits and blank sign-off fields (담당자, 확인자, 날짜)."""
     endpoint = "GET /web/scores/{score_id}/print"
     try:
         stored = find_score(db, str(uuid.UUID(score_id)))
@@ -42,13 +44,14 @@ def print_report(
         entry.model_version = stored.model_version
     score = ScoreOut.model_validate_json(stored.payload)
     lang = language(request)
-    snapshot, _ = state.current()
+    snapshot, champion = state.current()
     firm_id = stored.firm_id or ""
     context = {
         "firm": profile.firm_facts(snapshot, firm_id),
         "score": score,
         "reason_chart": profile.reason_chart(score, lang) if score.reasons else None,
         "peers": profile.peer_rows(score.reasons, lang),
+        "history": firm_history(snapshot, champion, firm_id),
         "visits": firm_visits(db, snapshot, firm_id),
         "footer_note": f"score_id {score.score_id}",
     }
