@@ -19,7 +19,7 @@ from serving.api.firms import FirmPath
 from serving.deps import StateDep
 from serving.domain import cases
 from serving.openapi import KEYED, errors
-from serving.schemas.cases import CaseChangeIn, CaseOut, CasesOut
+from serving.schemas.cases import USER_ID_MAX, CaseChangeIn, CaseOut, CasesOut
 
 router = APIRouter(prefix="/v1", tags=["cases"], responses=errors(*KEYED, 403, 404))
 
@@ -71,7 +71,9 @@ def region_cases(
     key: CurrentKey,
     session: SessionDep,
     state: StateDep,
-    assignee: Annotated[int | None, Query(ge=1, description="Only this users.id's cases")] = None,
+    assignee: Annotated[
+        int | None, Query(ge=1, le=USER_ID_MAX, description="Only this users.id's cases")
+    ] = None,
     overdue: Annotated[bool, Query(description="Only cases whose follow-up date passed")] = False,
 ) -> CasesOut:
     """Cases not 종결; a firm with no case row (미접촉, nobody on it) is on the watch list,

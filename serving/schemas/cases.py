@@ -11,7 +11,7 @@ from core import clock
 from serving.schemas import Strict
 
 CaseStatus = Literal["uncontacted", "contacted", "visited", "supported", "monitoring", "closed"]
-CaseSort = Literal["pd", "pd_change", "due"]
+USER_ID_MAX = 2**31 - 1  # users.id is a 32-bit integer column; larger ids exist nowhere
 
 
 class CaseEventOut(BaseModel):
@@ -53,7 +53,9 @@ class CaseChangeIn(Strict):
     ``next_follow_up`` null clears the date; a ``note`` alone is kept as a note event."""
 
     status: CaseStatus | None = None
-    assignee_id: int | None = Field(None, ge=1, description="users.id of the centre's staff")
+    assignee_id: int | None = Field(
+        None, ge=1, le=USER_ID_MAX, description="users.id of the centre's staff"
+    )
     next_follow_up: dt.date | None = Field(None, description="Not in the past (Korea's date)")
     note: str | None = Field(None, max_length=2000)
 

@@ -294,3 +294,20 @@ def test_a_case_changed_meanwhile_is_not_overwritten(served: Any) -> None:
     case = _case(client, keys["kim"], firm)
     assert case["status"] == "contacted"
     assert [e["new_value"] for e in case["events"] if e["field"] == "status"] == ["contacted"]
+
+
+@pytest.mark.parametrize(
+    "query", ["assignee=99999999999999999999", "assignee=0", "overdue=maybe", "assignee=x"]
+)
+def test_bad_list_filters_are_422(served: Any, query: str) -> None:
+    client, keys, _ = served
+    response = client.get(f"/v1/regions/26/cases?{query}", headers=auth(keys["kim"]))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == query.split("=")[0]
+
+
+def test_an_owner_id_beyond_any_stored_id_is_422(served: Any) -> None:
+    client, keys, _ = served
+    response = _patch(client, keys["kim"], "1000000018", {"assignee_id": 2**63})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "assignee_id"

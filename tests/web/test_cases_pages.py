@@ -207,3 +207,13 @@ def test_district_names_replace_codes(client: TestClient, staff: dict[str, Any])
         shown = item["district_name"] or item["district"]
         assert f'<span class="sub">{shown}' in _row(html, item["firm_id"])
     assert named or all(district_name(i["district"]) is None for i in body["items"])
+
+
+@pytest.mark.parametrize("firm_id", ["9999999999", "A00999", "x" * 60, "%EC%95%84"])
+def test_a_case_form_for_no_stored_firm_is_refused_not_an_error(
+    client: TestClient, staff: dict[str, Any], firm_id: str
+) -> None:
+    _as(client, staff["admin_key"])
+    csrf = csrf_of(client.get("/web/regions").text)
+    response = client.post(f"/web/firms/{firm_id}/case", data={"csrf": csrf, "note": "x"})
+    assert response.status_code == 404
