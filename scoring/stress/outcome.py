@@ -20,7 +20,8 @@ import pandas as pd
 
 from core.bundle import LoadedModel
 from features.environment import industry_distress_rate
-from features.pipeline import MarketContext, as_of_dates, build_context, features_as_of
+from features.peers import ALL, PeerReference, peer_keys
+from features.pipeline import PEER_FEATURES, MarketContext, as_of_dates, features_as_of
 from features.tables import RawTables
 from scoring.standing import DEFAULT_STALE_AFTER_MONTHS, IN_STATE, standing_of
 from scoring.stress import shocks
@@ -59,9 +60,44 @@ def baseline(
     when = as_of if as_of is not None else as_of_dates(tables.financials)[-1]
     features = features_as_of(tables, when).reset_index(drop=True)
     rates = industry_distress_rate(tables.firms, tables.events, when)
-    context = build_context(features, rates)
+    context = peer_context(features, rates)
     pd_, grade, code = _score(features, model, stale_after_months)
     return Baseline(tables, when, features, context, pd_, grade, code == 0)
+
+
+def peer_context(features: pd.DataFrame, industry_rates: pd.Series) -> MarketContext:
+    """``build_context`` cut to what rebuilding features reads: the peer reference of the two
+    peer-feature sources only (the pages' other peer ranks are not needed here, and fitting
+    every feature's groups cost five times the features themselves)."""
+    keys = peer_keys(features["ksic"], features["size_class"])
+    sources = sorted(set(PEER_FEATURES.values()))
+    return MarketContext(
+        features["as_of"].iloc[0], fit_peers(features, keys, sources), industry_rates
+    )
+
+
+def fit_peers(frame: pd.DataFrame, keys: pd.DataFrame, columns: list[str]) -> PeerReference:
+    """``PeerReference.fit`` in one sort per column and level instead of a pandas group loop:
+    the same sorted values under the same group names (tested equal)."""
+    values: dict[str, dict[str, np.ndarray]] = {}
+    for column in columns:
+        numbers = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        known = ~np.isnan(numbers)
+        per_group = {ALL: np.sort(numbers[known])}
+        for level in keys.columns:
+            codes, names = pd.factorize(keys[level])  # missing groups get -1
+            inside = known & (codes >= 0)
+            order = np.lexsort((numbers[inside], codes[inside]))
+            grouped, sorted_values = codes[inside][order], numbers[inside][order]
+            starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+            for part, start in zip(np.split(sorted_values, starts[1:]), starts, strict=True):
+                if len(part):
+                    per_group[f"{level}:{names[grouped[start]]}"] = part
+            # A group whose values are all missing is kept, empty, as the group loop keeps it.
+            for code in np.setdiff1d(np.unique(codes[codes >= 0]), grouped):
+                per_group[f"{level}:{names[code]}"] = np.zeros(0)
+        values[column] = per_group
+    return PeerReference(values)
 
 
 def _score(
@@ -160,11 +196,11 @@ def run(
     tables = base.tables
     latest = shocks.latest_statements(tables.financials, tables.firms, base.as_of)
     shocked = shocks.apply(tables.financials, latest, scenario, region)
-    keep = set(shocked.firm_ids.tolist())
+    hit = shocked.firm_ids
     sub = RawTables(
-        firms=tables.firms[tables.firms["firm_id"].isin(keep)],
+        firms=tables.firms[shocks.members(tables.firms["firm_id"], hit)],
         financials=shocked.financials,
-        events=tables.events[tables.events["firm_id"].isin(keep)],
+        events=tables.events[shocks.members(tables.events["firm_id"], hit)],
         regional=tables.regional,
         visits=tables.visits.iloc[:0],
     )
@@ -185,20 +221,20 @@ def run(
 
 def _firm_rows(base: Baseline, latest: shocks.Latest, region: str | None) -> pd.DataFrame:
     """The baseline's rated firms in ``region``, before the shock (after = before for now)."""
-    who = latest.firms.set_index("firm_id")
     features = base.features
     firm_ids = features["firm_id"].astype("string")
+    place = pd.Index(latest.firms["firm_id"]).get_indexer(firm_ids)  # every row has a filing
+    who = latest.firms.take(place).reset_index(drop=True)
     payroll = base.tables.financials["payroll"].to_numpy(dtype="float64", na_value=np.nan)
-    payroll_by_firm = pd.Series(payroll[latest.rows], index=who.index)
     frame = pd.DataFrame(
         {
             "firm_id": firm_ids.to_numpy(),
-            "region": who["region"].reindex(firm_ids).to_numpy(),
-            "division": who["division"].reindex(firm_ids).to_numpy(),
-            "district": who["district"].reindex(firm_ids).to_numpy(),
-            "cluster_id": who["cluster_id"].reindex(firm_ids).to_numpy(),
+            "region": who["region"].to_numpy(),
+            "division": who["division"].to_numpy(),
+            "district": who["district"].to_numpy(),
+            "cluster_id": who["cluster_id"].to_numpy(),
             "employees": features["employees"].to_numpy(dtype="float64", na_value=np.nan),
-            "payroll": payroll_by_firm.reindex(firm_ids).to_numpy(dtype="float64"),
+            "payroll": payroll[latest.rows[place]],
             "pd_before": base.pd,
             "grade_before": base.grade.astype(np.int64),
         }

@@ -14,11 +14,13 @@ import pytest
 
 from core.bundle import LoadedModel
 from core.contract import BALANCE_SHEET
-from features.pipeline import features_as_of
+from features.peers import PeerReference, peer_keys
+from features.pipeline import PEER_FEATURES, features_as_of
 from features.tables import RawTables, normalise
 from scoring import stress
 from scoring.standing import standing_of
 from scoring.stress import shocks
+from scoring.stress.outcome import fit_peers
 from scoring.stress.spec import ScenarioError, find_scenario, load_scenario, scenario_files
 from tests.factories import firm, statement
 from tests.serving.conftest import bundle_dir, loaded, panel
@@ -300,3 +302,17 @@ def test_a_scenario_name_is_a_file_name_not_a_path(tmp_path: Path) -> None:
         find_scenario(tmp_path, "../secrets")
     with pytest.raises(ScenarioError, match="no such scenario"):
         find_scenario(tmp_path, "rate_999bp")
+
+
+def test_the_fast_peer_fit_equals_the_pipelines(base: stress.Baseline) -> None:
+    features = base.features.copy()
+    features.loc[features.index[:5], "debt_ratio"] = np.nan  # a group with missing values
+    keys = peer_keys(features["ksic"], features["size_class"])
+    columns = sorted(set(PEER_FEATURES.values()))
+    ours = fit_peers(features, keys, columns).values
+    theirs = PeerReference.fit(features, keys, columns).values
+    assert ours.keys() == theirs.keys()
+    for column in columns:
+        assert ours[column].keys() == theirs[column].keys()
+        for group, values in theirs[column].items():
+            np.testing.assert_array_equal(ours[column][group], values)
