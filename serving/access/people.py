@@ -49,6 +49,19 @@ class UserDisabled(ValueError):
     """The account is disabled: no keys are issued for it."""
 
 
+class OwnAccess(ValueError):
+    """An admin asked to revoke, rotate or disable the very key or account they act with,
+    which would lock them out mid-action; another admin (or ``ews keys``) does it."""
+
+
+def check_not_own(caller: ApiKey, key_id: int | None = None, user_id: int | None = None) -> None:
+    """Raise ``OwnAccess`` when ``key_id`` is the caller's key or ``user_id`` their account."""
+    if key_id is not None and key_id == caller.id:
+        raise OwnAccess(f"key {key_id} is the key of this request; another admin revokes it")
+    if user_id is not None and user_id == caller.user_id:
+        raise OwnAccess("this is your own account; another admin disables it")
+
+
 @dataclass(frozen=True)
 class SignIn:
     """What a password sign-in came to: ``key`` (the person's sign-in key) when it succeeded;

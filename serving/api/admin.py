@@ -28,6 +28,7 @@ from serving.access.keys import (
     revoke_key_id,
     rotate_key,
 )
+from serving.openapi import KEYED, errors
 from serving.schemas.admin import (
     AuditRowOut,
     CapacityIn,
@@ -40,9 +41,11 @@ from serving.schemas.admin import (
     UserIn,
     UserOut,
 )
-from serving.store.tables import ApiKey
+from serving.store.tables import ApiKey, User
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(
+    prefix="/v1/admin", tags=["admin"], responses=errors(*KEYED, 403, 404, 409, 413, 422)
+)
 T = TypeVar("T")
 AUDIT_LIMIT = 100_000
 
@@ -102,9 +105,12 @@ def create_user(request: Request, body: UserIn, key: AdminKey, session: SessionD
 def disable_user(request: Request, username: str, key: AdminKey, session: SessionDep) -> UserOut:
     """Their keys are revoked and their sessions ended at once."""
     endpoint = f"POST /v1/admin/users/{{username}}/disable {username}"
-    return UserOut.of(
-        _act(session, key, endpoint, lambda: people.disable_user(_engine(request), username))
-    )
+
+    def disable() -> User:
+        people.check_not_own(key, user_id=people.get_user(_engine(request), username).id)
+        return people.disable_user(_engine(request), username)
+
+    return UserOut.of(_act(session, key, endpoint, disable))
 
 
 @router.post("/users/{username}/enable", response_model=UserOut, summary="Enable an account")
@@ -220,6 +226,7 @@ def revoke(request: Request, key_id: int, key: AdminKey, session: SessionDep) ->
     """The key's next request gets 401 (its sessions end with it)."""
 
     def act() -> bool:
+        people.check_not_own(key, key_id=key_id)
         if not revoke_key_id(_engine(request), key_id):
             raise LookupError(f"no live key with id {key_id}")
         return True
@@ -233,6 +240,7 @@ def rotate(request: Request, key_id: int, key: AdminKey, session: SessionDep) ->
     """Revoke the key and issue one for the same role, region, person and label."""
 
     def act() -> tuple[str, ApiKey]:
+        people.check_not_own(key, key_id=key_id)
         rotated = rotate_key(_engine(request), key_id)
         if rotated is None:
             raise LookupError(f"no live key with id {key_id}")
@@ -274,6 +282,7 @@ def audit_query(
 @router.get(
     "/audit",
     response_model=list[AuditRowOut],
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     summary="The audit log, filtered (JSON, or CSV with ?format=csv or Accept: text/csv)",
 )
 def audit(

@@ -190,8 +190,13 @@ def change_user(
     """Disable, enable, reset the password of (a new one, shown once) or set the capacity of
     one account."""
     engine = _engine(request)
+
+    def disable() -> object:
+        people.check_not_own(user.key, user_id=people.get_user(engine, username).id)
+        return people.disable_user(engine, username)
+
     changes: dict[str, Callable[[], object]] = {
-        "disable": lambda: people.disable_user(engine, username),
+        "disable": disable,
         "enable": lambda: people.enable_user(engine, username),
         "reset": lambda: people.reset_password(engine, username),
         "capacity": lambda: people.set_capacity(engine, username, _capacity(capacity)),
@@ -272,6 +277,7 @@ def revoke(
     """Revoke a key at once: its next API request gets 401, its sessions end."""
 
     def act() -> bool:
+        people.check_not_own(user.key, key_id=key_id)
         if not revoke_key_id(_engine(request), key_id):
             raise LookupError(f"key {key_id} is not live")
         return True

@@ -244,3 +244,26 @@ def test_audit_rows_name_the_person_and_the_admin_filters_them(
         ]
     bad = api.get("/v1/admin/audit?since=2026-13-01", headers=admin)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "since"]
+
+
+def test_an_admin_cannot_revoke_the_key_or_disable_the_account_they_act_with(
+    api: TestClient,
+) -> None:
+    people.create_user(engine_of(api), "only.admin", "구본석", "admin", None, None, PASSWORD)
+    key, row = people.create_user_key(engine_of(api), "only.admin", "script")
+    for path in (f"/v1/admin/keys/{row.id}/revoke", f"/v1/admin/keys/{row.id}/rotate"):
+        refused = api.post(path, headers=auth(key))
+        assert refused.status_code == 409 and "key of this request" in refused.text
+    refused = api.post("/v1/admin/users/only.admin/disable", headers=auth(key))
+    assert refused.status_code == 409 and "own account" in refused.text
+    assert live_key(engine_of(api), key) is not None
+    assert people.get_user(engine_of(api), "only.admin").disabled_at is None
+
+
+def test_the_openapi_declares_the_admin_calls_and_the_csv(api: TestClient) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    audit = paths["/v1/admin/audit"]["get"]["responses"]
+    assert {"application/json", "text/csv"} <= set(audit["200"]["content"])
+    for path in ("/v1/admin/users", "/v1/admin/keys/{key_id}/revoke"):
+        for operation in paths[path].values():
+            assert {"401", "403", "404", "409", "422", "429", "503"} <= set(operation["responses"])
