@@ -152,7 +152,9 @@ def peer_percentiles(
     """(n, k) peer rank of each value (the middle of its tie), the share of peers tied with it
     and the peer level used; NaN (level -1) where not meaningful."""
     out = np.full((len(features), len(feature_names)), np.nan)
-    tied = np.full(out.shape, np.nan)
+    # Half precision: only "most peers share it" (≥ 50) is read from it, and at the national
+    # size the (n, k) array would otherwise be as large as the percentiles themselves.
+    tied = np.full(out.shape, np.nan, dtype=np.float16)
     levels = np.full(out.shape, -1, dtype=np.int8)
     if features.empty:
         return PeerRanks(out, levels, tied)

@@ -25,7 +25,7 @@ def test_a_value_most_peers_share_ranks_in_the_middle_and_says_so() -> None:
     ranks = explain.peer_percentiles(reference, firm, ("tax_arrears_12m",))
     # 29 of 30 peers have 0 as well: the old rank was "at or below" = 96.7 ("상위 3%").
     assert abs(ranks.percent[0, 0] - 100 * 14.5 / 30) < 1e-9
-    assert abs(ranks.tied[0, 0] - 100 * 29 / 30) < 1e-9
+    assert abs(float(ranks.tied[0, 0]) - 100 * 29 / 30) < 0.05  # kept in half precision
     (reason,), _ = explain.reasons(
         ("tax_arrears_12m",), np.array([0.0]), ranks[0], np.array([-0.001])
     )
