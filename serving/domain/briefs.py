@@ -26,7 +26,9 @@ import pandas as pd
 from core import ksic
 from features.catalog import FLAGS
 from scoring import programmes as catalogue_rules
+from scoring import stress
 from scoring.portfolio import Scored, score_period
+from scoring.stress.spec import scenario_files
 from scoring.watchlist import DEFAULT_CAPACITY
 from serving.access.policy import UNKNOWN_REGION
 from serving.domain import regions
@@ -133,23 +135,19 @@ def brief(
         _rule_table(source),
         _summary_table(firms, figures, source),
         _comparison_table(view, region, figures, stage, national, source),
-        _trend_table(snapshot, view, region, source),
+        _trend_table(snapshot, champion, view, region, source),
         *_breakdowns(firms, source),
         _cluster_table(view, firms, national.expected_rate, source),
         *_driver_tables(view, members.now, source),
         _capacity_table(firms, query.shares, source),
     ]
     omitted = []
-    for section in (programme_section, *extra):
+    for section in (programme_section, scenario_section, *extra):
         found = section(context)
         if isinstance(found, BriefTable):
             tables.append(found)
         else:
             omitted.append(found)
-    if not any(o.key == "scenarios" for o in omitted) and "scenarios" not in {
-        t.key for t in tables
-    }:
-        omitted.append(SCENARIOS_LATER)
     name_ko, name_en = region_names(region)
     return BriefOut(
         region=region,
@@ -165,21 +163,6 @@ def brief(
         tables=tables,
         omitted=omitted,
     )
-
-
-SCENARIOS_LATER: Final = BriefOmitted(
-    key="scenarios",
-    title_ko="스트레스 시나리오",
-    title_en="Stress scenarios",
-    reason_ko=(
-        "시나리오 표는 아직 브리프에 들어가지 않습니다. 표준 시나리오는 `ews scenario run`과 "
-        "시나리오 화면에서 실행하십시오."
-    ),
-    reason_en=(
-        "The scenario table is not in the brief yet; run the standard scenarios with "
-        "`ews scenario run` or on the scenario page."
-    ),
-)
 
 
 # --- the scored view at an as-of date ----------------------------------------------------
@@ -530,7 +513,7 @@ def _comparison_row(region: str, figures: RiskFigures, stage: StageOut) -> list[
 
 
 def _trend_table(
-    snapshot: Snapshot, view: Champion, region: str, source: BriefSource
+    snapshot: Snapshot, champion: Champion, view: Champion, region: str, source: BriefSource
 ) -> BriefTable:
     """Expected distress rate of the region, the nation and each neighbour at the last
     ``TREND_DATES`` as-of dates up to the brief's (the same champion scores every date)."""
@@ -542,7 +525,7 @@ def _trend_table(
     rows: list[list[Cell]] = []
     for when in dates:
         scored = view.latest if when == view.latest.period.as_of else None
-        scored = scored or scored_at(snapshot, view, when)
+        scored = scored or scored_at(snapshot, champion, when)  # kept per served champion
         rates = _rates(scored)
         rows.append(
             [
@@ -1067,3 +1050,143 @@ def _founded(snapshot: Snapshot, firm_ids: pd.Series) -> dict[str, dt.date]:
         for f, d in zip(wanted["firm_id"].astype(str), dates, strict=True)
         if not pd.isna(d)
     }
+
+
+# --- stress scenarios -----------------------------------------------------------------------
+
+SCENARIO_FOLDER: Final = "scenarios"
+_scenario_lock = threading.Lock()
+_ScenarioKey = tuple[int, int, pd.Timestamp, str, tuple[tuple[str, float], ...]]
+# The table, with the snapshot and model it was computed from (an id can be reused once they
+# are gone, so a hit must be the very same objects).
+_scenario_kept: dict[_ScenarioKey, tuple[Snapshot, object, BriefTable]] = {}
+
+
+def scenario_section(context: BriefContext) -> BriefTable | BriefOmitted:
+    """The standard scenarios (every file of ``config/scenarios``) run on the region's firms
+    (``scoring.stress``): Δ expected crises, Δ employees and payroll at risk, grade crossings.
+    Each run rebuilds the shocked firms' features, so a table is kept per champion, date,
+    region and set of files."""
+    folder = context.config_dir / SCENARIO_FOLDER
+    files = scenario_files(folder)
+    if not files:
+        return BriefOmitted(
+            key="scenarios",
+            title_ko="표준 스트레스 시나리오",
+            title_en="Standard stress scenarios",
+            reason_ko=f"시나리오 파일이 없습니다 ({folder}/*.yaml).",
+            reason_en=f"No scenario files ({folder}/*.yaml).",
+        )
+    view = context.view
+    when = view.latest.period.as_of
+    files_key = tuple((f.name, f.stat().st_mtime) for f in files)
+    key = (id(context.snapshot), id(view.model), when, context.region, files_key)
+    with _scenario_lock:
+        kept = _scenario_kept.get(key)
+    if kept is not None and kept[0] is context.snapshot and kept[1] is view.model:
+        return kept[2]
+    found = _scenario_table(context, files)
+    with _scenario_lock:
+        while len(_scenario_kept) >= 8 * KEPT_CHAMPIONS:
+            _scenario_kept.pop(next(iter(_scenario_kept)))
+        _scenario_kept[key] = (context.snapshot, view.model, found)
+    return found
+
+
+def _baseline(context: BriefContext) -> stress.Baseline:
+    """The scored view as the stress runs' baseline (the served features and PDs when the
+    brief is for the latest date; that date's market context is the snapshot's)."""
+    snapshot, scored = context.snapshot, context.view.latest
+    if scored.period.as_of != snapshot.as_of:
+        return stress.baseline(snapshot.tables, context.view.model, scored.period.as_of)
+    return stress.Baseline(
+        snapshot.tables,
+        snapshot.as_of,
+        scored.period.features,
+        snapshot.context,
+        scored.pd,
+        scored.grade,
+        scored.standing.rated,
+    )
+
+
+def _scenario_table(context: BriefContext, files: Sequence[Path]) -> BriefTable:
+    base = _baseline(context)
+    rows: list[list[Cell]] = []
+    broken: list[str] = []
+    for path in files:
+        try:
+            spec = stress.load_scenario(path)
+        except stress.ScenarioError as error:
+            broken.append(str(error))
+            continue
+        result = stress.run(base, context.view.model, spec, context.region)
+        sums = result.table("region")
+        mine = sums[sums["region"].astype(str) == context.region]
+        if mine.empty:  # no firm of the region has a PD
+            rows.append(
+                [spec.name, spec.title_ko, spec.title_en, 0, 0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0]
+            )
+            continue
+        item = mine.iloc[0]
+        rows.append(
+            [
+                spec.name,
+                spec.title_ko,
+                spec.title_en,
+                int(item["hit"]),
+                int(item["firms"]),
+                float(item["expected_crises_before"]),
+                float(item["expected_crises_delta"]),
+                float(item["employees_at_risk_delta"]),
+                float(item["payroll_at_risk_delta"]) / 1_000.0,
+                int(item["worse"]),
+                int(item["better"]),
+                int(item["entered_state"]),
+            ]
+        )
+    as_of = base.as_of.date()
+    note_ko = (
+        "충격을 준 재무제표로 같은 시점 기준 파이프라인에서 지표를 다시 만들고 현재 모형으로 "
+        "평가한 값입니다 (docs/scenarios.md). Δ는 충격 후 − 충격 전."
+    )
+    note_en = (
+        "Shocked statements rebuilt into features by the same point-in-time pipeline and "
+        "scored by the current model (docs/scenarios.md). Δ = after − before."
+    )
+    if broken:
+        note_ko += " 읽을 수 없는 시나리오 파일: " + "; ".join(broken)
+        note_en += " Scenario files that cannot be read: " + "; ".join(broken)
+    return BriefTable(
+        key="scenarios",
+        title_ko="표준 스트레스 시나리오",
+        title_en="Standard stress scenarios",
+        note_ko=note_ko,
+        note_en=note_en,
+        source=BriefSource(
+            as_of=as_of,
+            source_ko=(
+                f"시나리오 파일 {SCENARIO_FOLDER}/*.yaml ({len(rows)}개); 모형 "
+                f"{context.view.name} v{context.view.version}; 기준일 {as_of}까지 제출된 재무제표"
+            ),
+            source_en=(
+                f"scenario files {SCENARIO_FOLDER}/*.yaml ({len(rows)}); model "
+                f"{context.view.name} v{context.view.version}; statements filed by {as_of}"
+            ),
+        ),
+        columns=[
+            column("scenario", "시나리오 코드", "scenario", "text"),
+            column("title_ko", "시나리오", "scenario (Korean)", "text"),
+            column("title_en", "시나리오 (영문)", "title", "text"),
+            column("hit", "충격 받은 기업", "firms hit", "count"),
+            FIRMS,
+            column("expected_before", "예상 위기기업 (충격 전)", "expected crises before"),
+            column("expected_delta", "Δ 예상 위기기업", "Δ expected crises"),
+            column("employees_delta", "Δ 위험 고용 인원", "Δ employees at risk"),
+            column("payroll_delta", "Δ 위험 급여액 (백만원)", "Δ payroll at risk (KRW million)"),
+            column("worse", "등급 악화 기업", "firms whose grade worsens", "count"),
+            column("better", "등급 개선 기업", "firms whose grade improves", "count"),
+            column("entered_state", "해당 상태 진입", "firms entering the state", "count"),
+        ],
+        rows=rows,
+    )

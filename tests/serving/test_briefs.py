@@ -7,11 +7,14 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from fastapi import FastAPI
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,9 +22,13 @@ from sqlalchemy.orm import Session
 from core.bundle import LoadedModel
 from core.contract import REGIONS
 from core.settings import Settings
+from features.catalog import FLAGS
 from features.tables import RawTables
+from scoring import programmes, stress
+from scoring.stress.spec import scenario_files
 from serving.access.keys import create_key
 from serving.app import create_app
+from serving.domain import regions
 from serving.domain.brief_files import FIRST_ROW, HEADER_ROW
 from serving.domain.briefs import MONTHS, NEIGHBOURS, capacity_curve
 from serving.store.tables import AuditEntry
@@ -40,6 +47,8 @@ TABLES = {
     "drivers",
     "driver_features",
     "capacity",
+    "programmes",
+    "scenarios",
 }
 
 
@@ -277,3 +286,92 @@ def test_a_region_without_firms_gets_a_brief_of_zeros(
     assert [row[1] for row in _table(body, "capacity")["rows"]] == [0, 0, 0, 0]
     response = service.get("/v1/regions/50/brief.xlsx", headers=auth(keys["analyst"]))
     assert response.status_code == 200
+
+
+def test_programme_demand_counts_the_firms_the_catalogue_would_suggest(
+    service: TestClient, keys: dict[str, str]
+) -> None:
+    """The brief checks industry rules once per KSIC code; it must count exactly the firms for
+    which ``scoring.programmes.match`` suggests each programme, given the same needs (every
+    reason family and feature that raises the firm's PD, regional conditions aside, and its
+    flags)."""
+    body = _brief(service, keys["center26"])
+    table = _table(body, "programmes")
+    counted = dict(zip(_column(table, "programme"), _column(table, "eligible_firms"), strict=True))
+    snapshot, champion = service.app.state.service.current()  # type: ignore[attr-defined]
+    catalogue = programmes.read_catalogue(Settings().config_dir)
+    rows = regions.group(champion, "region", "26").now
+    points = champion.latest.explanations.points(rows)
+    names = champion.feature_names
+    features = snapshot.features
+    expected = dict.fromkeys(counted, 0)
+    for i, row in enumerate(rows):
+        family_points: dict[str, float] = {}
+        for j, name in enumerate(names):
+            family = regions.feature_family(name)
+            family_points[family] = family_points.get(family, 0.0) + points[i, j]
+        on = frozenset(f for f, set_ in zip(FLAGS, snapshot.flags[row], strict=True) if set_)
+        needs = [
+            programmes.Need("family", f, f, f, v)
+            for f, v in family_points.items()
+            if v > 0 and f != "environment"
+        ]
+        needs += [
+            programmes.Need("feature", n, n, n, float(points[i, j]))
+            for j, n in enumerate(names)
+            if points[i, j] > 0 and regions.feature_family(n) != "environment"
+        ]
+        needs += [programmes.Need("flag", f, f, f) for f in sorted(on)]
+        founded = snapshot.tables.firms.set_index("firm_id").at[
+            features.at[int(row), "firm_id"], "founded"
+        ]
+        firm = programmes.Firm(
+            firm_id=str(features.at[int(row), "firm_id"]),
+            as_of=snapshot.as_of.date(),
+            size_class=programmes.known(features.at[int(row), "size_class"]),
+            founded=None if pd.isna(founded) else pd.Timestamp(founded).date(),
+            ksic=programmes.known(features.at[int(row), "ksic"]),
+            region="26",
+            grade=champion.model.bundle.grade_table.grades[int(champion.latest.grade[row])],
+            flags=on,
+            employees=programmes.known(features.at[int(row), "employees"]),
+        )
+        for suggestion in programmes.match(catalogue, firm, needs).suggested:
+            expected[suggestion.programme.id] += 1
+    assert counted == expected
+    assert any(counted.values())
+
+
+def test_the_standard_scenarios_are_the_stress_modules_figures(
+    service: TestClient, keys: dict[str, str]
+) -> None:
+    body = _brief(service, keys["center26"])
+    table = _table(body, "scenarios")
+    snapshot, champion = service.app.state.service.current()  # type: ignore[attr-defined]
+    folder = Settings().config_dir / "scenarios"
+    assert _column(table, "scenario") == [p.stem for p in scenario_files(folder)]
+    rate = stress.summary(
+        snapshot.tables, champion.model, folder / "rate_200bp.yaml", "26", by="region"
+    ).iloc[0]
+    at = _column(table, "scenario").index("rate_200bp")
+    assert _column(table, "expected_delta")[at] == pytest.approx(rate["expected_crises_delta"])
+    assert _column(table, "employees_delta")[at] == pytest.approx(rate["employees_at_risk_delta"])
+    assert _column(table, "expected_before")[at] == pytest.approx(body["totals"]["expected"])
+    assert _column(table, "expected_delta")[at] > 0  # dearer debt never helps on this world
+
+
+def test_without_catalogue_or_scenarios_the_brief_says_so(
+    make_app: Callable[..., FastAPI], tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'service.db'}",
+        models_dir=tmp_path / "models",
+        config_dir=tmp_path / "empty-config",
+    )
+    with TestClient(make_app(settings=settings)) as client:
+        key = create_key(client.app.state.engine, "analyst")  # type: ignore[attr-defined]
+        body = _brief(client, key)
+    left_out = {o["key"]: o for o in body["omitted"]}
+    assert set(left_out) == {"programmes", "scenarios"}
+    assert "not configured" in left_out["programmes"]["reason_en"]
+    assert not {"programmes", "scenarios"} & {t["key"] for t in body["tables"]}
