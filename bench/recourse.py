@@ -1,6 +1,7 @@
 """What would help a firm, as the firm page and ``GET /v1/firms/{firm_id}/help`` compute it:
 one firm at a time (p50/p99, answer not yet kept: the planner's features and predict call, the
-firm's reasons, the programme match), the same firm again (answer kept), and the watch lists'
+firm's reasons, the programme match) against one plain single-firm scoring call in the same run
+(the shared machine's load moves both), the same firm again (answer kept), and the watch lists'
 heads worked out ahead (``serving.domain.help.warm``: its seconds are what a warm-up would add).
 
 Run as ``python -m bench.recourse --firms 2000`` (the registered ``python -m bench recourse``
@@ -18,7 +19,9 @@ import numpy as np
 
 from bench.timing import report
 from bench.world import World, world
+from features.pipeline import features_as_of
 from features.tables import read_tables
+from scoring import explain
 from serving.domain import help as firm_help_domain
 from serving.domain import scoring
 from serving.domain.state import load_snapshot, serve
@@ -39,10 +42,20 @@ def help_speed(built: World, per_region: int = 20) -> list[dict[str, Any]]:
         outs, _ = scoring.score(champion, subjects, None, 0)
         firm_help_domain.firm_help(snapshot, champion, firm_id, outs[0], CONFIG)
 
+    own = {firm_id: snapshot.tables.for_firms([firm_id]) for firm_id in watch}
+
+    def plain(firm_id: str) -> None:
+        """One submitted firm scored: features with the stored context, PD and reasons."""
+        frame = features_as_of(own[firm_id], snapshot.as_of, snapshot.context)
+        model = champion.model
+        explain.attribute(model.booster, model.bundle.calibration, model.matrix(frame))
+
     for firm_id in watch[:3]:  # first use: imports, TreeSHAP tables, the catalogue
         one(firm_id)
+        plain(firm_id)
     holder.answers.clear()
     cold = _latencies(one, watch)
+    reference = _latencies(plain, watch)
     kept = _latencies(one, watch)
     holder.answers.clear()
     start = time.perf_counter()
@@ -57,10 +70,11 @@ def help_speed(built: World, per_region: int = 20) -> list[dict[str, Any]]:
                 "p99_ms": 1e3 * p99,
                 "kept_p50_ms": 1e3 * float(np.percentile(kept, 50)),
                 "kept_p99_ms": 1e3 * float(np.percentile(kept, 99)),
+                "plain_score_p50_ms": 1e3 * float(np.percentile(reference, 50)),
                 "planner_build_s": build_s,
             },
-            p99 / 0.1,
-            "p99 <= 100 ms",
+            p50 / float(np.percentile(reference, 50)),
+            "p99 <= 100 ms; ratio: cold p50 / plain single-firm scoring p50",
         ),
         report(
             "help warm-up of the watch lists' heads",

@@ -43,7 +43,8 @@ _FIELDS: Final = frozenset(
         "staff_check",
         "amount",
         "source",
-        "verified",
+        "verified_ko",
+        "verified_en",
     }
 )
 _ADDRESSES: Final[dict[str, Iterable[str]]] = {
@@ -99,7 +100,8 @@ class Programme:
     amount_max_krw_million: float | None
     amount_note: str
     source: Source
-    verified: str
+    verified_ko: str  # what was checked against the source and what was not
+    verified_en: str
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,8 @@ def _programme(entry: Any) -> Programme:
         amount_max_krw_million=float(ceiling) if ceiling is not None else None,
         amount_note=str(amount.get("note", "")),
         source=Source(_text(source, "document", "source."), _text(source, "url", "source."), year),
-        verified=_text(entry, "verified"),
+        verified_ko=_text(entry, "verified_ko"),
+        verified_en=_text(entry, "verified_en"),
     )
 
 

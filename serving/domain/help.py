@@ -56,6 +56,7 @@ from serving.schemas.help import (
 from serving.schemas.scores import ScoreOut
 
 ANSWERS_KEPT: Final = 2_048  # recent firms' recourse answers kept per planner
+SHOWN_POINTS: Final = 0.0005  # a reason that reads 0.0%p is no need a programme answers
 
 
 @dataclass
@@ -300,12 +301,12 @@ def _reason_needs(score: ScoreOut | None) -> list[Need]:
     needs = [
         Need("family", f.family, f.name_ko, f.name_en, f.contribution)
         for f in score.families
-        if f.contribution > 0 and f.family != "environment"
+        if f.contribution >= SHOWN_POINTS and f.family != "environment"
     ]
     needs += [
         Need("feature", r.feature, r.label_ko, r.label_en, r.contribution)
         for r in score.reasons
-        if r.contribution > 0 and r.family != "environment"
+        if r.contribution >= SHOWN_POINTS and r.family != "environment"
     ]
     return needs
 
@@ -342,7 +343,8 @@ def _programme_out(suggestion: Suggestion) -> ProgrammeOut:
         source_document=p.source.document,
         source_url=p.source.url,
         source_year=p.source.year,
-        verified=p.verified,
+        verified_ko=p.verified_ko,
+        verified_en=p.verified_en,
     )
 
 

@@ -53,7 +53,8 @@ class ProgrammeOut(BaseModel):
     source_document: str
     source_url: str
     source_year: int
-    verified: str = Field(description="What the catalogue entry was and was not checked against")
+    verified_ko: str = Field(description="What the entry was and was not checked against")
+    verified_en: str
 
 
 class ExcludedOut(BaseModel):

@@ -44,7 +44,7 @@ def test_repository_catalogue_names_a_source_for_every_programme() -> None:
     assert len(catalogue.programmes) == 8
     for programme in catalogue.programmes:
         assert programme.source.url.startswith("https://") and programme.source.year >= 2024
-        assert programme.verified
+        assert programme.verified_ko and programme.verified_en
 
 
 def _write(tmp_path: Path, programme: dict[str, object]) -> Path:
