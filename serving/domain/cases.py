@@ -289,7 +289,7 @@ def _names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
         return {user_id: name for user_id, name in rows}
 
 
-def _out(
+def case_out(
     case: Case | None,
     firm_id: str,
     region: str,
@@ -297,6 +297,8 @@ def _out(
     names: dict[int, str],
     events: list[CaseEventOut] | None = None,
 ) -> CaseOut:
+    """A case as the API shows it (``case`` None: a firm nobody has worked on, 미접촉);
+    ``names`` maps user ids to display names."""
     status: CaseStatus = case.status if case is not None else "uncontacted"  # type: ignore[assignment]
     ko, en = STATUSES.get(status, (status, status))
     assignee = case.assignee_id if case is not None else None
@@ -323,7 +325,7 @@ def firm_case(session: Session, firm_id: str, region: str, today: dt.date) -> Ca
     """A firm's case with its events, newest first (미접촉 with none when it has no row)."""
     case = find_case(session, firm_id)
     if case is None:
-        return _out(None, firm_id, region, today, {})
+        return case_out(None, firm_id, region, today, {})
     with session.begin():
         events = list(
             session.scalars(
@@ -333,7 +335,7 @@ def firm_case(session: Session, firm_id: str, region: str, today: dt.date) -> Ca
             )
         )
     names = _names(session, [case.assignee_id, *(e.user_id for e in events)])
-    return _out(case, firm_id, region, today, names, [_event(e, names) for e in events])
+    return case_out(case, firm_id, region, today, names, [_event(e, names) for e in events])
 
 
 def _event(event: CaseEvent, names: dict[int, str]) -> CaseEventOut:
@@ -364,7 +366,7 @@ def briefs(
     """Each firm's case without its events (미접촉 for firms with no row), for a list."""
     stored = cases_of(session, firm_ids)
     names = _names(session, [c.assignee_id for c in stored.values()])
-    return {f: _out(stored.get(f), f, region, today, names) for f in firm_ids}
+    return {f: case_out(stored.get(f), f, region, today, names) for f in firm_ids}
 
 
 def with_cases(session: Session, watch: WatchlistOut, today: dt.date) -> WatchlistOut:
@@ -391,7 +393,7 @@ def open_cases(
         found = list(session.scalars(query))
     names = _names(session, [c.assignee_id for c in found])
     found.sort(key=lambda c: (c.next_follow_up is None, c.next_follow_up or today, c.firm_id))
-    items = [_out(c, c.firm_id, region, today, names) for c in found]
+    items = [case_out(c, c.firm_id, region, today, names) for c in found]
     return CasesOut(region=region, today=today, items=items, staff=staff_load(session, region))
 
 

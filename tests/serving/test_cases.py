@@ -17,6 +17,8 @@ from core import clock
 from core.bundle import LoadedModel
 from serving.access.keys import create_key, hash_key
 from serving.domain import cases
+from serving.domain.watchlist import sorted_items
+from serving.schemas.watchlist import WatchItem
 from serving.store import records
 from serving.store.tables import ApiKey, AuditEntry, Case, User
 from tests.serving import unrated_world as w
@@ -311,3 +313,29 @@ def test_an_owner_id_beyond_any_stored_id_is_422(served: Any) -> None:
     response = _patch(client, keys["kim"], "1000000018", {"assignee_id": 2**63})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "assignee_id"
+
+
+def test_sorting_by_pd_change_and_due_date_keeps_each_firms_rank(served: Any) -> None:
+    client, keys, _ = served
+    body = client.get("/v1/regions/26/watchlist", headers=auth(keys["admin"])).json()
+    items = [WatchItem.model_validate(item) for item in body["items"]]
+    assert len(items) >= 3
+    dated = {items[2].firm_id: TODAY, items[0].firm_id: TODAY + dt.timedelta(days=9)}
+    with_dates = [
+        item.model_copy(
+            update={
+                "case": cases.case_out(None, item.firm_id, "26", TODAY, {}).model_copy(
+                    update={"next_follow_up": dated.get(item.firm_id)}
+                )
+            }
+        )
+        for item in items
+    ]
+    due = sorted_items(with_dates, "due")
+    assert [i.firm_id for i in due[:2]] == [items[2].firm_id, items[0].firm_id]
+    assert [i.rank for i in due[2:]] == sorted(i.rank for i in due[2:])  # undated: list order
+    change = sorted_items(items, "pd_change")
+    rises = [i.pd - i.previous_pd for i in change if i.previous_pd is not None]
+    assert rises == sorted(rises, reverse=True)
+    assert all(i.previous_pd is None for i in change[len(rises) :])
+    assert sorted_items(change, "pd") == items
