@@ -59,7 +59,7 @@ def test_region_and_firm_pages_fit_a_phone(
         page.goto(f"{base_url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} is {width} px wide at 390 px"
-    page.goto(f"{base_url}/web/regions/26")
+    page.goto(f"{base_url}/web/regions/26?lang=ko")  # the English visit is remembered
     expect(page.locator("main")).to_contain_text("부산 녹산국가산업단지")
     context.close()
 
