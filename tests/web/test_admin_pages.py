@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi.routing import iter_route_contexts
 
 from core.bundle import LoadedModel
 from core.settings import Settings
@@ -182,3 +183,43 @@ def test_the_audit_page_filters_by_person_and_exports_csv(web: TestClient) -> No
     assert web.get("/web/admin/audit", params=blank).text.count("<tr>") == found.text.count("<tr>")
     bad_date = web.get("/web/admin/audit", params={"since": "yesterday"})
     assert bad_date.status_code == 400 and "since: must be a date" in bad_date.text
+
+
+def _admin_routes(web: TestClient) -> list[tuple[str, str]]:
+    """Every admin call and page (the model reload is the model room's)."""
+    found = []
+    for route in iter_route_contexts(web.app.routes):  # type: ignore[attr-defined]
+        path = route.path
+        if path.startswith(("/v1/admin/", "/web/admin")) and path != "/v1/admin/reload":
+            found += [(m, path) for m in sorted(route.methods or ()) if m != "HEAD"]
+    return found
+
+
+def test_no_admin_route_answers_anyone_but_an_admin(web: TestClient) -> None:
+    routes = _admin_routes(web)
+    assert len(routes) == 20
+    centre, analyst = (
+        create_key(engine_of(web), "center", "26"),
+        create_key(engine_of(web), "analyst"),
+    )
+    _person(web, "kept.safe")
+    kept_key = create_key(engine_of(web), "center", "26")
+    kept = next(k for k in list_keys(engine_of(web)) if k.prefix == kept_key[:8])
+    for method, template in routes:
+        path = template.format(username="kept.safe", key_id=kept.id, action="disable")
+        for key in (None, centre, analyst):
+            web.cookies.clear()
+            if template.startswith("/web/"):
+                if key is not None:
+                    assert post_sign_in(web, {"api_key": key}).status_code == 303
+                token = csrf_of(web.get("/web/sign-in").text) if key is None else ""
+                response = web.request(
+                    method, path, data={"csrf": token} if method == "POST" else None
+                )
+                expected = {303} if key is None else {403}
+            else:
+                response = web.request(method, path, headers=auth(key) if key else {}, json={})
+                expected = {401} if key is None else {403}
+            assert response.status_code in expected, (method, template, key and key[:8])
+    assert live_key(engine_of(web), kept_key) is not None
+    assert people.get_user(engine_of(web), "kept.safe").disabled_at is None
