@@ -64,6 +64,13 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "scenario_by_district": ("시군구별", "By district"),
     "scenario_by_cluster": ("산업단지별", "By industrial complex"),
     "scenario_unknown": ("(미상)", "(unknown)"),
+    "scenario_col_industry": ("업종", "Industry"),
+    "scenario_col_district": ("시군구", "District"),
+    "scenario_col_cluster": ("산업단지", "Industrial complex"),
+    "scenario_changed": (
+        "재무제표를 바꾼 기업 (평가 제외 기업 포함)",
+        "Statements changed (unrated firms included)",
+    ),
     "scenario_crossings": ("등급 이동", "Grade changes"),
     "scenario_from": ("현재 등급", "Grade as filed"),
     "scenario_to": ("충격 후 등급", "Grade after"),
