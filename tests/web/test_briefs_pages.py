@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.serving.support import TestClient
@@ -39,3 +40,14 @@ def test_an_analyst_chooses_a_region_and_reads_it_in_english(client: TestClient)
     assert "Regional brief" in main_of(page.text) and "The stage rule" in page.text
     wrong = client.get("/web/briefs/26?as_of=1999-06-30")  # pages answer bad input with 400
     assert wrong.status_code == 400 and "stored as-of date" in main_of(wrong.text)
+
+
+def test_the_pdf_download_says_why_without_chromium(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EWS_CHROMIUM", "/nonexistent/chromium")
+    sign_in(client, "center", "26")
+    response = client.get("/web/briefs/26/brief.pdf")
+    assert response.status_code == 503
+    main = main_of(response.text)
+    assert "PDF를 만들 수 없습니다" in main and "Chromium is not installed" in main
