@@ -127,6 +127,14 @@ def test_only_admins_open_the_admin_pages(web: TestClient) -> None:
     _admin(web)
     index = web.get("/web/admin")
     assert index.status_code == 200 and 'href="/web/admin/users"' in index.text
+    for path, title in [
+        ("/web/admin/users", "Staff accounts"),
+        ("/web/admin/keys", "API keys"),
+        ("/web/admin/audit", "Audit log"),
+    ]:
+        english = web.get(path, params={"lang": "en"})
+        assert english.status_code == 200 and f"<h1>{title}</h1>" in english.text
+    web.cookies.delete("ews_lang")
 
 
 def test_an_admin_creates_a_person_who_then_signs_in(web: TestClient) -> None:
