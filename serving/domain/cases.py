@@ -245,7 +245,7 @@ def record_contact(work: CaseWork, contact_type: str, on: dt.date, actor: Actor)
     ):
         old_status = case.status
         case.status = stage
-        work.log(actor, "status", old_status, stage, f"recorded {contact_type}")
+        work.log(actor, "status", old_status, stage, None)  # the visit list says which contact
 
 
 def change(session: Session, work: CaseWork, body: CaseChangeIn, actor: Actor, region: str) -> None:
