@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -267,3 +269,31 @@ def test_the_openapi_declares_the_admin_calls_and_the_csv(api: TestClient) -> No
     for path in ("/v1/admin/users", "/v1/admin/keys/{key_id}/revoke"):
         for operation in paths[path].values():
             assert {"401", "403", "404", "409", "422", "429", "503"} <= set(operation["responses"])
+
+
+def test_at_most_a_few_password_checks_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each argon2 check holds 64 MiB: a burst of sign-ins queues instead of taking the memory."""
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    class Slow:
+        def verify(self, stored: str, password: str) -> bool:
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.02)
+            with lock:
+                running[0] -= 1
+            return True
+
+        def check_needs_rehash(self, stored: str) -> bool:
+            return False
+
+    monkeypatch.setattr(passwords, "HASHER", Slow())
+    threads = [threading.Thread(target=passwords.verify, args=("h", "p" * 12)) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == passwords.AT_ONCE
+    assert not passwords.verify("h", "p" * (passwords.MAX_LENGTH + 1)).ok
