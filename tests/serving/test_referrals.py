@@ -18,7 +18,7 @@ from core.bundle import LoadedModel
 from features.tables import RawTables
 from serving.access.keys import create_key
 from serving.store.records import now
-from serving.store.tables import AuditEntry, Referral
+from serving.store.tables import AuditEntry, Referral, User
 from tests.serving.partners_world import FIRM_00, one_team_app, staff_key
 from tests.serving.support import FIRM_11, FIRM_26, TestClient, auth
 
@@ -270,3 +270,18 @@ def test_the_api_reference_lists_the_referral_routes(
     client, _ = world
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/referrals", "/v1/referrals/{referral_id}/decision", "/v1/national"} <= set(paths)
+
+
+def test_a_disabled_partner_account_sees_nothing(
+    world: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = world
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    key = staff_key(engine, "partner", organisation="중진공")
+    _refer(client, keys["center26"])
+    assert client.get("/v1/referrals", headers=auth(key)).json()["items"]
+    with Session(engine) as session, session.begin():
+        user = session.scalars(select(User).order_by(User.id.desc()).limit(1)).one()
+        user.disabled_at = now()
+    answer = client.get("/v1/referrals", headers=auth(key))
+    assert answer.status_code == 401 or answer.json()["items"] == []
