@@ -14,4 +14,8 @@
   a firm's latest statement.
 - ``recourse``: what lowers the grade: the cheapest lever combinations that move a firm one or
   two grades down, scored through the same pipeline and model.
+- ``actions``: each grade's recommended action and KOSME stage (the ladder's ``core.grades.RUNGS``).
+- ``programmes``: the support-programme catalogue (config/programmes.yaml): loading, matching a
+  firm's reasons and levers, and the eligibility rules.
+- ``stress``: stress scenarios: shocks to the statements, re-scored through the same pipeline.
 """

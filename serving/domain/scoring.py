@@ -20,6 +20,7 @@ from features.catalog import FLAGS
 from features.pipeline import features_as_of
 from features.tables import RawTables, empty_table, normalise
 from scoring import explain
+from scoring.actions import action_for, kosme_stage
 from scoring.explain import Attribution
 from scoring.standing import Standing, standing_of
 from serving.access import policy
@@ -131,6 +132,7 @@ def _response(
     ]
     period_end, age = standing.statement(row)
     message_ko, message_en = standing.message(row)
+    action_ko, action_en = action_for(grade) if grade else (None, None)
     return ScoreOut(
         score_id=str(uuid.uuid4()),
         firm_id=subjects.firm_ids[i],
@@ -144,6 +146,9 @@ def _response(
         pd=pd_,
         horizon_months=bundle.horizon_months,
         **Grade.fields(grade),
+        action_ko=action_ko,
+        action_en=action_en,
+        kosme_stage=kosme_stage(grade) if grade else None,
         grade_table_version=bundle.grade_table.version,
         model_name=champion.name,
         model_version=champion.version,

@@ -134,15 +134,22 @@ def settle_heap() -> None:
 # Below this many scorable firms a first request computes what it needs in well under a second,
 # so no background work is started (and test apps do not compete for the CPU).
 WARM_UP_MIN_FIRMS = 5_000
+# The firm pages staff open first; their help answers (about 6–50 firms/s, docs/recourse.md) are
+# worked out after the reasons, so a watch-listed firm's page gets a kept answer.
+WARM_HELP_PER_REGION = 20
 
 
 def warm_up(snapshot: Snapshot, champion: Champion) -> threading.Thread | None:
-    """In the background: every firm's reasons, then every older as-of date (histories)."""
+    """In the background: every firm's reasons, what would help the firms each region's list
+    opens with (``WARM_HELP_PER_REGION`` highest PDs), then every older as-of date (histories)."""
     if len(snapshot.features) < WARM_UP_MIN_FIRMS:
         return None
 
     def work() -> None:
+        from serving.domain.help import warm, watched  # help builds on this module
+
         champion.latest.explanations.warm()
+        warm(snapshot, champion, watched(snapshot, champion, WARM_HELP_PER_REGION))
         snapshot.timeline.warm()
         settle_heap()
 

@@ -55,6 +55,13 @@ class ScoreOut(BaseModel):
     grade: str | None = Field(description="정상·관심·주의·경계·심각; null unless status is ok")
     grade_en: str | None
     grade_colour: str
+    action_ko: str | None = Field(
+        None, description="What the grade asks of the centre (docs/grades.md); null without a grade"
+    )
+    action_en: str | None = None
+    kosme_stage: str | None = Field(
+        None, description="KOSME's early-warning stage beside the grade (null: none for 정상, 관심)"
+    )
     grade_table_version: str
     model_name: str
     model_version: str
