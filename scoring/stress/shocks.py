@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 
 from core import ksic
 from core.contract import REGIONS
+from features.statements import LAGS
 from scoring.stress.spec import UNKNOWN_REGION, Energy, InterestRate, Revenue, Scenario, Scope, Wage
 
 # Energy as a share of the cost of sales, by KSIC division: rough input shares (energy-intensive
@@ -80,6 +81,8 @@ class Latest:
 
     rows: np.ndarray  # positions in the financials table
     firms: pd.DataFrame  # firm_id, region, division, district, cluster_id; positional
+    read: np.ndarray  # positions of every filing the pipeline reads for these firms on the date
+    read_firm: np.ndarray  # the firm (row of ``firms``) of each of ``read``
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,10 @@ def latest_statements(financials: pd.DataFrame, firms: pd.DataFrame, as_of: pd.T
     last = np.r_[firm[order][1:] != firm[order][:-1], True]  # each firm's last row in order
     rows = known[order][last]
     firm_ids = pd.Series(names[firm[order][last]], dtype="string")
+    # Firms are numbered in order, so firm code k is row k of the table below. The pipeline reads
+    # filings by the date of the latest year and LAGS years before it; nothing else.
+    latest_year = years[order][last]
+    read = years >= latest_year[firm] - LAGS
     who = firms.drop_duplicates("firm_id").set_index("firm_id").reindex(firm_ids)
     region = who["region"].astype("string").reset_index(drop=True)
     table = pd.DataFrame(
@@ -121,7 +128,7 @@ def latest_statements(financials: pd.DataFrame, firms: pd.DataFrame, as_of: pd.T
             "cluster_id": who["cluster_id"].astype("string").reset_index(drop=True),
         }
     )
-    return Latest(rows, table)
+    return Latest(rows, table, known[read], firm[read])
 
 
 def members(column: pd.Series, ids: np.ndarray) -> np.ndarray:
@@ -174,9 +181,10 @@ def apply(
         old, new = before[item], items[item]
         changed |= ~((old == new) | (np.isnan(old) & np.isnan(new)))
     firm_ids = latest.firms["firm_id"].to_numpy()[changed]
-    keep = members(financials["firm_id"], firm_ids)
-    rewritten = financials[keep].reset_index(drop=True)
-    rows = (np.cumsum(keep) - 1)[latest.rows[changed]]  # the latest rows' places in ``rewritten``
+    # Only the filings the pipeline reads for the changed firms: the rest cannot change a feature.
+    keep = np.sort(latest.read[changed[latest.read_firm]])
+    rewritten = financials.iloc[keep].reset_index(drop=True)
+    rows = np.searchsorted(keep, latest.rows[changed])  # the latest rows' places in ``rewritten``
     for item in ITEMS:
         column = rewritten[item].to_numpy(dtype="float64", na_value=np.nan, copy=True)
         column[rows] = items[item][changed]
