@@ -210,15 +210,19 @@ def top_reasons(names: tuple[str, ...], points: np.ndarray, top: int) -> dict[st
 class _Writer:
     """Appends scored parts to one Parquet file, each as its own row group, on one schema."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, metadata: dict[str, str] | None = None) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         self.out = out
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
+        self.metadata = metadata or {}
 
     def write(self, part: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(part, preserve_index=False)
         if self.writer is None:
+            if self.metadata:  # file-level key-value metadata, beside pandas' own
+                extra = {k.encode(): v.encode() for k, v in self.metadata.items()}
+                table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
             self.writer = pq.ParquetWriter(self.out, table.schema)
         else:
             table = table.cast(self.writer.schema)

@@ -23,7 +23,13 @@ from features.catalog import FEATURE_NAMES
 from training import monitor, registry, report
 from training.baselines import baseline_scores
 from training.compare import Comparison, GateRules, RuleCheck, compare, rule_check
-from training.evaluate import Evaluation, evaluate, label_coverage
+from training.evaluate import EVENT_DATED_RULE, Evaluation, evaluate, label_coverage
+from training.lead_time import (
+    LeadTimeComparison,
+    LeadTimeError,
+    compare_lead_time,
+    comparison_year,
+)
 from training.metrics import score_metrics
 from training.model import fit_booster, fit_calibration
 from training.params import TrainParams
@@ -148,7 +154,8 @@ def evaluate_split(
     names = model.bundle.feature_names
     baselines, missing = baseline_scores(split.train, split.test, names, params.seed)
     history = pd.concat([split.valid, split.test]).assign(pd=lambda f: model.predict_pd(f))
-    positives = split.test.loc[split.test["label"] == 1, "firm_id"]
+    # A firm is positive on several rows of a monthly test year: its event counts once.
+    positives = split.test.loc[split.test["label"] == 1, "firm_id"].drop_duplicates()
     event_dates = first_defaults.reindex(positives.to_numpy()).dropna()
     evaluation = evaluate(
         model,
@@ -301,6 +308,7 @@ def train(
     walk_forward_years: int = 0,
     n_boot: int = 200,
     fit: BoosterFit = fit_booster,
+    lead_time_against: LoadedModel | None = None,
 ) -> TrainResult:
     """Fit, calibrate, evaluate and register one model; its version gets alias ``challenger``.
 
@@ -311,6 +319,10 @@ def train(
 
     The demo oracle knows each firm-year's true probability of a *default event*: it is a
     ceiling only for the ``default_event`` label and is left out for any other.
+
+    ``lead_time_against`` (an annual model, for a model trained on a monthly feature table):
+    the report gets the lead time of both on the annual test year's events at the same alert
+    volume (``training.lead_time``), logged as ``lead_time_*`` metrics.
     """
     split = split_years(features, params)
     oracle = oracle if tuple(params.label_rules) == ORACLE_RULES else None
@@ -340,9 +352,32 @@ def train(
             mlflow.log_param("walk_forward_years", walk_forward_years)
             for column in ("roc_auc", "pr_auc", "brier"):
                 mlflow.log_metric(f"walk_forward_mean_{column}", float(folds[column].iloc[-2]))
-        extras = report.Extras(tuning.trials if tuning else None, folds)
+        comparison, skipped = None, None
+        if lead_time_against is not None:
+            comparison, skipped = _lead_time(features, lead_time_against, model, first_defaults)
+            if comparison is not None:
+                evaluation.metrics.update(comparison.metrics())
+        extras = report.Extras(tuning.trials if tuning else None, folds, comparison, skipped)
         version = _log_run(settings, split, model, evaluation, extras, provenance, workdir)
     return TrainResult(run_id, version, evaluation.metrics, chosen, tuning, folds, evaluation)
+
+
+def _lead_time(
+    features: pd.DataFrame,
+    annual: LoadedModel,
+    monthly: LoadedModel,
+    first_defaults: pd.Series,
+) -> tuple[LeadTimeComparison | None, str | None]:
+    """The monthly-against-annual comparison on the annual model's test year, or why it could
+    not be made."""
+    if EVENT_DATED_RULE not in monthly.bundle.label_rules:
+        return None, f"lead time needs {EVENT_DATED_RULE} labels (an event date to count back from)"
+    try:
+        year, caveat = comparison_year(annual, monthly)
+        comparison = compare_lead_time(features, annual, monthly, first_defaults, year)
+    except LeadTimeError as error:
+        return None, str(error)
+    return replace(comparison, note=comparison.note + caveat), None
 
 
 def promote(

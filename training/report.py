@@ -20,6 +20,7 @@ from core.bundle import LoadedModel
 from features.catalog import BY_NAME
 from features.labels import event_name
 from training.evaluate import Evaluation
+from training.lead_time import LeadTimeComparison, comparison_text
 
 COUNT_COLUMNS = {
     "firms",
@@ -237,10 +238,13 @@ def model_card(model: LoadedModel, evaluation: Evaluation, base: float | None = 
 
 @dataclass(frozen=True)
 class Extras:
-    """Optional sections: the tuning trials and the walk-forward summary."""
+    """Optional sections: the tuning trials, the walk-forward summary and, for a monthly model,
+    its lead time against the annual model (or why it was not measured)."""
 
     tuning: pd.DataFrame | None = None
     walk_forward: pd.DataFrame | None = None
+    lead_time: LeadTimeComparison | None = None
+    lead_time_skipped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -372,6 +376,21 @@ def report_sections(model: LoadedModel, evaluation: Evaluation, extras: Extras) 
                 extras.walk_forward,
             )
         )
+    if extras.lead_time is not None:
+        sections.append(
+            Section(
+                "Lead time: monthly against annual scoring",
+                comparison_text(extras.lead_time),
+                extras.lead_time.table,
+            )
+        )
+    elif extras.lead_time_skipped:
+        sections.append(
+            Section(
+                "Lead time: monthly against annual scoring",
+                f"Not measured: {extras.lead_time_skipped}.",
+            )
+        )
     if extras.tuning is not None:
         sections.append(
             Section(
@@ -464,6 +483,8 @@ def log_artifacts(
         extras.tuning.to_csv(folder / "tuning_trials.csv", index=False)
     if extras.walk_forward is not None:
         extras.walk_forward.to_csv(folder / "walk_forward.csv", index=False)
+    if extras.lead_time is not None:
+        extras.lead_time.table.to_csv(folder / "lead_time_monthly_vs_annual.csv", index=False)
     card = model_card(model, evaluation, base_pd(model, test))
     (folder / "model_card.md").write_text(card, encoding="utf-8")
     write_report(model, evaluation, folder, extras)
