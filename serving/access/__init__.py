@@ -1,5 +1,7 @@
 """Who may do what, and the record of every attempt.
 
+- ``people``: staff accounts (create, disable, reset, sign in with lock-out);
+- ``passwords``: argon2 hashing, at most a few checks at once;
 - ``keys``: API keys (issue, look up once per request, revoke) and the request's key;
 - ``sessions``: the staff pages' cookie, standing for a key;
 - ``limits``: request budgets and lock-outs;

@@ -31,7 +31,7 @@ from serving.store.tables import AUDIT_LOG, CHAIN_HEAD, utc
 GENESIS_HASH: Final = "0" * 64  # the first chained row's prev_hash
 CHAINED_FIELDS: Final = (
     *("at", "key_id", "role", "region", "endpoint", "subject_region", "firm_ids"),
-    *("model_version", "score_id", "outcome"),
+    *("model_version", "score_id", "outcome", "user_id"),
 )
 
 
@@ -39,10 +39,14 @@ def audit_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
     """The chain's one rule: SHA-256(prev_hash || the row's fields as compact JSON), in hex.
 
     ``at`` is written as naive UTC ISO 8601 (what SQLite stores and PostgreSQL returns, in UTC);
-    ``firm_ids`` is the stored JSON text. The id is left out: the database assigns it.
+    ``firm_ids`` is the stored JSON text. The id is left out: the database assigns it. The person
+    (``user_id``) joins the fields only where there is one, so rows written before staff accounts
+    hash as they did and their chain still verifies.
     """
     at = utc(values["at"]).replace(tzinfo=None).isoformat(timespec="microseconds")
-    fields = [at, *(values.get(name) for name in CHAINED_FIELDS[1:])]
+    fields = [at, *(values.get(name) for name in CHAINED_FIELDS[1:-1])]
+    if values.get("user_id") is not None:
+        fields.append(values["user_id"])
     canonical = _CANONICAL_JSON(fields)
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 

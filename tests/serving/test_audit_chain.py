@@ -11,17 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from core.settings import get_settings
 from serving.access.audit import audit_rows, verify_chain
 from serving.access.keys import create_key, find_key
+from serving.store.audit_chain import CHAINED_FIELDS, audit_hash
 from serving.store.engine import make_engine
 from serving.store.records import NewRow, audit_row, insert_rows, record, write
 from serving.store.schema import create_schema
-from serving.store.tables import AuditEntry
+from serving.store.tables import AUDIT_LOG, AuditEntry
 from tests.serving.support import FIRM_26, TestClient, auth
 
 
@@ -132,6 +133,22 @@ def test_tampering_is_detected_at_the_first_broken_row(
     assert not report.intact
     assert report.broken_id == broken, report.describe()
     assert says in report.describe()
+
+
+def test_the_person_is_in_the_chain_and_rows_without_one_hash_as_before(engine: Engine) -> None:
+    """A row that names a person (``user_id``) hashes it: changing who did something breaks the
+    chain there. Rows without a person hash exactly as before staff accounts existed."""
+    table, values = _audit("by a person")
+    insert_rows(engine, [(table, {**values, "user_id": 7}), _audit("by a shared key")])
+    assert verify_chain(engine).intact
+    with engine.connect() as connection:
+        rows = connection.execute(select(AUDIT_LOG).order_by(AUDIT_LOG.c.id)).mappings().all()
+    before = [v for k, v in rows[1].items() if k in CHAINED_FIELDS and k != "user_id"]
+    assert rows[1]["user_id"] is None and len(before) == len(CHAINED_FIELDS) - 1
+    assert audit_hash(rows[1]["prev_hash"], rows[1]) == rows[1]["row_hash"]
+    _tamper(engine, "UPDATE audit_log SET user_id = 8 WHERE id = 1")
+    report = verify_chain(engine)
+    assert (report.intact, report.broken_id) == (False, 1), report.describe()
 
 
 def test_a_forged_row_with_a_valid_hash_appended_past_the_head_is_named(engine: Engine) -> None:
