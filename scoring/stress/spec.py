@@ -44,16 +44,16 @@ class Scope(_Strict):
     """Which firms a shock hits: all of them, or those matching every list given."""
 
     regions: list[Annotated[str, AfterValidator(_region_code)]] = Field(
-        default=[], description="시도 codes (00: firms without a region)"
+        default=[], max_length=18, description="시도 codes (00: firms without a region)"
     )
     divisions: list[Annotated[str, Field(pattern=r"^\d{2}$")]] = Field(
-        default=[], description="KSIC divisions (first two digits)"
+        default=[], max_length=100, description="KSIC divisions (first two digits)"
     )
     districts: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = Field(
-        default=[], description="시군구 codes"
+        default=[], max_length=300, description="시군구 codes"
     )
     clusters: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
-        default=[], description="firms.cluster_id (industrial complexes)"
+        default=[], max_length=300, description="firms.cluster_id (industrial complexes)"
     )
 
 
