@@ -187,6 +187,11 @@ def _unrated(snapshot: Snapshot, champion: Champion, rows: np.ndarray) -> list[U
     return out
 
 
+def firm_names(snapshot: Snapshot, firm_ids: list[str]) -> dict[str, str | None]:
+    """Firm id → stored name (None where the data have none)."""
+    return dict(zip(firm_ids, _names(snapshot, firm_ids), strict=True))
+
+
 def _names(snapshot: Snapshot, firm_ids: list[str]) -> list[str | None]:
     firms = snapshot.tables.firms
     names = firms.set_index(firms["firm_id"].astype(str))["name"]

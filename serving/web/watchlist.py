@@ -26,7 +26,7 @@ from serving.deps import StateDep
 from serving.domain import cases
 from serving.domain.region_codes import cluster_label, district_label, is_region
 from serving.domain.state import Snapshot
-from serving.domain.watchlist import SORTS, sorted_items, watchlist
+from serving.domain.watchlist import SORTS, firm_names, sorted_items, watchlist
 from serving.web import ksic
 from serving.web.access import PageRoute, PageUser
 from serving.web.i18n import GRADE_CHOICES
@@ -50,12 +50,18 @@ def watchlist_page(
         today = clock.seoul_today()
         out = cases.with_cases(db, watchlist(snapshot, champion, region, query), today)
         out = out.model_copy(update={"items": sorted_items(out.items, form["sort"])})
+        listed = {item.firm_id for item in out.items}
+        worked = cases.open_cases(db, region, today)
+        off_list = [case for case in worked.items if case.firm_id not in listed]
         entry.firm_ids = [item.firm_id for item in out.items]
+        entry.firm_ids += [case.firm_id for case in off_list]
     lang = language(request)
     context = {
-        "staff": cases.staff_load(db, region),
+        "staff": worked.staff,
+        "off_list": off_list,
+        "off_list_names": firm_names(snapshot, [case.firm_id for case in off_list]),
         "sorts": SORTS,
-        "overdue": sum(1 for item in out.items if item.case and item.case.overdue),
+        "overdue": sum(1 for case in worked.items if case.overdue),
         "region": region,
         "watch": out,
         "form": form,

@@ -217,3 +217,17 @@ def test_a_case_form_for_no_stored_firm_is_refused_not_an_error(
     csrf = csrf_of(client.get("/web/regions").text)
     response = client.post(f"/web/firms/{firm_id}/case", data={"csrf": csrf, "note": "x"})
     assert response.status_code == 404
+
+
+def test_open_cases_off_the_list_stay_in_view(
+    client: TestClient, staff: dict[str, Any], listed: list[str]
+) -> None:
+    _as(client, staff["kim_key"])
+    firm = listed[-1]
+    assert _post_case(client, firm, status="contacted", note="목록 밖 확인").status_code == 303
+    html = client.get("/web/regions/26/watchlist?capacity=2").text
+    table = main_of(html).split('class="table watchlist"', 1)[1].split("</table>", 1)[0]
+    assert f'/web/firms/{firm}"' not in table
+    off_list = html.split('data-testid="off-list"', 1)[1].split("</section>", 1)[0]
+    assert f'/web/firms/{firm}"' in off_list and "연락" in off_list
+    assert firm in audit_log(client)[-1].firm_ids  # shown, so audited as read

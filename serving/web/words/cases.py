@@ -101,5 +101,10 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
         "이 센터에 등록된 직원 계정이 없습니다.",
         "No staff accounts are registered for this centre.",
     ),
+    "case_off_list": ("목록 밖 진행 중 사례", "Open cases not on this list"),
+    "case_off_list_help": (
+        "이번 목록에서 빠졌거나 조건에 맞지 않지만 아직 종결되지 않은 사례입니다.",
+        "Cases still open for firms this list (or its filters) no longer shows.",
+    ),
     "case_overdue_count": ("기한 지난 연락 {n}건", "{n} follow-ups overdue"),
 }
