@@ -53,11 +53,49 @@ class _RegionNames:
     starts: np.ndarray  # offset of each name in ``text``, ascending
     positions: np.ndarray  # row of each name in the firms table
 
+    def find(self, query: str) -> Hits:
+        hits, at = [], self.text.find(query)
+        while at >= 0:
+            hits.append(at)
+            at = self.text.find(query, at + 1)
+        if not hits:
+            return Hits.none()
+        offsets = np.asarray(hits, dtype=np.int64)
+        names = np.searchsorted(self.starts, offsets, side="right") - 1
+        # The first hit in each name decides its tier: at the start (a prefix), and the whole
+        # name (exact) when the name is exactly as long as the query.
+        names, first = np.unique(names, return_index=True)
+        start = self.starts[names]
+        ends = np.append(self.starts[1:], len(self.text) + len(_SEPARATOR))[names]
+        length = ends - start - len(_SEPARATOR)
+        prefix = offsets[first] == start
+        tier = np.where(prefix & (length == len(query)), 1, np.where(prefix, 2, 3))
+        return Hits(self.positions[names], tier.astype(np.int8))
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Rows of the firms table that match, and how well: 0 the firm id itself, 1 the whole
+    name, 2 a name starting with the query, 3 elsewhere in the name."""
+
+    rows: np.ndarray
+    tier: np.ndarray
+
+    @classmethod
+    def none(cls) -> Hits:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8))
+
+    @classmethod
+    def joined(cls, parts: list[Hits]) -> Hits:
+        if not parts:
+            return cls.none()
+        return cls(np.concatenate([p.rows for p in parts]), np.concatenate([p.tier for p in parts]))
+
 
 @dataclass(frozen=True)
 class NameIndex:
     regions: dict[str, _RegionNames]
-    firm_rows: dict[str, int]  # firm_id -> row of the firms table
+    firm_rows: dict[str, int]  # firm_id -> row of the firms table (named or not)
 
     @classmethod
     def build(cls, firms: pd.DataFrame) -> NameIndex:
@@ -73,19 +111,10 @@ class NameIndex:
         ids = firms["firm_id"].astype("string").tolist()
         return cls(regions, {firm_id: row for row, firm_id in enumerate(ids)})
 
-    def find(self, query: str, region: str) -> np.ndarray:
-        """Rows of the firms table whose names contain ``query`` (normalised), in ``region``."""
+    def find(self, query: str, region: str) -> Hits:
+        """Firms of ``region`` whose names contain ``query`` (normalised), with their tier."""
         names = self.regions.get(region)
-        if names is None:
-            return np.zeros(0, dtype=np.int64)
-        hits, at = [], names.text.find(query)
-        while at >= 0:
-            hits.append(at)
-            at = names.text.find(query, at + 1)
-        if not hits:
-            return np.zeros(0, dtype=np.int64)
-        found = np.unique(np.searchsorted(names.starts, np.asarray(hits), side="right") - 1)
-        return names.positions[found]
+        return Hits.none() if names is None else names.find(query)
 
 
 _lock = threading.Lock()
@@ -128,47 +157,54 @@ def search_firms(
     index = name_index(snapshot)
     firms = snapshot.tables.firms
     scope = list(index.regions) if regions is None else regions
-    rows = np.concatenate([index.find(key, region) for region in scope] or [np.zeros(0)])
-    firm_id = normalise_firm_id(query)
-    exact_id = index.firm_rows.get(firm_id)
-    if exact_id is not None and (regions is None or snapshot.regions.get(firm_id) in regions):
-        rows = np.concatenate([[exact_id], rows[rows != exact_id]])
-    else:
-        exact_id = None  # another region's firm: not even its existence is said
-    rows = rows.astype(np.int64)
-    order = _ranked(firms, rows, key, exact_id)
-    matches = [_match(snapshot, champion, int(row)) for row in rows[order[:limit]]]
-    return FirmSearchOut(query=key, as_of=snapshot.as_of.date(), total=len(rows), firms=matches)
-
-
-def _ranked(firms: pd.DataFrame, rows: np.ndarray, key: str, exact_id: int | None) -> np.ndarray:
-    """The id itself, then exact names, then names that start with the query, then the rest;
-    by name within each."""
-    names = firms["name"].iloc[rows].astype("string").fillna("")
-    keys = _normalise_all(names).fillna("")
-    tier = np.where(keys == key, 1, np.where(keys.str.startswith(key), 2, 3))
-    tier = np.where(rows == exact_id, 0, tier) if exact_id is not None else tier
-    return np.lexsort((names.to_numpy(dtype=object), tier))
-
-
-def _text(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
-
-
-def _match(snapshot: Snapshot, champion: Champion, row: int) -> FirmMatch:
-    firm = snapshot.tables.firms.iloc[row]
-    firm_id = str(firm["firm_id"])
-    district = _text(firm.get("district"))
-    grade = _grade(snapshot, champion, firm_id)
-    return FirmMatch(
-        firm_id=firm_id,
-        name=_text(firm.get("name")),
-        region=snapshot.regions.get(firm_id, "00"),
-        district=district,
-        district_name=district_name(district),
-        grade=grade.name if grade else None,
-        grade_en=grade.en if grade else None,
+    hits = Hits.joined([index.find(key, region) for region in scope])
+    exact = _id_row(snapshot, index, normalise_firm_id(query), regions)
+    if exact is not None:
+        keep = hits.rows != exact
+        hits = Hits(np.append(exact, hits.rows[keep]), np.append(np.int8(0), hits.tier[keep]))
+    names = firms["name"].take(hits.rows).astype("string").fillna("").to_numpy(dtype=object)
+    chosen = hits.rows[np.lexsort((names, hits.tier))[:limit]]
+    matches = _matches(snapshot, champion, chosen)
+    return FirmSearchOut(
+        query=key, as_of=snapshot.as_of.date(), total=len(hits.rows), firms=matches
     )
+
+
+def _id_row(
+    snapshot: Snapshot, index: NameIndex, firm_id: str, regions: list[str] | None
+) -> int | None:
+    """The firms-table row of a stored firm whose id is the query, in a searched region."""
+    region = snapshot.regions.get(firm_id)
+    if region is None or (regions is not None and region not in regions):
+        return None  # another region's firm: not even its existence is said
+    return index.firm_rows.get(firm_id)
+
+
+def _texts(values: pd.Series) -> list[str | None]:
+    return [None if pd.isna(v) else str(v) for v in values.tolist()]
+
+
+def _matches(snapshot: Snapshot, champion: Champion, rows: np.ndarray) -> list[FirmMatch]:
+    """The listed firms, each column read once for all of them (not row by row)."""
+    firms = snapshot.tables.firms
+    ids = [str(v) for v in firms["firm_id"].take(rows).tolist()]
+    names = _texts(firms["name"].take(rows))
+    districts = _texts(firms["district"].take(rows)) if "district" in firms else [None] * len(ids)
+    out = []
+    for firm_id, name, district in zip(ids, names, districts, strict=True):
+        grade = _grade(snapshot, champion, firm_id)
+        out.append(
+            FirmMatch(
+                firm_id=firm_id,
+                name=name,
+                region=snapshot.regions.get(firm_id, UNKNOWN_REGION),
+                district=district,
+                district_name=district_name(district),
+                grade=grade.name if grade else None,
+                grade_en=grade.en if grade else None,
+            )
+        )
+    return out
 
 
 def _grade(snapshot: Snapshot, champion: Champion, firm_id: str) -> Grade | None:

@@ -25,6 +25,7 @@ NAMED = {
     "1000000002": (None, "26"),  # no name: found by number only
     "1000000004": ("㈜ 대한 상사", None),  # no region ("00"): analysts only
     "1000000006": ("대한", "26"),  # the exact name: listed first
+    "1000000008": ("가나대한공업", "26"),  # "대한" inside the name: after those starting with it
 }
 
 
@@ -65,7 +66,8 @@ def test_a_partial_name_finds_the_centres_own_firms_only(
 ) -> None:
     client, keys = searching
     found = _ids(client, keys["center26"], "대한")
-    assert found == ["1000000006", "1000000000"]  # the exact name first, then by name
+    # the exact name first, then names starting with the query, then the rest
+    assert found == ["1000000006", "1000000000", "1000000008"]
     assert "1000000001" not in found and "1000000004" not in found
     body = client.get("/v1/firms", params={"q": "정밀"}, headers=auth(keys["center26"])).json()
     (firm,) = body["firms"]
