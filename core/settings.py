@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     limit_bad_keys: int = 20
     limit_sign_in_failures: int = 10
     limit_lockout_s: float = 300.0
+    # The monthly digest (`ews digest`): where its HTML and CSV files go (models/digests when
+    # empty) and an optional webhook that gets each digest as JSON (none when empty).
+    digest_dir: Path | None = None
+    digest_webhook_url: str = ""
+    digest_webhook_timeout_s: float = 10.0
 
     @property
     def tracking_uri(self) -> str:
@@ -59,6 +64,10 @@ class Settings(BaseSettings):
     @property
     def features_dir(self) -> Path:
         return self.data_dir / "features"
+
+    @property
+    def digests_dir(self) -> Path:
+        return self.digest_dir or self.models_dir / "digests"
 
 
 @lru_cache
