@@ -7,17 +7,19 @@ Every read, and every refused one, is audited with the region it asked about.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from core.clock import seoul_today
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
 from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import CurrentKey, SessionDep
 from serving.deps import StateDep
+from serving.domain import cases
 from serving.domain import regions as risk
-from serving.domain.watchlist import watchlist
+from serving.domain.watchlist import sorted_items, watchlist
 from serving.openapi import KEYED, errors
 from serving.schemas import GradeName
 from serving.schemas.regions import ClustersOut, RegionsOut, RegionSummaryOut
@@ -58,14 +60,23 @@ def region_watchlist(
     cluster: Annotated[
         str | None, Query(min_length=1, max_length=50, description="firms.cluster_id")
     ] = None,
+    sort: Annotated[
+        Literal["pd", "pd_change", "due"],
+        Query(
+            description="pd (the list's order), pd_change (largest rise first) or due "
+            "(soonest follow-up first)"
+        ),
+    ] = "pd",
 ) -> WatchlistOut:
-    """Top ``capacity`` firms by PD at the latest as-of date, kept steady between periods."""
+    """Top ``capacity`` firms by PD at the latest as-of date, kept steady between periods, each
+    with its case (stage, owner, next follow-up, overdue)."""
     endpoint = "GET /v1/regions/{region}/watchlist"
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region(key, region))
         query = WatchQuery(capacity, min_grade, ksic, district, cluster)
-        out = watchlist(snapshot, champion, region, query)
+        out = cases.with_cases(session, watchlist(snapshot, champion, region, query), seoul_today())
+        out = out.model_copy(update={"items": sorted_items(out.items, sort)})
         entry.firm_ids = [item.firm_id for item in out.items]
         return out
 

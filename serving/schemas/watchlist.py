@@ -45,7 +45,9 @@ class WatchItem(BaseModel):
     reasons: list[Reason]
     flags: list[FlagOut]
     case: CaseOut | None = Field(
-        default=None, description="The firm's case (no events); on the staff page, and GET …/cases"
+        default=None,
+        description="The firm's case (stage, owner, next follow-up, overdue; no events); null "
+        "only where the list was built without cases",
     )
 
 

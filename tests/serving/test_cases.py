@@ -339,3 +339,22 @@ def test_sorting_by_pd_change_and_due_date_keeps_each_firms_rank(served: Any) ->
     assert rises == sorted(rises, reverse=True)
     assert all(i.previous_pd is None for i in change[len(rises) :])
     assert sorted_items(change, "pd") == items
+
+
+def test_the_watch_list_api_carries_each_firms_case_and_sorts_by_due_date(served: Any) -> None:
+    client, keys, users = served
+    listed = client.get("/v1/regions/26/watchlist", headers=auth(keys["kim"])).json()["items"]
+    assert all(item["case"] is not None for item in listed)  # 미접촉 where no case row exists
+    last = listed[-1]["firm_id"]
+    body = {"assignee_id": users["kim"], "next_follow_up": str(TODAY)}
+    assert _patch(client, keys["kim"], last, body).status_code == 200
+    by_due = client.get("/v1/regions/26/watchlist?sort=due", headers=auth(keys["kim"])).json()
+    dates = [item["case"]["next_follow_up"] for item in by_due["items"]]
+    dated = [d for d in dates if d is not None]
+    assert dates[: len(dated)] == sorted(dated)  # soonest first, undated last
+    mine = next(item for item in by_due["items"] if item["firm_id"] == last)
+    assert mine["case"]["next_follow_up"] == str(TODAY)
+    assert mine["case"]["assignee_id"] == users["kim"]
+    assert dates.index(str(TODAY)) <= [i["firm_id"] for i in by_due["items"]].index(last)
+    bad = client.get("/v1/regions/26/watchlist?sort=name", headers=auth(keys["kim"]))
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "sort"
