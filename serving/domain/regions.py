@@ -22,7 +22,7 @@ from scoring.korean import attach
 from scoring.portfolio import Scored
 from scoring.standing import IN_STATE, STALE
 from serving.access.policy import UNKNOWN_REGION
-from serving.domain.region_codes import is_region, region_names
+from serving.domain.region_codes import cluster_name, is_region, region_names
 from serving.domain.state import Champion, Snapshot
 from serving.schemas.regions import (
     ChangeFigures,
@@ -496,6 +496,8 @@ def cluster_summaries(snapshot: Snapshot, champion: Champion, region: str) -> Cl
         out.append(
             ClusterOut(
                 cluster_id=cluster_id,
+                cluster_name=cluster_name(cluster_id),
+                cluster_name_en=cluster_name(cluster_id, "en"),
                 figures=cluster_figures,
                 stage=stage(cluster_figures, national),
                 drivers=drivers(champion, cluster.now, CLUSTER_DRIVERS),

@@ -182,7 +182,12 @@ class Reason(BaseModel):
     display: str = Field(description="Value as staff read it, e.g. 0.6배, 12.3%, 자료 없음")
     display_en: str
     peer_percentile: float | None = Field(
-        description="Share (0–100) of peers at or below this value (peers: see peer_level)"
+        description="Rank (0–100) among peers, a tie counted at its middle (peers: see peer_level)"
+    )
+    peer_tied: float | None = Field(
+        default=None,
+        description="Share (0–100) of peers with the same value; from 50 it reads 'same as most "
+        "peers' (동종업계 대부분과 같음)",
     )
     peer_level: PeerLevel | None = Field(
         default=None,

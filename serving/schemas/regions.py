@@ -152,6 +152,10 @@ class RegionSummaryOut(RegionRow):
 
 class ClusterOut(BaseModel):
     cluster_id: str
+    cluster_name: str | None = Field(
+        None, description="산업단지 name; null for an id the service does not know"
+    )
+    cluster_name_en: str | None = None
     figures: RiskFigures
     stage: StageOut
     drivers: DriversOut

@@ -17,6 +17,7 @@ from core.settings import Settings
 from features.tables import RawTables
 from serving.access.keys import create_key
 from serving.app import create_app
+from serving.domain.region_codes import cluster_name
 from serving.domain.regions import STAGE_EN, StageRule
 from serving.schemas.regions import StageName
 from tests.serving.support import TestClient, auth
@@ -153,6 +154,10 @@ def test_clusters_partition_the_region(clustered: tuple[TestClient, str]) -> Non
     for cluster in body["clusters"]:
         assert cluster["stage"]["stage"] in ("안정", "유의", "위험")
         assert len(cluster["drivers"]["features"]) <= 3
+        # Names, not only codes (issue 13 item 6): the demo's ids are named 산업단지.
+        assert cluster["cluster_name"] == cluster_name(cluster["cluster_id"])
+        assert cluster["cluster_name"] and "산업단지" in cluster["cluster_name"]
+        assert cluster["cluster_name_en"] == cluster_name(cluster["cluster_id"], "en")
 
 
 def test_cluster_filter_of_the_watch_list(clustered: tuple[TestClient, str]) -> None:
