@@ -42,6 +42,9 @@ def region_changes(
     session: SessionDep,
     state: StateDep,
     month: Month = None,
+    limit: Annotated[
+        int, Query(ge=1, le=changes.MAX_LIMIT, description="Firms shown per list")
+    ] = changes.LIMIT,
 ) -> ChangesOut:
     """The region's firms whose grade rose since the previous month-end, that got a new arrears
     or 30-day delinquency event, that failed (first default-type event) or whose data became
@@ -51,7 +54,8 @@ def region_changes(
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region(key, region))
         scores = changes.read_month(request.app.state.settings.data_dir, month)
-        found = changes.region_changes(scores, region, changes.snapshot_names(snapshot))
+        names = changes.snapshot_names(snapshot)
+        found = changes.region_changes(scores, region, names, limit)
         shown = (*found.grade_rises, *found.new_triggers, *found.failed, *found.became_stale)
         entry.firm_ids = [firm_id for firm_id in dict.fromkeys(f.firm_id for f in shown)]
         return found

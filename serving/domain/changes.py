@@ -17,17 +17,18 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from serving.domain.firm_names import name_index
-from serving.domain.region_codes import district_name, is_region, region_names
+from serving.domain.region_codes import district_name, is_region, region_names, served_regions
 from serving.domain.state import Snapshot
 from serving.errors import UnknownFirm
 from serving.schemas.changes import ChangedFirm, ChangesOut
@@ -56,6 +57,8 @@ COLUMNS: Final = (
 )
 REASON_COLUMNS: Final = tuple(f"reason_{k}_ko" for k in range(1, 4))
 COMMAND: Final = "ews monthly score --as-of YYYY-MM-DD"
+LIMIT: Final = 200  # firms per list on a page or in one answer; the counts say how many in all
+MAX_LIMIT: Final = 5000
 KEPT_FILES: Final = 4  # months held in memory (this month, last month and a couple chosen)
 
 
@@ -88,13 +91,48 @@ def missing_message(data_dir: Path, month: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Sections:
+    """A region's rows (those some list shows; "00": firms without a known region) and its
+    four lists."""
+
+    rows: pd.DataFrame
+    grade_rises: pd.DataFrame
+    new_triggers: pd.DataFrame
+    failed: pd.DataFrame
+    became_stale: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class MonthFile:
+    """What the service keeps of one file: the rows some list shows (a small share of a
+    national file), each with its PD rank in its region this month and last, and every
+    region's number of rows."""
+
+    rows: pd.DataFrame
+    scored: dict[str, int]
+    regions: dict[str, Sections] = field(default_factory=dict)  # cut on first ask
+
+    def sections(self, region: str) -> Sections:
+        """The region's lists, cut and sorted once per file."""
+        found = self.regions.get(region)
+        if found is None:
+            found = sections(self.rows[is_region(self.rows["region"], region)])
+            self.regions[region] = found  # two first asks at once cut it twice, both alike
+        return found
+
+
+@dataclass(frozen=True)
 class MonthlyScores:
-    """One month's file as read: its rows (the columns the lists use) and where it came from."""
+    """One month's file as kept, and where it came from."""
 
     month: str
     path: Path
-    rows: pd.DataFrame
+    file: MonthFile
     months: tuple[str, ...]  # every month with a file, newest first
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        return self.file.rows
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -102,28 +140,88 @@ class MonthlyScores:
 
 
 _lock = threading.Lock()
-_kept: OrderedDict[tuple[str, int, int], pd.DataFrame] = OrderedDict()
+_kept: OrderedDict[tuple[str, int, int], MonthFile] = OrderedDict()
+_MASK_COLUMNS: Final = (
+    "region",
+    "pd",
+    "previous_pd",
+    "grade_change",
+    "new_trigger_count",
+    "status",
+    "change",
+)
 
 
-def read_scores(path: Path) -> pd.DataFrame:
-    """The file's rows, read once per version of the file (path, mtime, size)."""
+def _masks(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each list's rows (the module docstring says who goes where)."""
+    status = rows["status"].astype("string")
+    failed = (status == "failed").fillna(False).to_numpy(dtype=bool)
+    rises = pd.to_numeric(rows["grade_change"], errors="coerce").fillna(0).to_numpy() > 0
+    count = pd.to_numeric(rows["new_trigger_count"], errors="coerce").fillna(0).to_numpy() > 0
+    graded_before = pd.to_numeric(rows["previous_pd"], errors="coerce").notna().to_numpy()
+    stale = (status == "stale").fillna(False).to_numpy(dtype=bool)
+    marked = (rows["change"].astype("string") == "became_stale").fillna(False).to_numpy(bool)
+    return {
+        "grade_rises": rises & ~failed,
+        "new_triggers": count & ~failed,
+        "failed": failed,
+        "became_stale": (marked | (stale & graded_before)) & ~failed,
+    }
+
+
+def listed(rows: pd.DataFrame) -> np.ndarray:
+    """Rows some list shows: a grade rise, a trigger, a failure or data that became stale."""
+    masks = list(_masks(rows).values())
+    return np.logical_or.reduce(masks) if len(rows) else np.zeros(0, dtype=bool)
+
+
+def read_scores(path: Path) -> MonthFile:
+    """The file as the lists need it, read once per version of the file (path, mtime, size):
+    the few columns that decide which rows any list shows first, then only those rows'."""
     stat = path.stat()
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     with _lock:
         if key in _kept:
             _kept.move_to_end(key)
             return _kept[key]
-    names = set(pq.read_schema(path).names)
-    wanted = [c for c in (*COLUMNS, *REASON_COLUMNS) if c in names]
-    rows = pd.read_parquet(path, columns=wanted)
-    for column in (*COLUMNS, *REASON_COLUMNS):
-        if column not in rows.columns:  # an older or partial layout: the column is empty
-            rows[column] = pd.NA
-    rows["firm_id"] = rows["firm_id"].astype("string").astype(object)
+    found = _read(path)
     with _lock:
-        _kept[key] = rows
+        _kept[key] = found
         while len(_kept) > KEPT_FILES:
             _kept.popitem(last=False)
+    return found
+
+
+def _read(path: Path) -> MonthFile:
+    names = set(pq.read_schema(path).names)
+    wanted = [c for c in (*COLUMNS, *REASON_COLUMNS) if c in names]
+    table = pq.read_table(path, columns=wanted)
+    present = [c for c in _MASK_COLUMNS if c in names]
+    deciding = _filled(table.select(present).to_pandas(), _MASK_COLUMNS)
+    region = pd.Series(served_regions(deciding["region"]).to_numpy())
+    scored = {str(code): int(n) for code, n in region.value_counts().items()}
+    by_region = pd.DataFrame(
+        {
+            "pd": pd.to_numeric(deciding["pd"], errors="coerce"),
+            "previous_pd": pd.to_numeric(deciding["previous_pd"], errors="coerce"),
+        }
+    ).groupby(region.to_numpy())
+    ranks = {
+        f"{column}_rank": by_region[column].rank(method="first", ascending=False).to_numpy()
+        for column in ("pd", "previous_pd")
+    }
+    keep = listed(deciding)
+    rows = _filled(table.filter(pa.array(keep)).to_pandas(), (*COLUMNS, *REASON_COLUMNS))
+    rows = rows.assign(**{name: values[keep] for name, values in ranks.items()})
+    rows["firm_id"] = rows["firm_id"].astype("string").astype(object)
+    return MonthFile(rows.reset_index(drop=True), scored)
+
+
+def _filled(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The ``columns`` an older or partial layout lacks, as empty columns."""
+    for column in columns:
+        if column not in rows.columns:
+            rows[column] = pd.NA
     return rows
 
 
@@ -140,37 +238,15 @@ def read_month(data_dir: Path, month: str | None = None) -> MonthlyScores:
     return MonthlyScores(chosen, files[chosen], read_scores(files[chosen]), tuple(files))
 
 
-def region_rows(scores: MonthlyScores, region: str) -> pd.DataFrame:
-    """The region's rows; "00" holds firms without a (known) region."""
-    return scores.rows[is_region(scores.rows["region"], region)]
-
-
-@dataclass(frozen=True)
-class Sections:
-    """A region's rows split into the page's four lists (row positions of ``rows``)."""
-
-    rows: pd.DataFrame
-    grade_rises: pd.DataFrame
-    new_triggers: pd.DataFrame
-    failed: pd.DataFrame
-    became_stale: pd.DataFrame
-
-
 def sections(rows: pd.DataFrame) -> Sections:
-    status = rows["status"].astype("string")
-    failed = (status == "failed").fillna(False).to_numpy(dtype=bool)
-    rises = pd.to_numeric(rows["grade_change"], errors="coerce").fillna(0).to_numpy() > 0
-    count = pd.to_numeric(rows["new_trigger_count"], errors="coerce").fillna(0).to_numpy()
-    graded_before = pd.to_numeric(rows["previous_pd"], errors="coerce").notna().to_numpy()
-    stale = (status == "stale").fillna(False).to_numpy(dtype=bool)
-    marked = (rows["change"].astype("string") == "became_stale").fillna(False).to_numpy(bool)
-    by_pd = ["pd", "firm_id"]
+    masks = _masks(rows)
+    by_pd = {"by": ["pd", "firm_id"], "ascending": [False, True], "na_position": "last"}
     return Sections(
         rows,
-        rows[rises & ~failed].sort_values(by_pd, ascending=[False, True], na_position="last"),
-        rows[(count > 0) & ~failed].sort_values(by_pd, ascending=[False, True], na_position="last"),
-        rows[failed].sort_values(["failed_on", "firm_id"], na_position="last"),
-        rows[(marked | (stale & graded_before)) & ~failed].sort_values("firm_id"),
+        rows[masks["grade_rises"]].sort_values(**by_pd),  # type: ignore[call-overload]
+        rows[masks["new_triggers"]].sort_values(**by_pd),  # type: ignore[call-overload]
+        rows[masks["failed"]].sort_values(["failed_on", "firm_id"], na_position="last"),
+        rows[masks["became_stale"]].sort_values("firm_id"),
     )
 
 
@@ -188,7 +264,7 @@ def _date(value: object) -> object:
     return None if value is None else pd.Timestamp(value).date()  # type: ignore[arg-type]
 
 
-def changed_firm(row: pd.Series, names: Callable[[str], str | None]) -> ChangedFirm:
+def changed_firm(row: Mapping[str, Any], names: Callable[[str], str | None]) -> ChangedFirm:
     firm_id = str(row["firm_id"])
     triggers = _value(row["new_triggers"])
     district = _value(row["district"])
@@ -233,15 +309,24 @@ def snapshot_names(snapshot: Snapshot) -> Callable[[str], str | None]:
 
 
 def region_changes(
-    scores: MonthlyScores, region: str, names: Callable[[str], str | None] = no_names
+    scores: MonthlyScores,
+    region: str,
+    names: Callable[[str], str | None] = no_names,
+    limit: int = LIMIT,
 ) -> ChangesOut:
-    """The region's four lists on the month's file."""
-    cut = sections(region_rows(scores, region))
-    previous = scores.rows["previous_as_of"].dropna()
+    """The region's four lists on the month's file, each cut to its first ``limit`` firms
+    (``counts`` says how many each holds in all)."""
+    cut = scores.file.sections(region)
     ko, en = region_names(region)
+    lists = {
+        "grade_rises": cut.grade_rises,
+        "new_triggers": cut.new_triggers,
+        "failed": cut.failed,
+        "became_stale": cut.became_stale,
+    }
 
-    def listed(frame: pd.DataFrame) -> list[ChangedFirm]:
-        return [changed_firm(row, names) for _, row in frame.iterrows()]
+    def shown(frame: pd.DataFrame) -> list[ChangedFirm]:
+        return [changed_firm(row, names) for row in frame.head(limit).to_dict("records")]
 
     return ChangesOut(
         region=region,
@@ -249,12 +334,11 @@ def region_changes(
         region_name_en=en,
         month=scores.month,
         as_of=scores.as_of.date(),
-        previous_as_of=pd.Timestamp(previous.iloc[0]).date() if len(previous) else None,
+        previous_as_of=(scores.as_of - pd.offsets.MonthEnd(1)).date(),
         months=list(scores.months),
-        firms_scored=len(cut.rows),
-        grade_rises=listed(cut.grade_rises),
-        new_triggers=listed(cut.new_triggers),
-        failed=listed(cut.failed),
-        became_stale=listed(cut.became_stale),
+        firms_scored=scores.file.scored.get(region, 0),
+        counts={key: len(frame) for key, frame in lists.items()},
+        limit=limit,
+        **{key: shown(frame) for key, frame in lists.items()},
         source=scores.path.name,
     )

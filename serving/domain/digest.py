@@ -2,10 +2,11 @@
 trigger or failed this month, as a page, CSV and HTML files and an optional webhook.
 
 Watched firms are a region's open cases (any stage but 종결) and its watch list at either
-month-end: the ``capacity`` highest PDs last month (from the file's ``previous_pd``) and this
-month. Each digest row goes to the centre's digest, and to the case owner's too where the firm's
-case has one (``Case.assignee_id``); a firm without a case, or with an unassigned one, is in the
-centre's digest only. A webhook that fails is logged and reported, never fails the digest.
+month-end: the ``capacity`` highest PDs in the region last month (the file's ``previous_pd``)
+and this month (ranked over the whole file when it is read). Each digest row goes to the
+centre's digest, and to the case owner's too where the firm's case has one
+(``Case.assignee_id``); a firm without a case, or with an unassigned one, is in the centre's
+digest only. A webhook that fails is logged and reported, never fails the digest.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.domain.cases import OPEN, STATUSES
-from serving.domain.changes import MonthlyScores, region_rows, sections
+from serving.domain.changes import MonthlyScores, sections
 from serving.domain.region_codes import district_name, region_names
 from serving.store.tables import Case, User
 
@@ -99,12 +100,6 @@ def open_cases(session: Session, region: str) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in found], columns=columns, dtype=object)
 
 
-def _top(pds: pd.Series, capacity: int) -> set[str]:
-    """Firm ids of the ``capacity`` highest PDs (missing PDs never listed)."""
-    known = pd.to_numeric(pds, errors="coerce").dropna()
-    return set(known.sort_values(ascending=False, kind="stable").index[:capacity])
-
-
 def _change(rises: bool, triggers: bool, failed: bool) -> str:
     named = (("failed", failed), ("grade_rise", rises), ("new_trigger", triggers))
     return ",".join(kind for kind, on in named if on)
@@ -118,7 +113,7 @@ def build_digest(
     names: Callable[[str], str | None] | None = None,
 ) -> Digest:
     """The region's watched firms that failed, rose a grade or got a trigger in the month."""
-    rows = region_rows(scores, region)
+    rows = scores.file.sections(region).rows
     by_id = rows.assign(firm_id=rows["firm_id"].astype(str)).drop_duplicates("firm_id")
     by_id.index = pd.Index(by_id["firm_id"].to_numpy())  # unnamed: firm_id stays a column
     cut = sections(by_id)
@@ -131,7 +126,8 @@ def build_digest(
         ]
     )
     case_by_id = cases.assign(firm_id=cases["firm_id"].astype(str)).set_index("firm_id")
-    listed = _top(by_id["previous_pd"], capacity) | _top(by_id["pd"], capacity)
+    on_list = (by_id["pd_rank"] <= capacity) | (by_id["previous_pd_rank"] <= capacity)
+    listed = set(by_id.index[on_list.fillna(False).to_numpy(dtype=bool)])
     changed = [f for f in by_id.index if f in failed or f in rises or f in triggers]
     watched = [f for f in changed if f in listed or f in case_by_id.index]
     out = []

@@ -45,6 +45,11 @@ class ChangesOut(BaseModel):
     previous_as_of: dt.date | None
     months: list[str] = Field(description="Every month with monthly scores, newest first")
     firms_scored: int = Field(description="The region's rows in the month's file")
+    counts: dict[str, int] = Field(
+        description="How many firms each list holds in all (grade_rises, new_triggers, failed, "
+        "became_stale); each list shows its first ``limit``"
+    )
+    limit: int
     grade_rises: list[ChangedFirm]
     new_triggers: list[ChangedFirm]
     failed: list[ChangedFirm]

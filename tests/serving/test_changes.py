@@ -76,6 +76,20 @@ def test_a_centre_sees_its_rises_new_triggers_failures_and_stale_firms(
     [stale] = body["became_stale"]
     assert stale["firm_id"] == ids.stale and stale["statement_period_end"] == "2025-04-30"
     assert body["firms_scored"] == 6 and body["source"] == "scores-2026-11-30.parquet"
+    counts = {"grade_rises": 1, "new_triggers": 2, "failed": 1, "became_stale": 1}
+    assert body["counts"] == counts and body["limit"] == 200
+
+
+def test_long_lists_are_cut_to_the_limit_and_counted_in_all(
+    client: TestClient, ids: MonthIds
+) -> None:
+    write_month(_data_dir(client), ids)
+    key = _key(client, "center", "26")
+    body = client.get("/v1/regions/26/changes?limit=1", headers=auth(key)).json()
+    assert [f["firm_id"] for f in body["new_triggers"]] == [ids.unknown]
+    assert body["counts"]["new_triggers"] == 2
+    too_many = client.get("/v1/regions/26/changes?limit=0", headers=auth(key))
+    assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["query", "limit"]
 
 
 def test_another_centre_is_refused_and_audited(client: TestClient, ids: MonthIds) -> None:
@@ -133,7 +147,9 @@ def test_each_file_is_read_once_per_version(tmp_path: Path, ids: MonthIds) -> No
     path = write_month(tmp_path, ids)
     first = changes.read_month(tmp_path).rows
     assert changes.read_month(tmp_path).rows is first
+    assert ids.steady not in set(first["firm_id"])  # only rows some list shows are kept
     rows = pd.read_parquet(path).iloc[:3]
     rows.to_parquet(path, index=False)  # `ews monthly score` run again: a new version
-    again = changes.read_month(tmp_path).rows
-    assert again is not first and len(again) == 3
+    again = changes.read_month(tmp_path)
+    assert again.rows is not first and len(again.rows) == 3
+    assert again.file.scored == {"26": 3}
