@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bench.http import http_speed
+from bench.monthly import monthly_speed
 from bench.reliability import reliability
 from bench.scenarios import scenario_speed
 from bench.timing import best_of, report
@@ -280,6 +281,7 @@ CASES = {
     "http": http_speed,
     "reliability": reliability,
     "recourse": recourse_speed,
+    "monthly": monthly_speed,
     "scenarios": scenario_speed,
 }
 # http uses the registered EWS_* world; reliability builds its own in the tests
