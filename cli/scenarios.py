@@ -52,8 +52,8 @@ def _scenario(given: str, config_dir: Path) -> Scenario:
 
 def _named(table: pd.DataFrame, by: str) -> pd.DataFrame:
     """The table with a name beside each key (region, KSIC division, 시군구, cluster)."""
+    from core.ksic import division_name
     from serving.domain.region_codes import cluster_name, district_name, region_names
-    from serving.web.ksic import division_name
 
     def name(key: str) -> str:
         if not key:

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.ksic import DIVISIONS
 from scoring import stress
 from scoring.stress.spec import Scenario, ScenarioError, find_scenario, load_scenario
 from scoring.stress.spec import scenario_files as files_in
@@ -136,6 +137,8 @@ def _group(by: str, row: dict[str, Any]) -> GroupRow:
         names = (district_name(key), None)
     elif by == "cluster":
         names = (cluster_name(key), cluster_name(key, "en"))
+    elif by == "industry" and key in DIVISIONS:
+        names = DIVISIONS[key]
     return GroupRow(key=key, name_ko=names[0], name_en=names[1], **row)
 
 

@@ -15,11 +15,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from core import ksic
 from core.grades import Grade
 from serving.access.sessions import COOKIE, SignedIn, resolve
 from serving.domain.region_codes import cluster_label, district_label
 from serving.domain.state import Champion, Snapshot
-from serving.web import charts, i18n, ksic
+from serving.web import charts, i18n
 from serving.web.i18n import LANG_COOKIE, Lang
 
 HERE: Final = Path(__file__).resolve().parent

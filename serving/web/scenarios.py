@@ -14,6 +14,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from core import ksic
 from scoring.stress.spec import SHOCK_TYPES, Scenario, ScenarioError, parse_scenario
 from serving.access import policy
 from serving.access.audit import attempt
@@ -26,7 +27,6 @@ from serving.domain.state import Snapshot
 from serving.errors import InvalidSubmission, UnknownFirm
 from serving.schemas.scenarios import ScenarioRunIn
 from serving.store.tables import ApiKey
-from serving.web import ksic
 from serving.web.access import PageRoute, PageUser, check_csrf
 from serving.web.i18n import Lang, region_name, text
 from serving.web.render import language, page

@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRouter
 
-from core import clock
+from core import clock, ksic
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
 from serving.access import policy
 from serving.access.audit import attempt
@@ -27,7 +27,6 @@ from serving.domain import cases
 from serving.domain.region_codes import cluster_label, district_label, is_region
 from serving.domain.state import Snapshot
 from serving.domain.watchlist import SORTS, firm_names, sorted_items, watchlist
-from serving.web import ksic
 from serving.web.access import PageRoute, PageUser
 from serving.web.i18n import GRADE_CHOICES
 from serving.web.render import language, page

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.bundle import LoadedModel
+from core.ksic import DIVISIONS
 from core.settings import Settings
 from features.tables import RawTables
 from serving.access.keys import create_key
@@ -72,6 +73,8 @@ def test_a_run_is_kept_and_audited(client: TestClient, app: FastAPI, keys: dict[
     assert {row["key"] for row in run["by_region"]} == {"26", "11"}
     assert {row["name_ko"] for row in run["by_region"]} == {"부산", "서울"}
     assert sum(row["firms"] for row in run["by_industry"]) == totals["firms"]
+    named = [row for row in run["by_industry"] if row["key"] in DIVISIONS]
+    assert named and all(row["name_ko"] == DIVISIONS[row["key"]][0] for row in named)
     assert run["shocks"] == [{"type": "interest_rate", "hit": totals["hit"], "unpriced": 0}]
     audited = _audit(app, "POST /v1/scenarios/run")[before:]
     assert [(a.outcome, a.role, a.subject_region) for a in audited] == [("ok", "analyst", None)]
