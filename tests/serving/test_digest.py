@@ -190,6 +190,7 @@ def test_the_command_writes_centre_and_person_files_and_posts_the_webhook(
     assert list(lee["firm_id"]) == [world.ids.failed]
     html = (folder / "26.html").read_text(encoding="utf-8")
     assert "부산" in html and "김담당" in html and 'class="failed"' in html
+    assert "방문 (visited)" in html and "부도·폐업 (failed)" in html  # stage and change in words
     assert "webhook posted (HTTP 200)" in output
     [body] = handler.received
     assert body["region"] == "26" and body["month"] == "2026-11" and body["firms"] == 4
