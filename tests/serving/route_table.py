@@ -75,6 +75,7 @@ POLICY: Final[dict[str, str | frozenset[str]]] = {
     "GET /v1/regions/{region}/summary": FIRM_READ,
     "GET /v1/regions/{region}/clusters": FIRM_READ,
     "GET /v1/regions/{region}/cases": FIRM_READ,
+    "GET /v1/regions/{region}/changes": FIRM_READ,
     "GET /v1/regions/{region}/brief": FIRM_READ,
     "GET /v1/regions/{region}/brief.xlsx": FIRM_READ,
     "GET /v1/regions/{region}/brief.pdf": FIRM_READ,
@@ -113,6 +114,10 @@ POLICY: Final[dict[str, str | frozenset[str]]] = {
     "GET /web/briefs/{region}/brief.xlsx": FIRM_READ,
     "GET /web/briefs/{region}/brief.pdf": FIRM_READ,
     "GET /web/search": FIRM_READ | {"other"},
+    "GET /web/changes": EVERY,  # a centre goes to its own; the others choose a region
+    "GET /web/changes/{region}": FIRM_READ,
+    "GET /web/changes/{region}/digest": FIRM_READ,
+    "GET /web/changes/{region}/digest.csv": FIRM_READ,
     "GET /web/scenarios": EVERY,
     "POST /web/scenarios/run": FIRM_READ,
     "GET /web/scenarios/runs/{run_id}": NOBODY,
