@@ -43,6 +43,7 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
         "Firms graded last month whose latest statement is now too old for a grade.",
     ),
     "changes_none": ("해당 기업 없음", "None this month"),
+    "changes_source": ("자료 파일 (월말 재평가)", "Source file (month-end re-score)"),
     "changes_cut": (
         "전체 {total}곳 가운데 앞의 {shown}곳을 보여 줍니다 (API의 limit으로 더 받을 수 있습니다).",
         "Showing the first {shown} of {total} (the API's limit gives more).",
