@@ -1,9 +1,10 @@
 """`python -m bench monthly --firms N`: the monthly re-score of every firm, timed and measured
 against the annual batch score of the same firms on the same date, in the same run.
 
-Each step runs in a fresh process (``spawn``), so its peak RSS is its own, not the benchmark's
-world building: the reference ``ews score`` (``cli.batch.score_chunks``, reasons for every firm),
-last month's re-score (no previous file: every firm first scored, reasons for all), and this
+Each step runs in a fresh process (``spawn``), so its peak RSS (VmHWM,
+``cli.monthly.peak_rss_gib``) is its own, not the benchmark's world building: the reference
+``ews score`` (``cli.batch.score_chunks``, reasons for every firm), last month's re-score (no
+previous file: every firm first scored, reasons for all), and this
 month's re-score (``cli.monthly.rescore_month``: last month's grades joined, reasons where
 something changed). The chunk size is a quarter of the panel (at most ``CHUNK_FIRMS``), so a
 small run still goes through several chunks; memory is bounded by the chunk, not the panel.
@@ -13,7 +14,6 @@ The figures extrapolate linearly to 7.7 million firms; the line says so and what
 from __future__ import annotations
 
 import multiprocessing
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -50,8 +50,7 @@ def _step(name: str, raw_dir: str, bundle: str, out: str, chunk_firms: int) -> d
             chunks, model, folder / "month.parquet", AS_OF, folder / "previous.parquet"
         ).rows
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    return {"seconds": seconds, "rows": float(rows), "peak_rss_gib": peak}
+    return {"seconds": seconds, "rows": float(rows), "peak_rss_gib": monthly.peak_rss_gib()}
 
 
 def _in_fresh_process(*args: Any) -> dict[str, float]:

@@ -86,7 +86,14 @@ def scores_path(settings: Settings, as_of: pd.Timestamp) -> Path:
 
 
 def peak_rss_gib() -> float:
-    """This process's peak resident memory so far (Linux reports KiB)."""
+    """This process's peak resident memory so far, in GiB: VmHWM, the high-water mark of its
+    own address space (``ru_maxrss`` also keeps the parent's from before an exec, so a child
+    started from a large process would report the parent's peak); ``ru_maxrss`` elsewhere."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
