@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.models_dir.resolve()}/service.db"
+
+    @field_validator("digest_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        # ``EWS_DIGEST_DIR=`` (as .env.example writes it) means the default, not the cwd.
+        return None if value == "" else value
 
     @property
     def raw_dir(self) -> Path:

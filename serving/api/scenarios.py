@@ -28,7 +28,7 @@ RunId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9a-f-]+$"
     "/scenarios/run",
     response_model=ScenarioResultOut,
     summary="Run a stress scenario on the stored firms with the champion",
-    responses=errors(403, 404, 422),
+    responses=errors(403, 404, 413, 422),
 )
 def run_scenario(
     body: ScenarioRunIn, request: Request, key: CurrentKey, session: SessionDep, state: StateDep

@@ -234,3 +234,11 @@ def test_every_region_with_scores_gets_a_digest(
     assert not (folder / "00.csv").exists()  # no centre owns firms without a region
     seoul = pd.read_csv(io.StringIO((folder / "11.csv").read_text(encoding="utf-8-sig")))
     assert list(seoul["firm_id"].astype(str)) == [world.ids.seoul]
+
+
+def test_an_empty_digest_folder_setting_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``EWS_DIGEST_DIR=`` as .env.example writes it: models/digests, not the working folder."""
+    monkeypatch.setenv("EWS_DIGEST_DIR", "")
+    settings = Settings()
+    assert settings.digest_dir is None
+    assert settings.digests_dir == settings.models_dir / "digests"
