@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core import clock
 from core.settings import Settings
 from features.demo import DemoData, generate_demo, write_demo
 from features.pipeline import build_features
@@ -113,6 +114,17 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
 @pytest.fixture(scope="session")
 def demo_settings(demo_run: DemoRun) -> Settings:
     return demo_run.settings
+
+
+# Korea's date for the whole run: tests read "today" when their module is imported (dates for
+# forms, follow-ups, "tomorrow is refused"), and a run that crosses midnight in Korea (15:00
+# UTC) would otherwise check a date read before midnight against one read after.
+RUN_STARTED_UTC = clock.now_utc()
+
+
+@pytest.fixture(autouse=True)
+def _one_korean_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "now_utc", lambda: RUN_STARTED_UTC)
 
 
 @pytest.fixture

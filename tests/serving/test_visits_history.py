@@ -200,7 +200,7 @@ def test_imported_visits_of_another_region_stay_hidden(
     assert response.status_code == 403 and "양호" not in response.text
 
 
-TOMORROW = str(clock.seoul_today() + dt.timedelta(days=1))  # tomorrow in Korea
+TOMORROW = "tomorrow in Korea"  # worked out when the test runs: collection may be before midnight
 
 
 @pytest.mark.parametrize(
@@ -223,6 +223,8 @@ def test_bad_visits_are_422_naming_the_field(
     with_visits: tuple[TestClient, dict[str, str]], body: dict[str, str], field: str
 ) -> None:
     client, keys = with_visits
+    if body.get("visited_on") == TOMORROW:
+        body = {**body, "visited_on": str(clock.seoul_today() + dt.timedelta(days=1))}
     response = client.post(f"/v1/firms/{FIRM_26}/visits", json=body, headers=auth(keys["admin"]))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == field
