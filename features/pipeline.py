@@ -211,7 +211,8 @@ def monthly_as_of_dates(
     financials: pd.DataFrame, years: int | None = None, until: pd.Timestamp | None = None
 ) -> list[pd.Timestamp]:
     """Every month-end from the first yearly as-of date (``as_of_dates``) to the last, or to
-    ``until``; with ``years``, only those in the last ``years`` calendar years.
+    ``until`` when that is later; with ``years``, only those from the last ``years`` calendar
+    years up to the last yearly date (and every later one).
 
     The yearly dates (30 June) are month-ends, so they are among these: a monthly table holds
     the annual one's rows on its 30 June dates.
@@ -219,13 +220,23 @@ def monthly_as_of_dates(
     annual = as_of_dates(financials)
     if not annual:
         return []
-    end = until if until is not None else annual[-1]
+    end = max(annual[-1], until) if until is not None else annual[-1]
     dates = list(pd.date_range(annual[0], end, freq="ME"))
     if years is not None:
         if years < 1:
             raise ValueError(f"years must be at least 1; got {years}")
-        dates = [d for d in dates if d.year > end.year - years]
+        dates = [d for d in dates if d.year > annual[-1].year - years]
     return dates
+
+
+def data_end(tables: RawTables) -> pd.Timestamp | None:
+    """The last month-end the event feed covers: the month-end on or before its newest event.
+    Monthly rows run to it, past the last yearly date: they are what the service scores now
+    (their labels are missing, the horizon being open) and what a lead time counts back from."""
+    newest = tables.events["event_date"].max()
+    if pd.isna(newest):
+        return None
+    return pd.offsets.MonthEnd().rollback(pd.Timestamp(newest).normalize())
 
 
 def build_features(
@@ -241,10 +252,10 @@ def build_features(
 
     ``label_rules`` may include ``column:<name>``: a label column of ``tables.labels``.
     As-of dates are ``dates`` when given, else 30 June of each year (``frequency`` "annual") or
-    every month-end of the same span (``monthly_as_of_dates``, the last ``years`` years when
-    given). Dates are built in vectorised passes of up to ``MONTHS_PER_PASS`` (each row depends
-    only on its own date, so the passes concatenate to the one-pass table); ``progress`` is
-    kept for callers.
+    every month-end of the same span and on to the event feed's end (``monthly_as_of_dates``
+    to ``data_end``; the last ``years`` years when given). Dates are built in vectorised passes
+    of up to ``MONTHS_PER_PASS`` (each row depends only on its own date, so the passes
+    concatenate to the one-pass table); ``progress`` is kept for callers.
     """
     if frequency not in FREQUENCIES:
         raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}; got {frequency!r}")
@@ -252,7 +263,7 @@ def build_features(
         dates = (
             as_of_dates(tables.financials)
             if frequency == ANNUAL
-            else monthly_as_of_dates(tables.financials, years)
+            else monthly_as_of_dates(tables.financials, years, data_end(tables))
         )
     dates = list(dates)
     if frequency == ANNUAL or len(dates) <= MONTHS_PER_PASS:
@@ -264,17 +275,28 @@ def build_features(
         ]
         table = pd.concat(parts, ignore_index=True)
         del parts
+    if frequency == MONTHLY:
+        # Month-ends run to the event feed's end, and later filings must not pass for observed
+        # months without events: a default label is decided by the events only up to there.
+        end = tables.events["event_date"].max()
+        return with_labels(table, tables, label_rules, horizon_months, end)
     return with_labels(table, tables, label_rules, horizon_months)
 
 
 def with_labels(
-    table: pd.DataFrame, tables: RawTables, label_rules: Sequence[str], horizon_months: int
+    table: pd.DataFrame,
+    tables: RawTables,
+    label_rules: Sequence[str],
+    horizon_months: int,
+    observed_until: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """The feature table with its ``label`` column (see ``features.labels``)."""
-    # Skip NaT: a panel without events is observed until its last filing.
-    observed_until = pd.Series(
-        [tables.events["event_date"].max(), tables.financials["filed_on"].max()]
-    ).max()
+    """The feature table with its ``label`` column (see ``features.labels``); the data are
+    observed until ``observed_until``, by default the later of the newest event and filing."""
+    if observed_until is None or pd.isna(observed_until):
+        # Skip NaT: a panel without events is observed until its last filing.
+        observed_until = pd.Series(
+            [tables.events["event_date"].max(), tables.financials["filed_on"].max()]
+        ).max()
     table["label"] = make_labels(
         table,
         tables.financials,

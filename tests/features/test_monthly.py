@@ -3,6 +3,8 @@ messy panels (stale firms, events without statements, March year ends, no region
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
@@ -12,6 +14,7 @@ from features.pipeline import (
     MONTHLY,
     MONTHS_PER_PASS,
     build_features,
+    data_end,
     features_on_dates,
     monthly_as_of_dates,
 )
@@ -152,3 +155,38 @@ def test_messy_panel_stale_firm_events_without_statements_march_year_end_no_regi
     yearly = rows[rows["firm_id"] == march].set_index("as_of")["fiscal_year"]
     assert yearly.loc["2021-05-31"] == 2019 and yearly.loc["2021-06-30"] == 2020
     assert set(rows.loc[rows["firm_id"] == nowhere, "region"]) == {"00"}
+
+
+def test_monthly_rows_run_to_the_event_feeds_end_without_labels_past_the_last_year() -> None:
+    """Month-ends after the last yearly date are what the service scores now: rows up to the
+    month-end on or before the newest event, their labels missing (the horizon is open)."""
+    panel = random_panel(n_firms=30, years=range(2016, 2021), seed=6)
+    last_year = as_of_dates(panel.financials)[-1]
+    news = {"firm_id": "1000000003", "event_date": last_year + pd.DateOffset(months=7, days=9)}
+    events = pd.concat(
+        [panel.events, pd.DataFrame([{**news, "event_type": "tax_arrears"}])], ignore_index=True
+    ).astype(panel.events.dtypes.to_dict())
+    table = build_features(replace(panel, events=events), frequency=MONTHLY)
+    assert table["as_of"].max() == last_year + pd.offsets.MonthEnd(7)
+    later = table[table["as_of"] > last_year]
+    assert len(later) and later["label"].isna().all()
+    assert data_end(replace(panel, events=panel.events.iloc[:0])) is None
+
+
+def test_monthly_default_labels_stop_at_the_event_feeds_end_not_the_last_filing() -> None:
+    """A later filing does not make months without events look observed: no label is decided
+    past the newest event, where the annual rule would take the filing's date."""
+    fin = [statement(FIRM, y) for y in (2018, 2019, 2020)]
+    fin.append(statement(FIRM, 2021, filed_on=pd.Timestamp(2023, 3, 31)))
+    other = {
+        "firm_id": "1000000099",
+        "event_date": pd.Timestamp(2021, 9, 3),
+        "event_type": "closure",
+    }
+    t = tables([firm(FIRM)], fin, [other])
+    dates = list(pd.date_range("2020-01-31", "2021-06-30", freq="ME"))
+    rows = build_features(t, dates, frequency=MONTHLY).set_index("as_of")["label"]
+    assert rows.loc[:"2020-08-31"].eq(0).all()  # horizon within the event feed: decided
+    assert rows.loc["2020-09-30":].isna().all()  # horizon past 2021-09-03: not observed
+    yearly = build_features(t, [pd.Timestamp(2021, 6, 30)])["label"]
+    assert yearly.eq(0).all()  # the annual rule counts the filing's date as observed
