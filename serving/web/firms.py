@@ -31,7 +31,7 @@ from serving.errors import NotScorable
 from serving.schemas import FIRM_ID_PATTERN
 from serving.schemas.scores import ScoreOut
 from serving.store.tables import ApiKey
-from serving.web import help_panel, profile, records
+from serving.web import help_panel, partners, profile, records
 from serving.web.access import PageRoute, PageUser, check_csrf
 from serving.web.render import language, page
 
@@ -107,6 +107,7 @@ def firm_page_response(
         "case_saved": False,
         "errors": {},
         "form": {},
+        **partners.firm_referrals_context(request, db, snapshot, user, firm_id),
         **extra,
     }
     return page(request, "firm.html", context, user, status_code=status_code)

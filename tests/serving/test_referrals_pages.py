@@ -1,5 +1,5 @@
 """The One-Team pages: a partner's inbox and decision form, the referral form from a firm, the
-firm page's chain (rendered alone until firm.html includes it) and the national page."""
+firm page's chain (on the firm page, and its template alone) and the national page."""
 
 from __future__ import annotations
 
@@ -178,3 +178,19 @@ def test_the_firm_pages_chain_lists_referrals_and_offers_the_form(
         {**context, "referrals": [], "partners": [], "referred": False}
     )
     assert "등록된 협력기관 계정이 없어" in empty and "<form" not in empty
+
+
+def test_the_firm_page_shows_the_chain_and_the_form(
+    world: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = world
+    _refer_on_the_page(client, keys["center26"])
+    page = Browser(client, keys["center26"]).get(f"/web/firms/{FIRM_26}?referred=1")
+    assert page.status_code == 200  # type: ignore[attr-defined]
+    html = page.text  # type: ignore[attr-defined]
+    chain = html.split('data-testid="firm-referrals"', 1)[1].split("</table>", 1)[0]
+    assert "중진공" in chain and "김부산" in chain  # who referred it, to whom
+    assert f'action="/web/firms/{FIRM_26}/referrals"' in html and "연계 의뢰를 보냈습니다" in html
+    analyst = Browser(client, keys["analyst"]).get(f"/web/firms/{FIRM_26}").text  # type: ignore[attr-defined]
+    assert 'data-testid="firm-referrals"' in analyst  # analysts read the chain …
+    assert f'action="/web/firms/{FIRM_26}/referrals"' not in analyst  # … and refer nothing

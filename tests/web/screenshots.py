@@ -200,8 +200,8 @@ def casework(page: Page, base: str, firm_id: str, ids_key: str, out: Path) -> No
 
 
 def refer(page: Page, base: str, firm_id: str, key: str) -> None:
-    """Refer the firm to the partner with 서지우's own API key: the firm page does not show
-    the referral form (``serving/web/firms.py`` does not include ``_firm_referrals.html``)."""
+    """Refer the firm to the partner with 서지우's own API key (the firm page's referral form
+    does the same; the API keeps the script short)."""
     body = {
         "partner": PARTNER,
         "programme": "kosme_emergency",
