@@ -194,3 +194,16 @@ def test_the_firm_page_shows_the_chain_and_the_form(
     analyst = Browser(client, keys["analyst"]).get(f"/web/firms/{FIRM_26}").text  # type: ignore[attr-defined]
     assert 'data-testid="firm-referrals"' in analyst  # analysts read the chain …
     assert f'action="/web/firms/{FIRM_26}/referrals"' not in analyst  # … and refer nothing
+
+
+def test_the_firm_page_shows_its_chain_and_the_referral_form(
+    world: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = world
+    _refer_on_the_page(client, keys["center26"])
+    html = Browser(client, keys["center26"]).get(f"/web/firms/{FIRM_26}?referred=1").text  # type: ignore[attr-defined]
+    assert 'data-testid="firm-referrals"' in html and "연계 의뢰를 보냈습니다" in html
+    assert f'action="/web/firms/{FIRM_26}/referrals"' in html
+    read_only = Browser(client, keys["analyst"]).get(f"/web/firms/{FIRM_26}").text  # type: ignore[attr-defined]
+    assert 'data-testid="firm-referrals"' in read_only
+    assert f'action="/web/firms/{FIRM_26}/referrals"' not in read_only  # analysts read only
