@@ -262,6 +262,7 @@ def train(
                 walk_forward_years=walk_forward,
                 n_boot=bootstrap,
                 fit=fit,
+                visits=tables.visits,
             )
     except TrainingDataError as error:
         _fail(str(error))

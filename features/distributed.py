@@ -100,6 +100,13 @@ def build_features_dask(
             client.close()
     observed_until = max(tables.events["event_date"].max(), tables.financials["filed_on"].max())
     table["label"] = make_labels(
-        table, tables.financials, tables.events, label_rules, horizon_months, observed_until
+        table,
+        tables.financials,
+        tables.events,
+        label_rules,
+        horizon_months,
+        observed_until,
+        tables.labels,
+        tables.visits,
     )
     return table

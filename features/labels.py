@@ -18,14 +18,21 @@ from core.settings import Settings
 from features.ratios import _icr
 from features.signals import first_default
 from features.statements import filed_by, lower_median, present_fiscal_year
+from features.visit_labels import visit_confirmed
 
-LABEL_RULES: Final[tuple[str, ...]] = ("default_event", "capital_impairment", "marginal_firm")
+LABEL_RULES: Final[tuple[str, ...]] = (
+    "default_event",
+    "capital_impairment",
+    "marginal_firm",
+    "visit_confirmed",
+)
 DEFAULT_RULES: Final[tuple[str, ...]] = ("default_event",)
 COLUMN_RULE: Final[str] = "column:"
 # The user-label table: a label for the row built on a fiscal year's statement, or for an as-of.
 LABEL_KEYS: Final[tuple[str, ...]] = ("firm_id", "fiscal_year", "as_of")
 # The service's EWS_STALE_AFTER_MONTHS default: older statements get no grade, nor a label.
 STALE_AFTER_MONTHS: Final[int] = Settings.model_fields["stale_after_months"].default
+VISIT_COLUMNS: Final = ("firm_id", "visited_on", "finding")
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -35,6 +42,7 @@ EVENT_NAMES: Final[dict[str, tuple[str, str]]] = {
     "default_event": ("부도·폐업 위험", "risk of default or closure"),
     "capital_impairment": ("자본잠식 위험", "risk of capital impairment"),
     "marginal_firm": ("한계기업 진입 위험", "risk of becoming a marginal firm"),
+    "visit_confirmed": ("현장 확인 위기", "crisis confirmed on a visit"),
 }
 # The state a firm is already in, for rules whose population at risk excludes it: the rule flag
 # (a column of the feature table) and its name for staff.
@@ -236,10 +244,12 @@ def make_labels(
     horizon_months: int,
     observed_until: pd.Timestamp,
     labels: pd.DataFrame | None = None,
+    visits: pd.DataFrame | None = None,
 ) -> pd.Series:
     """1 if any chosen rule fires; missing where the horizon runs past the observed data.
 
     A user label (``column:<name>``) is taken as given: the user's data define its horizon.
+    ``visit_confirmed`` reads what staff found on site (``visits``; ``features.visit_labels``).
     """
     open_window = horizon_end(keys["as_of"], horizon_months) > observed_until
     not_scored = stale(keys)
@@ -250,6 +260,10 @@ def make_labels(
             parts.append(user_label(keys, labels, rule[len(COLUMN_RULE) :]))
         elif rule == "default_event":
             parts.append(default_event(keys, events, horizon_months).mask(open_window | not_scored))
+        elif rule == "visit_confirmed":
+            seen = visits if visits is not None else pd.DataFrame(columns=VISIT_COLUMNS)
+            end = horizon_end(keys["as_of"], horizon_months)
+            parts.append(visit_confirmed(keys, seen, end, observed_until).mask(not_scored))
         else:
             label = (capital_impairment if rule == "capital_impairment" else marginal_firm)(
                 keys, financials

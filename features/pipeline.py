@@ -305,6 +305,7 @@ def with_labels(
         horizon_months,
         observed_until,
         tables.labels,
+        tables.visits,
     )
     return table
 

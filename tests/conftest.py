@@ -91,6 +91,7 @@ def build_world(root: Path, size: WorldSize) -> DemoRun:
         oracle,
         {"source": "test"},
         n_boot=size.n_boot,
+        visits=world.data.tables.visits,
     )
     promote(settings, features, n_boot=size.n_boot)
     return DemoRun(settings, features, oracle, world.first_defaults, result)

@@ -20,7 +20,7 @@ from core.bundle import LoadedModel, save_bundle
 from core.grades import GradeTable
 from core.settings import Settings
 from features.catalog import FEATURE_NAMES
-from training import monitor, registry, report
+from training import monitor, registry, report, visit_hits
 from training.baselines import baseline_scores
 from training.compare import Comparison, GateRules, RuleCheck, compare, rule_check
 from training.evaluate import EVENT_DATED_RULE, Evaluation, evaluate, label_coverage
@@ -309,6 +309,7 @@ def train(
     n_boot: int = 200,
     fit: BoosterFit = fit_booster,
     lead_time_against: LoadedModel | None = None,
+    visits: pd.DataFrame | None = None,
 ) -> TrainResult:
     """Fit, calibrate, evaluate and register one model; its version gets alias ``challenger``.
 
@@ -323,6 +324,9 @@ def train(
     ``lead_time_against`` (an annual model, for a model trained on a monthly feature table):
     the report gets the lead time of both on the annual test year's events at the same alert
     volume (``training.lead_time``), logged as ``lead_time_*`` metrics.
+
+    ``visits`` (the raw visits table): the report shows the list's hit rate at visit, by the
+    grade each visited firm had and by centre (``training.visit_hits``).
     """
     split = split_years(features, params)
     oracle = oracle if tuple(params.label_rules) == ORACLE_RULES else None
@@ -340,6 +344,8 @@ def train(
         mlflow.log_params(chosen.to_mlflow())
         model = fit_model(split, chosen, workdir / "bundle", fit)
         evaluation = evaluate_split(model, split, chosen, first_defaults, oracle, n_boot)
+        if visits is not None and len(visits):
+            _add_visit_hits(evaluation, model, split, visits)
         years = split.years
         evaluation.tables["label_coverage"] = label_coverage(
             features, years.train_years, years.valid_year, years.test_year, params.first_year
@@ -360,6 +366,24 @@ def train(
         extras = report.Extras(tuning.trials if tuning else None, folds, comparison, skipped)
         version = _log_run(settings, split, model, evaluation, extras, provenance, workdir)
     return TrainResult(run_id, version, evaluation.metrics, chosen, tuning, folds, evaluation)
+
+
+def _add_visit_hits(
+    evaluation: Evaluation, model: LoadedModel, split: Split, visits: pd.DataFrame
+) -> None:
+    """Hit rate at visit over the validation and test years (the lists staff worked from there):
+    tables by grade and by centre, and the overall rate as ``visit_hit_rate``."""
+    scored = pd.concat([split.valid, split.test], ignore_index=True)
+    grade_of = model.bundle.grade_table.grade
+    scored = scored.assign(grade=[grade_of(float(p)) for p in model.predict_pd(scored)])
+    matched = visit_hits.visits_at_scores(scored, visits)
+    by_grade = visit_hits.hit_rates(matched, "grade")
+    evaluation.tables["visit_hits_by_grade"] = by_grade
+    evaluation.tables["visit_hits_by_region"] = visit_hits.hit_rates(matched, "region")
+    overall = by_grade.set_index("grade").loc["전체"]
+    evaluation.metrics["visits_decided"] = float(overall["decided"])
+    if overall["decided"] > 0:
+        evaluation.metrics["visit_hit_rate"] = float(overall["hit_rate"])
 
 
 def _lead_time(

@@ -367,6 +367,21 @@ def report_sections(model: LoadedModel, evaluation: Evaluation, extras: Extras) 
         ),
         _group_section("By size class", "", evaluation, "by_size"),
     ]
+    if "visit_hits_by_grade" in t:
+        sections.append(
+            Section(
+                "Hit rate at visit",
+                "Of the firms staff visited in the validation and test years, the share where "
+                "they confirmed a crisis, by the grade the list showed when they went (the "
+                "firm's latest score before the visit) and by centre. Only visits that decided "
+                "something count in the rate (위기 확인 or 위기 아님); visits that arranged help "
+                "are counted beside it.",
+                t["visit_hits_by_grade"],
+            )
+        )
+        sections.append(
+            Section("Hit rate at visit by centre (시도)", "", t["visit_hits_by_region"])
+        )
     if extras.walk_forward is not None:
         sections.append(
             Section(

@@ -26,10 +26,12 @@ def visits_at_scores(scores: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame
     """
     left = visits.assign(
         firm_id=visits["firm_id"].astype("string"),
-        visited_on=pd.to_datetime(visits["visited_on"]),
+        # One resolution on both sides: merge_asof refuses ns against us keys.
+        visited_on=pd.to_datetime(visits["visited_on"]).astype("datetime64[ns]"),
     ).dropna(subset=["visited_on"])
     right = scores[["firm_id", "as_of", "grade", "region"]].assign(
-        firm_id=scores["firm_id"].astype("string"), as_of=pd.to_datetime(scores["as_of"])
+        firm_id=scores["firm_id"].astype("string"),
+        as_of=pd.to_datetime(scores["as_of"]).astype("datetime64[ns]"),
     )
     matched = pd.merge_asof(
         left.sort_values("visited_on"),

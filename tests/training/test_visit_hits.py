@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from cli.main import app
+from core.grades import GRADES
 from core.settings import get_settings
+from features.demo import generate_demo
+from features.pipeline import build_features
 from features.visit_labels import visit_confirmed
+from tests.conftest import DemoRun
+from training import registry
+from training.report import Extras, report_sections
 from training.visit_hits import hit_rates, visits_at_scores
 
 KEYS = pd.DataFrame(
@@ -118,3 +124,36 @@ def test_ews_visits_export_adds_the_services_visits_once(
     stored = pd.read_parquet(raw / "visits.parquet")
     assert sorted(stored["firm_id"]) == ["001", "001", "A2"]
     assert stored["firm_id"].tolist()[0] == "001"  # leading zeros kept
+
+
+def test_visit_labels_through_the_pipeline_and_combined_with_defaults() -> None:
+    """``--label-rules visit_confirmed`` labels the rows whose window holds a confirmed crisis;
+    combined with ``default_event`` a 1 from either rule wins and a 0 needs both decided."""
+    data = generate_demo(600, seed=5, first_year=2021, last_year=2025)
+    visits = data.tables.visits
+    assert (visits["finding"] == "crisis_confirmed").any()
+    alone = build_features(data.tables, label_rules=("visit_confirmed",))
+    both = build_features(data.tables, label_rules=("default_event", "visit_confirmed"))
+    defaults = build_features(data.tables)
+    assert alone["label"].notna().sum() < len(alone)  # no visit: missing, never 0
+    confirmed = alone[alone["label"] == 1]
+    assert len(confirmed) and set(confirmed["firm_id"]) <= set(
+        visits.loc[visits["finding"] == "crisis_confirmed", "firm_id"]
+    )
+    ones = (alone["label"] == 1) | (defaults["label"] == 1)
+    assert (both.loc[ones.to_numpy(), "label"] == 1).all()
+
+
+def test_the_training_report_shows_the_hit_rate_at_visit(tiny_run: DemoRun) -> None:
+    assert tiny_run.result.evaluation is not None
+    tables = tiny_run.result.evaluation.tables
+    by_grade = tables["visit_hits_by_grade"].set_index("grade")
+    assert by_grade.loc["전체", "visits"] > 0
+    assert set(by_grade.index) <= {*GRADES, "전체"}
+    assert "visit_hit_rate" in tiny_run.result.metrics or by_grade.loc["전체", "decided"] == 0
+    assert "전체" in set(tables["visit_hits_by_region"]["region"])
+    evaluation = tiny_run.result.evaluation
+    assert evaluation is not None
+    model = registry.load_alias(tiny_run.settings, registry.CHAMPION)
+    sections = [section.title for section in report_sections(model, evaluation, Extras())]
+    assert "Hit rate at visit" in sections
