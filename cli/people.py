@@ -59,12 +59,18 @@ PasswordStdin = Annotated[
 def users_create(
     username: Annotated[str, typer.Option(help="Sign-in name: a-z, 0-9, '.', '_', '-'.")],
     name: Annotated[str, typer.Option(help="Display name, e.g. 김민준.")],
-    role: Annotated[str, typer.Option(help="center, analyst or admin.")],
+    role: Annotated[
+        str, typer.Option(help="center, analyst, admin, partner, office or local_gov.")
+    ],
     region: Annotated[
-        str | None, typer.Option(help="시도 code for a centre's staff (e.g. 26); none for HQ.")
+        str | None,
+        typer.Option(help="시도 code for a centre's, office's or 지자체's staff; none for HQ."),
     ] = None,
     capacity: Annotated[
         int | None, typer.Option(help="Open cases they can carry (default: the centre's).")
+    ] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="A partner's agency (e.g. 중진공): the referrals it sees.")
     ] = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
@@ -73,7 +79,9 @@ def users_create(
 
     given = _stdin_password() if password_stdin else None
     try:
-        user, password = create_user(_engine(), username, name, role, region, capacity, given)
+        user, password = create_user(
+            _engine(), username, name, role, region, capacity, given, organisation
+        )
     except InvalidUser as error:
         _fail(f"--{error.field.replace('_', '-')}: {error}")
     where = f" for region {user.region}" if user.region else ""

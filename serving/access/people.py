@@ -79,7 +79,12 @@ def _session(engine: Engine) -> Session:
 
 
 def check_user(
-    username: str, display_name: str, role: str, region: str | None, capacity: int | None
+    username: str,
+    display_name: str,
+    role: str,
+    region: str | None,
+    capacity: int | None,
+    organisation: str | None = None,
 ) -> None:
     """Raise ``InvalidUser`` naming the first field that is wrong."""
     if not USERNAME.fullmatch(username):
@@ -90,7 +95,7 @@ def check_user(
         )
     if not display_name.strip() or len(display_name) > 64:
         raise InvalidUser("display_name", "display name must be 1 to 64 characters")
-    shape = policy.key_shape(role, region)
+    shape = policy.account_shape(role, region, organisation)  # a partner names its agency
     if shape is not None:
         raise InvalidUser(*shape)
     check_capacity(capacity)
@@ -109,12 +114,15 @@ def create_user(
     region: str | None = None,
     capacity: int | None = None,
     password: str | None = None,
+    organisation: str | None = None,
 ) -> tuple[User, str]:
     """Create an account with its sign-in key; returns it and its password (generated when
-    none is given: the only time it exists in plain)."""
+    none is given: the only time it exists in plain). A partner's ``organisation`` names the
+    agency whose referrals it sees."""
     username = username.strip().lower()
     region = region or None
-    check_user(username, display_name, role, region, capacity)
+    organisation = organisation.strip() if organisation and organisation.strip() else None
+    check_user(username, display_name, role, region, capacity, organisation)
     password = password if password is not None else passwords.generate_password()
     try:
         hashed = passwords.hash_password(password)
@@ -126,6 +134,7 @@ def create_user(
         display_name=display_name.strip(),
         role=role,
         region=region,
+        organisation=organisation,
         password_hash=hashed,
         created_at=at,
         password_changed_at=at,

@@ -96,6 +96,7 @@ def create_user(request: Request, body: UserIn, key: AdminKey, session: SessionD
             body.region,
             body.capacity,
             body.password,
+            body.organisation,
         ),
     )
     return UserCreated(**UserOut.of(user).model_dump(), password=password)

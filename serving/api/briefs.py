@@ -1,7 +1,8 @@
 """The regional brief (위기예방계획 초안) as JSON, workbook and PDF (docs/brief.md).
 
-Read under the region rule (``policy.read_region``: a centre its own 시도, analysts and admins
-every one and "00"); every read and every refusal is audited with the region it asked about.
+Read under the region-figures rule (``policy.read_region_figures``: a centre, 지방중소벤처기업청
+or 지자체 key its own 시도, analysts and admins every one and "00"; partners none); every read and
+every refusal is audited with the region it asked about.
 A PDF needs Chromium on the server: without it the answer is 503 with the reason, never 500.
 """
 
@@ -52,7 +53,7 @@ def _brief(
 ) -> BriefOut:
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
-        entry.check(policy.read_region(key, region))
+        entry.check(policy.read_region_figures(key, region))
         query = BriefQuery(region, as_of, tuple(shares) if shares else DEFAULT_SHARES)
         return brief(snapshot, champion, query, request.app.state.settings.config_dir)
 

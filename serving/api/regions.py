@@ -95,7 +95,7 @@ def region_summary(
     endpoint = "GET /v1/regions/{region}/summary"
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
-        entry.check(policy.read_region(key, region))
+        entry.check(policy.read_region_figures(key, region))
         return risk.region_summary(snapshot, champion, region)
 
 
@@ -112,5 +112,5 @@ def region_clusters(
     endpoint = "GET /v1/regions/{region}/clusters"
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
-        entry.check(policy.read_region(key, region))
+        entry.check(policy.read_region_figures(key, region))
         return risk.cluster_summaries(snapshot, champion, region)

@@ -17,9 +17,14 @@ class UserIn(Strict):
 
     username: str = Field(min_length=2, max_length=64, examples=["kim.minjun"])
     display_name: str = Field(min_length=1, max_length=64, examples=["김민준"])
-    role: str = Field(examples=["center"], description="center, analyst or admin")
+    role: str = Field(
+        examples=["center"], description="center, analyst, admin, partner, office or local_gov"
+    )
     region: str | None = Field(None, description="시도 code for a centre's staff; none for HQ")
     capacity: int | None = Field(None, ge=0, le=10_000, description="Open cases they can carry")
+    organisation: str | None = Field(
+        None, max_length=64, description="A partner's agency (e.g. 중진공): the referrals it sees"
+    )
     password: str | None = Field(
         None, min_length=12, max_length=128, description="Omit to have one generated"
     )
@@ -31,6 +36,7 @@ class UserOut(BaseModel):
     display_name: str
     role: str
     region: str | None
+    organisation: str | None = None
     capacity: int | None
     created_at: dt.datetime
     disabled_at: dt.datetime | None

@@ -166,7 +166,14 @@ def sign_out(
 
 @router.get("/web/")
 def home(user: PageUser) -> RedirectResponse:
-    """A centre starts on its watch list; analysts and admins on the regions overview."""
+    """A centre starts on its watch list, analysts and admins on the regions overview, a
+    partner on its referrals, the 지방중소벤처기업청 and 지자체 on the national view (their
+    region's row)."""
+    role = user.key.role
+    if role == "partner":
+        return RedirectResponse("/web/partners", status_code=303)
+    if role in ("office", "local_gov"):
+        return RedirectResponse("/web/national", status_code=303)
     own = policy.confined_region(user.key)
     if own:
         return RedirectResponse(f"/web/regions/{own}/watchlist", status_code=303)

@@ -138,6 +138,7 @@ def create_user(
     region: Annotated[str, Form(max_length=2)] = "",
     capacity: Annotated[str, Form(max_length=6)] = "",
     password: Annotated[str, Form(max_length=128)] = "",
+    organisation: Annotated[str, Form(max_length=64)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     def create() -> tuple[Any, str]:
@@ -149,12 +150,18 @@ def create_user(
             region or None,
             _capacity(capacity),
             password or None,
+            organisation or None,
         )
 
     endpoint = f"POST /web/admin/users {username}"
     created, error = _act(db, user, csrf, endpoint, create)
     if created is None:
-        form = {"username": username, "display_name": display_name, "role": role}
+        form = {
+            "username": username,
+            "display_name": display_name,
+            "role": role,
+            "organisation": organisation,
+        }
         return _users_page(request, user, error=error, form={**form, "region": region})
     notice = ("people_created_notice", {"username": created[0].username, "password": created[1]})
     return _users_page(request, user, notice)

@@ -52,7 +52,7 @@ def _read(
 ) -> BriefOut:
     snapshot, champion = state.current()
     with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
-        entry.check(policy.read_region(user.key, region))
+        entry.check(policy.read_region_figures(user.key, region))
         config_dir = request.app.state.settings.config_dir
         return brief(snapshot, champion, BriefQuery(region, as_of), config_dir)
 

@@ -43,7 +43,7 @@ def region_page(
     endpoint = "GET /web/regions/{region}"
     snapshot, champion = state.current()
     with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
-        entry.check(policy.read_region(user.key, region))
+        entry.check(policy.read_region_figures(user.key, region))
         summary = risk.region_summary(snapshot, champion, region)
         clusters = risk.cluster_summaries(snapshot, champion, region)
     lang = language(request)

@@ -189,3 +189,15 @@ def test_audit_export_of_one_person_names_them(
     ]
     unknown = runner.invoke(app, ["audit", "export", "--since", "2000-01-01", "--user", "nobody"])
     assert unknown.exit_code == 2 and "--user" in unknown.output
+
+
+def test_a_partner_account_needs_its_organisation(ews: tuple[CliRunner, Engine]) -> None:
+    """A partner sees the referrals of its agency only, so the agency is named at creation."""
+    runner, engine = ews
+    base = ["users", "create", "--username", "kosme.lee", "--name", "이협력", "--role", "partner"]
+    refused = runner.invoke(app, base)
+    assert refused.exit_code == 2 and "--organisation" in refused.output
+    made = runner.invoke(app, [*base, "--organisation", " 중진공 "])
+    assert made.exit_code == 0, made.output
+    user = people.find_user(engine, "kosme.lee")
+    assert user is not None and user.organisation == "중진공"

@@ -40,9 +40,11 @@ REFERRAL_DECIDE: Final = frozenset({"partner", "admin"})
 REFERRAL_LIST: Final = EVERY - {"office", "local"}
 PUBLIC: Final = "public"  # no key needed
 
-# Who may. Region aggregates (summary, clusters, brief) still follow the firm-level region
-# rule: they become FIRM_READ | {"office", "local"} once their routes ask
-# ``policy.read_region_figures`` (docs/partners.md, "Wiring").
+# Region aggregates (summary, clusters, the region page, the brief): ``policy.read_region_figures``
+# lets the 지방중소벤처기업청 and 지자체 keys read their own 시도's as well.
+FIGURES: Final = FIRM_READ | {"office", "local"}
+
+# Who may.
 POLICY: Final[dict[str, str | frozenset[str]]] = {
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
@@ -72,13 +74,13 @@ POLICY: Final[dict[str, str | frozenset[str]]] = {
     "POST /v1/admin/reload": ADMIN,
     "GET /v1/regions": EVERY,  # a regional key its own 시도's row, a partner none
     "GET /v1/regions/{region}/watchlist": FIRM_READ,
-    "GET /v1/regions/{region}/summary": FIRM_READ,
-    "GET /v1/regions/{region}/clusters": FIRM_READ,
+    "GET /v1/regions/{region}/summary": FIGURES,
+    "GET /v1/regions/{region}/clusters": FIGURES,
     "GET /v1/regions/{region}/cases": FIRM_READ,
     "GET /v1/regions/{region}/changes": FIRM_READ,
-    "GET /v1/regions/{region}/brief": FIRM_READ,
-    "GET /v1/regions/{region}/brief.xlsx": FIRM_READ,
-    "GET /v1/regions/{region}/brief.pdf": FIRM_READ,
+    "GET /v1/regions/{region}/brief": FIGURES,
+    "GET /v1/regions/{region}/brief.xlsx": FIGURES,
+    "GET /v1/regions/{region}/brief.pdf": FIGURES,
     "GET /v1/monitoring/drift": HQ,
     "POST /v1/scenarios/run": FIRM_READ,
     "GET /v1/scenarios": EVERY,  # files for all, runs only where the caller may run them
@@ -101,7 +103,7 @@ POLICY: Final[dict[str, str | frozenset[str]]] = {
     "POST /web/sign-out": EVERY,
     "GET /web/": EVERY,
     "GET /web/regions": EVERY,
-    "GET /web/regions/{region}": FIRM_READ,
+    "GET /web/regions/{region}": FIGURES,
     "GET /web/regions/{region}/watchlist": FIRM_READ,
     "GET /web/firms": EVERY,  # the look-up box: a redirect to the firm page, which checks
     "GET /web/firms/{firm_id}": FIRM_READ,
@@ -110,9 +112,9 @@ POLICY: Final[dict[str, str | frozenset[str]]] = {
     "POST /web/firms/{firm_id}/referrals": FIRM_WRITE,
     "GET /web/scores/{score_id}/print": FIRM_READ,
     "GET /web/briefs": EVERY,
-    "GET /web/briefs/{region}": FIRM_READ,
-    "GET /web/briefs/{region}/brief.xlsx": FIRM_READ,
-    "GET /web/briefs/{region}/brief.pdf": FIRM_READ,
+    "GET /web/briefs/{region}": FIGURES,
+    "GET /web/briefs/{region}/brief.xlsx": FIGURES,
+    "GET /web/briefs/{region}/brief.pdf": FIGURES,
     "GET /web/search": FIRM_READ | {"other"},
     "GET /web/changes": EVERY,  # a centre goes to its own; the others choose a region
     "GET /web/changes/{region}": FIRM_READ,

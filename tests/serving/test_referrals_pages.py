@@ -207,3 +207,28 @@ def test_the_firm_page_shows_its_chain_and_the_referral_form(
     read_only = Browser(client, keys["analyst"]).get(f"/web/firms/{FIRM_26}").text  # type: ignore[attr-defined]
     assert 'data-testid="firm-referrals"' in read_only
     assert f'action="/web/firms/{FIRM_26}/referrals"' not in read_only  # analysts read only
+
+
+def test_each_role_starts_on_its_own_page_with_its_own_menu(
+    world: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = world
+    starts = {
+        "kosme": "/web/partners",
+        "office26": "/web/national",
+        "center26": "/web/regions/26/watchlist",
+    }
+    for who, where in starts.items():
+        browser = Browser(client, keys[who])
+        home = browser.get("/web/")
+        assert home.headers["location"] == where, who  # type: ignore[attr-defined]
+    partner = Browser(client, keys["kosme"]).get("/web/partners").text  # type: ignore[attr-defined]
+    assert 'action="/web/search"' not in partner and "/watchlist" not in partner
+    office = Browser(client, keys["office26"])
+    region = office.get("/web/regions/26")
+    assert region.status_code == 200  # type: ignore[attr-defined]  # its own 시도's figures
+    assert 'action="/web/search"' not in region.text  # type: ignore[attr-defined]
+    assert office.get("/web/regions/11").status_code == 403  # type: ignore[attr-defined]
+    assert office.get("/web/regions/26/watchlist").status_code == 403  # type: ignore[attr-defined]
+    summary = client.get("/v1/regions/26/summary", headers=auth(keys["office26"]))
+    assert summary.status_code == 200

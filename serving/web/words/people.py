@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Final
 
 WORDS: Final[dict[str, tuple[str, str]]] = {
+    "people_organisation": ("소속 기관", "Organisation"),
+    "people_organisation_help": (
+        "협력기관(partner) 계정은 필수: 이 기관에 연계된 기업만 봅니다 (예: 중진공).",
+        "Required for a partner account: it sees only the firms referred to this agency "
+        "(e.g. 중진공).",
+    ),
     # sign-in
     "people_with_password": ("아이디와 비밀번호로 로그인", "Sign in with your username"),
     "people_with_key": ("API 키로 로그인", "Sign in with an API key"),
