@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from core.clock import seoul_today
-from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY, WatchQuery
+from scoring.watchlist import MAX_CAPACITY, WatchQuery
 from serving.access import policy
 from serving.access.audit import attempt
 from serving.access.keys import CurrentKey, SessionDep
 from serving.deps import StateDep
 from serving.domain import cases
 from serving.domain import regions as risk
+from serving.domain.region_settings import RegionSettings, settings_or_built_in
 from serving.domain.watchlist import sorted_items, watchlist
 from serving.openapi import KEYED, errors
 from serving.schemas import GradeName
@@ -30,14 +31,17 @@ REGION_ERRORS = errors(403, 404)
 
 
 @router.get("/regions", response_model=RegionsOut, summary="All 시도 side by side")
-def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> RegionsOut:
+def list_regions(
+    request: Request, key: CurrentKey, session: SessionDep, state: StateDep
+) -> RegionsOut:
     """Analysts and admins get all 17 시도 (and 00 지역 미상 when some firms have no region); a
-    centre key gets its own region only."""
+    centre key gets its own region only. Each is staged by its own rule (config/regions.yaml)."""
     snapshot, champion = state.current()
     subject = policy.confined_region(key)
     with attempt(session, key, "GET /v1/regions", (), champion.version, subject):
         codes = policy.listed_regions(key, risk.served_codes(snapshot))
-        return risk.regions_overview(snapshot, champion, codes)
+        settings = _region_settings(request)
+        return risk.regions_overview(snapshot, champion, codes, lambda r: settings.of(r).stage_rule)
 
 
 @router.get(
@@ -47,13 +51,20 @@ def list_regions(key: CurrentKey, session: SessionDep, state: StateDep) -> Regio
     responses=REGION_ERRORS,
 )
 def region_watchlist(
+    request: Request,
     region: str,
     key: CurrentKey,
     session: SessionDep,
     state: StateDep,
     capacity: Annotated[
-        int, Query(ge=1, le=MAX_CAPACITY, description="How many firms the centre can contact")
-    ] = (DEFAULT_CAPACITY),
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_CAPACITY,
+            description="How many firms the centre can contact (default: the region's capacity "
+            "in config/regions.yaml)",
+        ),
+    ] = None,
     min_grade: Annotated[GradeName | None, Query(description="Lowest grade listed")] = None,
     ksic: Annotated[str | None, Query(pattern=r"^\d{2,5}$", description="KSIC code prefix")] = None,
     district: Annotated[str | None, Query(pattern=r"^\d{5}$", description="시군구 code")] = None,
@@ -74,7 +85,8 @@ def region_watchlist(
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region(key, region))
-        query = WatchQuery(capacity, min_grade, ksic, district, cluster)
+        chosen = capacity or _region_settings(request).of(region).capacity
+        query = WatchQuery(chosen, min_grade, ksic, district, cluster)
         out = cases.with_cases(session, watchlist(snapshot, champion, region, query), seoul_today())
         out = out.model_copy(update={"items": sorted_items(out.items, sort)})
         entry.firm_ids = [item.firm_id for item in out.items]
@@ -88,7 +100,7 @@ def region_watchlist(
     responses=REGION_ERRORS,
 )
 def region_summary(
-    region: str, key: CurrentKey, session: SessionDep, state: StateDep
+    request: Request, region: str, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> RegionSummaryOut:
     """Counts by grade, expected distressed firms, change since the previous as-of date, the
     main drivers, the latest regional indicators and a proposed 안정·유의·위험 stage."""
@@ -96,7 +108,8 @@ def region_summary(
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region_figures(key, region))
-        return risk.region_summary(snapshot, champion, region)
+        rule = _region_settings(request).of(region).stage_rule
+        return risk.region_summary(snapshot, champion, region, rule)
 
 
 @router.get(
@@ -106,11 +119,16 @@ def region_summary(
     responses=REGION_ERRORS,
 )
 def region_clusters(
-    region: str, key: CurrentKey, session: SessionDep, state: StateDep
+    request: Request, region: str, key: CurrentKey, session: SessionDep, state: StateDep
 ) -> ClustersOut:
     """Per cluster (firms.cluster_id): the same figures, stage and top drivers as a region."""
     endpoint = "GET /v1/regions/{region}/clusters"
     snapshot, champion = state.current()
     with attempt(session, key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region_figures(key, region))
-        return risk.cluster_summaries(snapshot, champion, region)
+        rule = _region_settings(request).of(region).stage_rule
+        return risk.cluster_summaries(snapshot, champion, region, rule)
+
+
+def _region_settings(request: Request) -> RegionSettings:
+    return settings_or_built_in(request.app.state.settings.config_dir)

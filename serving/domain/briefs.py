@@ -34,6 +34,8 @@ from serving.access.policy import UNKNOWN_REGION
 from serving.domain import regions
 from serving.domain.industries import division_label
 from serving.domain.region_codes import cluster_label, district_label, region_names, served_regions
+from serving.domain.region_settings import RegionSettings, settings_or_built_in
+from serving.domain.regions import StageRule
 from serving.domain.state import Champion, Snapshot
 from serving.errors import InvalidSubmission
 from serving.schemas.briefs import (
@@ -126,18 +128,20 @@ def brief(
     national = regions.figures(view, regions.group(view))
     members = regions.group(view, "region", region)
     figures = regions.figures(view, members)
-    stage = regions.stage(figures, national)
+    settings = settings_or_built_in(config_dir)  # each region's own stage rule
+    rule = settings.of(region).stage_rule
+    stage = regions.stage(figures, national, rule)
     firms = region_firms(snapshot, view, members.now)
     source = model_source(view)
     context = BriefContext(snapshot, view, region, firms, config_dir)
     tables = [
         _stage_table(region, figures, stage, source),
-        _rule_table(source),
+        _rule_table(rule, source),
         _summary_table(firms, figures, source),
-        _comparison_table(view, region, figures, stage, national, source),
+        _comparison_table(view, region, figures, stage, national, settings, source),
         _trend_table(snapshot, champion, view, region, source),
         *_breakdowns(firms, source),
-        _cluster_table(view, firms, national.expected_rate, source),
+        _cluster_table(view, firms, national.expected_rate, rule, source),
         *_driver_tables(view, members.now, source),
         _capacity_table(firms, query.shares, source),
     ]
@@ -379,8 +383,7 @@ def _stage_table(
     )
 
 
-def _rule_table(source: BriefSource) -> BriefTable:
-    rule = regions.STAGE_RULE
+def _rule_table(rule: StageRule, source: BriefSource) -> BriefTable:
     return BriefTable(
         key="stage_rule",
         title_ko="지역 단계 기준 (기업 등급과 다른 말: 안정·유의·위험)",
@@ -455,9 +458,10 @@ def _comparison_table(
     figures: RiskFigures,
     stage: StageOut,
     national: RiskFigures,
+    settings: RegionSettings,
     source: BriefSource,
 ) -> BriefTable:
-    """The region, the nation and each neighbour on the same date."""
+    """The region, the nation and each neighbour on the same date, each staged by its own rule."""
     rows: list[list[Cell]] = [_comparison_row(region, figures, stage)]
     rows.append(
         [
@@ -473,7 +477,8 @@ def _comparison_table(
     )
     for neighbour in NEIGHBOURS.get(region, ()):
         found = regions.figures(view, regions.group(view, "region", neighbour))
-        rows.append(_comparison_row(neighbour, found, regions.stage(found, national)))
+        staged = regions.stage(found, national, settings.of(neighbour).stage_rule)
+        rows.append(_comparison_row(neighbour, found, staged))
     return BriefTable(
         key="comparison",
         title_ko="전국·인접 시도와 비교",
@@ -659,7 +664,7 @@ def _place(key: str, code: str) -> str:
 
 
 def _cluster_table(
-    view: Champion, firms: pd.DataFrame, national_rate: float, source: BriefSource
+    view: Champion, firms: pd.DataFrame, national_rate: float, rule: StageRule, source: BriefSource
 ) -> BriefTable:
     """Per industrial cluster (and the firms in none): figures, at-risk sums and a stage
     against the national rate (the change since the previous date is the region's own)."""
@@ -672,7 +677,7 @@ def _cluster_table(
         ratio = rate / national_rate if national_rate > 0 else None
         before = previous.get(code)
         change = rate / before - 1.0 if before else None
-        name = regions.STAGE_RULE.stage(ratio if ratio is not None else 0.0, change)
+        name = rule.stage(ratio if ratio is not None else 0.0, change)
         rows.append(
             [
                 code or None,
@@ -692,12 +697,12 @@ def _cluster_table(
         title_ko="산업단지(클러스터)별",
         title_en="By industrial cluster",
         note_ko=(
-            f"단계는 지역과 같은 기준입니다. 기업 {regions.STAGE_RULE.min_firms}곳 미만인 "
+            f"단계는 지역과 같은 기준입니다. 기업 {rule.min_firms}곳 미만인 "
             "클러스터의 비율은 변동이 커 참고만 하십시오."
         ),
         note_en=(
             f"Stages follow the region's rule; rates of clusters under "
-            f"{regions.STAGE_RULE.min_firms} firms are noisy."
+            f"{rule.min_firms} firms are noisy."
         ),
         source=source,
         columns=[

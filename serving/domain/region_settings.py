@@ -9,6 +9,7 @@ the file, the region and the field named (``RegionSettingsError``), never half-r
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,20 @@ def read_region_settings(config_dir: Path) -> RegionSettings:
     if not path.exists():
         return BUILT_IN
     return _cached(path.resolve(), path.stat().st_mtime_ns)
+
+
+def settings_or_built_in(config_dir: Path) -> RegionSettings:
+    """``read_region_settings`` for the watch list, the region pages and the brief: a file that
+    cannot be read falls back to the built-in defaults, logged, rather than taking a centre's
+    daily pages down (the national view answers 503 naming the file and field)."""
+    try:
+        return read_region_settings(config_dir)
+    except RegionSettingsError as error:
+        _log.warning("region settings not used, built-in defaults instead: %s", error)
+        return BUILT_IN
+
+
+_log = logging.getLogger(__name__)
 
 
 @cache

@@ -9,6 +9,7 @@ points, so the family means add up to the group's mean PD minus the model's base
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -445,7 +446,13 @@ def _header(snapshot: Snapshot, champion: Champion) -> dict[str, object]:
     }
 
 
-def _row(snapshot: Snapshot, champion: Champion, region: str, national: RiskFigures) -> RegionRow:
+def _row(
+    snapshot: Snapshot,
+    champion: Champion,
+    region: str,
+    national: RiskFigures,
+    rule: StageRule = STAGE_RULE,
+) -> RegionRow:
     region_figures = figures(champion, group(champion, "region", region))
     name_ko, name_en = region_names(region)
     return RegionRow(
@@ -453,26 +460,35 @@ def _row(snapshot: Snapshot, champion: Champion, region: str, national: RiskFigu
         region_ko=name_ko,
         region_en=name_en,
         figures=region_figures,
-        stage=stage(region_figures, national),
+        stage=stage(region_figures, national, rule),
         indicators=indicators(snapshot.tables.regional, region, snapshot.as_of),
     )
 
 
-def regions_overview(snapshot: Snapshot, champion: Champion, regions: list[str]) -> RegionsOut:
-    """The given 시도 side by side, with the national figures they are staged against."""
+def regions_overview(
+    snapshot: Snapshot,
+    champion: Champion,
+    regions: list[str],
+    rules: Callable[[str], StageRule] = lambda _: STAGE_RULE,
+) -> RegionsOut:
+    """The given 시도 side by side, with the national figures they are staged against (each by
+    its own stage rule, ``rules(region)``: config/regions.yaml)."""
     national = figures(champion, group(champion))
     return RegionsOut(
         **_header(snapshot, champion),  # type: ignore[arg-type]
         grade_table_version=champion.model.bundle.grade_table.version,
         national=national,
-        regions=[_row(snapshot, champion, region, national) for region in regions],
+        regions=[_row(snapshot, champion, r, national, rules(r)) for r in regions],
     )
 
 
-def region_summary(snapshot: Snapshot, champion: Champion, region: str) -> RegionSummaryOut:
-    """One 시도: figures, stage, indicators, drivers and how many clusters it has."""
+def region_summary(
+    snapshot: Snapshot, champion: Champion, region: str, rule: StageRule = STAGE_RULE
+) -> RegionSummaryOut:
+    """One 시도: figures, stage (by ``rule``, the region's own), indicators, drivers and how many
+    clusters it has."""
     national = figures(champion, group(champion))
-    row = _row(snapshot, champion, region, national)
+    row = _row(snapshot, champion, region, national, rule)
     members = group(champion, "region", region)
     clusters = snapshot.features["cluster_id"][members.now].dropna().nunique()
     return RegionSummaryOut(
@@ -484,8 +500,11 @@ def region_summary(snapshot: Snapshot, champion: Champion, region: str) -> Regio
     )
 
 
-def cluster_summaries(snapshot: Snapshot, champion: Champion, region: str) -> ClustersOut:
-    """Every industrial cluster of a 시도 (firms.cluster_id), highest expected rate first."""
+def cluster_summaries(
+    snapshot: Snapshot, champion: Champion, region: str, rule: StageRule = STAGE_RULE
+) -> ClustersOut:
+    """Every industrial cluster of a 시도 (firms.cluster_id), highest expected rate first, staged
+    by the region's rule."""
     national = figures(champion, group(champion))
     members = group(champion, "region", region)
     in_region = snapshot.features.iloc[members.now]
@@ -499,7 +518,7 @@ def cluster_summaries(snapshot: Snapshot, champion: Champion, region: str) -> Cl
                 cluster_name=cluster_name(cluster_id),
                 cluster_name_en=cluster_name(cluster_id, "en"),
                 figures=cluster_figures,
-                stage=stage(cluster_figures, national),
+                stage=stage(cluster_figures, national, rule),
                 drivers=drivers(champion, cluster.now, CLUSTER_DRIVERS),
             )
         )

@@ -17,6 +17,7 @@ from serving.access.audit import attempt
 from serving.access.keys import SessionDep
 from serving.deps import StateDep
 from serving.domain import regions as risk
+from serving.domain.region_settings import settings_or_built_in
 from serving.web import figures
 from serving.web.access import PageRoute, PageUser
 from serving.web.render import language, page
@@ -31,7 +32,10 @@ def regions_page(request: Request, user: PageUser, db: SessionDep, state: StateD
     key = user.key
     with attempt(db, key, "GET /web/regions", (), champion.version, policy.confined_region(key)):
         codes = policy.listed_regions(key, risk.served_codes(snapshot))
-        overview = risk.regions_overview(snapshot, champion, codes)
+        settings = settings_or_built_in(request.app.state.settings.config_dir)
+        overview = risk.regions_overview(
+            snapshot, champion, codes, lambda r: settings.of(r).stage_rule
+        )
     return page(request, "regions.html", {"overview": overview}, user)
 
 
@@ -44,8 +48,9 @@ def region_page(
     snapshot, champion = state.current()
     with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region_figures(user.key, region))
-        summary = risk.region_summary(snapshot, champion, region)
-        clusters = risk.cluster_summaries(snapshot, champion, region)
+        rule = settings_or_built_in(request.app.state.settings.config_dir).of(region).stage_rule
+        summary = risk.region_summary(snapshot, champion, region, rule)
+        clusters = risk.cluster_summaries(snapshot, champion, region, rule)
     lang = language(request)
     context = {
         "region": region,

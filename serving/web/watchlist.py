@@ -25,6 +25,7 @@ from serving.access.keys import SessionDep
 from serving.deps import StateDep
 from serving.domain import cases
 from serving.domain.region_codes import cluster_label, district_label, is_region
+from serving.domain.region_settings import settings_or_built_in
 from serving.domain.state import Snapshot
 from serving.domain.watchlist import SORTS, firm_names, sorted_items, watchlist
 from serving.web.access import PageRoute, PageUser
@@ -45,7 +46,9 @@ def watchlist_page(
     snapshot, champion = state.current()
     with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region(user.key, region))
-        query, form, errors = read_filters(dict(request.query_params))
+        config_dir = request.app.state.settings.config_dir
+        capacity = settings_or_built_in(config_dir).of(region).capacity
+        query, form, errors = read_filters(dict(request.query_params), capacity)
         today = clock.seoul_today()
         out = cases.with_cases(db, watchlist(snapshot, champion, region, query), today)
         out = out.model_copy(update={"items": sorted_items(out.items, form["sort"])})
@@ -72,8 +75,11 @@ def watchlist_page(
     return page(request, "watchlist.html", context, user, status_code=422 if errors else 200)
 
 
-def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], dict[str, str]]:
-    """The watch-list query from the filter form; a bad field is reported and left out."""
+def read_filters(
+    params: dict[str, str], default_capacity: int = DEFAULT_CAPACITY
+) -> tuple[WatchQuery, dict[str, str], dict[str, str]]:
+    """The watch-list query from the filter form; a bad field is reported and left out. Without
+    a capacity the region's own applies (``default_capacity``, config/regions.yaml)."""
     form = {
         name: params.get(name, "").strip()
         for name in ("capacity", "min_grade", "ksic", "district", "cluster", "sort")
@@ -82,7 +88,7 @@ def read_filters(params: dict[str, str]) -> tuple[WatchQuery, dict[str, str], di
     if form["sort"] not in ("", *SORTS):
         errors["sort"] = "case_sort_invalid"
     sort = form["sort"] if form["sort"] in SORTS else "pd"
-    capacity = DEFAULT_CAPACITY
+    capacity = default_capacity
     if form["capacity"]:
         if form["capacity"].isdigit() and 1 <= int(form["capacity"]) <= MAX_CAPACITY:
             capacity = int(form["capacity"])

@@ -26,6 +26,7 @@ from serving.domain.region_settings import (
     load_region_settings,
     read_region_settings,
 )
+from serving.domain.regions import StageRule
 from serving.store.records import now
 from serving.store.tables import Case, Referral, Visit
 from tests.serving.partners_world import one_team_app, staff_key
@@ -246,3 +247,32 @@ def test_a_foreign_firm_never_shows_in_a_regional_row(
     client, keys = world
     text = client.get("/v1/national", headers=auth(keys["office26"])).text
     assert FIRM_26 not in text and FIRM_11 not in text  # aggregates only
+
+
+def test_the_region_settings_drive_the_watch_list_and_the_stage(
+    tmp_path: Path, panel: RawTables, loaded: LoadedModel
+) -> None:
+    """config/regions.yaml is read by the lists and pages, not only the national view: 부산's
+    capacity sets its watch list's default size, its thresholds its stage; a broken file falls
+    back to the built-in defaults there (the national view says 503)."""
+    data = yaml.safe_load((CONFIG / "regions.yaml").read_text("utf-8"))
+    stage = {"caution": 1.05, "severe": 1.3, "rising": 0.1, "min_firms": 7}
+    data["regions"]["26"] = {"name": "부산", "capacity": 3, "stage": stage}
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "regions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    app = one_team_app(tmp_path, panel, loaded, config_dir=config)
+    with TestClient(app) as client:
+        key = staff_key(app.state.engine, "analyst")
+        listed = client.get("/v1/regions/26/watchlist", headers=auth(key)).json()
+        summary = client.get("/v1/regions/26/summary", headers=auth(key)).json()
+        asked = client.get("/v1/regions/26/watchlist?capacity=5", headers=auth(key)).json()
+        (config / "regions.yaml").write_text("regions: [not, a, mapping]\n", "utf-8")
+        fallback = client.get("/v1/regions/26/watchlist", headers=auth(key))
+    assert len(listed["items"]) == 3 and len(asked["items"]) == 5
+    custom = StageRule(**stage)  # type: ignore[arg-type]
+    assert summary["stage"]["reason_en"].endswith(f"(rule — {custom.text_en()})")
+    ratio, change = summary["stage"]["ratio"], summary["stage"]["rate_change"]
+    assert summary["stage"]["stage"] == custom.stage(ratio or 0.0, change)
+    # The built-in capacity (50) lists at least the 5 firms asked for above.
+    assert fallback.status_code == 200 and len(fallback.json()["items"]) >= 5
