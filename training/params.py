@@ -26,6 +26,9 @@ MONOTONE: dict[str, int] = {
     "social_insurance_arrears_12m": 1,
     "wage_arrears_12m": 1,
     "loan_delinquency_12m": 1,
+    # The nearer the latest arrears, the riskier: unconstrained, a new 4대보험 체납 once lowered
+    # a firm's PD (months since fell from 18 to under 1 and the tree read that as safer).
+    "months_since_arrears": -1,
 }
 
 

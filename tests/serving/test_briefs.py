@@ -31,6 +31,7 @@ from serving.app import create_app
 from serving.domain import regions
 from serving.domain.brief_files import FIRST_ROW, HEADER_ROW
 from serving.domain.briefs import MONTHS, NEIGHBOURS, capacity_curve
+from serving.domain.region_codes import district_label
 from serving.store.tables import AuditEntry
 from tests.serving.support import TestClient, auth
 
@@ -99,12 +100,13 @@ def test_breakdowns_add_up_to_the_regions_totals(service: TestClient, keys: dict
     assert all(name.startswith(code) for code, name in zip(codes, names, strict=True))
     assert "금속가공제품" in " ".join(_column(industry, "division_name"))
     district = _table(body, "district")
-    assert all(
-        name and name != code
-        for code, name in zip(
-            _column(district, "district"), _column(district, "district_name"), strict=True
-        )
+    pairs = list(
+        zip(_column(district, "district"), _column(district, "district_name"), strict=True)
     )
+    # A 시군구 by its name where the names table knows it (KOSIS's names when ../shared is there,
+    # the demo's built-in ones otherwise), else its code; never a blank.
+    assert all(name == (district_label(code) or "시군구 미상") for code, name in pairs)
+    assert all(name for _, name in pairs)
 
 
 def test_neighbours_and_the_nation_are_compared(service: TestClient, keys: dict[str, str]) -> None:
