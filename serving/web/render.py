@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from core import ksic
 from core.grades import Grade
+from serving.access import policy
 from serving.access.sessions import COOKIE, SignedIn, resolve
 from serving.domain.region_codes import cluster_label, district_label
 from serving.domain.state import Champion, Snapshot
@@ -135,6 +136,8 @@ def page(
     values = {
         **helpers(lang),
         "user": user,
+        # Which menu entries a role gets: read off the access rules, not restated in templates.
+        "firm_level": user is not None and user.key.role in policy.FIRM_LEVEL,
         "csrf": user.csrf if user else "",
         "data_dates": _page_dates(request),
         "switch_url": str(request.url.include_query_params(lang=other)),
