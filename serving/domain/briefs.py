@@ -621,37 +621,26 @@ def _breakdowns(firms: pd.DataFrame, source: BriefSource) -> list[BriefTable]:
             )
         return out
 
+    named = {"division": [division, division_name], "district": [district, district_name]}
+    tables = (
+        ("industry", "업종별 예상 위기기업과 위험 고용·급여", "By industry (KSIC division)"),
+        ("district", "시군구별 예상 위기기업과 위험 고용·급여", "By district (시군구)"),
+        ("industry_district", "업종 × 시군구", "Industry × district"),
+    )
+    keys = {"industry": ["division"], "district": ["district"]}
+    keys["industry_district"] = ["division", "district"]
     return [
         BriefTable(
-            key="industry",
-            title_ko="업종별 예상 위기기업과 위험 고용·급여",
-            title_en="By industry (KSIC division)",
+            key=key,
+            title_ko=title_ko,
+            title_en=title_en,
             note_ko=note_ko,
             note_en=note_en,
             source=source,
-            columns=[division, division_name, *figures],
-            rows=rows(_grouped(firms, ["division"]), ["division"]),
-        ),
-        BriefTable(
-            key="district",
-            title_ko="시군구별 예상 위기기업과 위험 고용·급여",
-            title_en="By district (시군구)",
-            note_ko=note_ko,
-            note_en=note_en,
-            source=source,
-            columns=[district, district_name, *figures],
-            rows=rows(_grouped(firms, ["district"]), ["district"]),
-        ),
-        BriefTable(
-            key="industry_district",
-            title_ko="업종 × 시군구",
-            title_en="Industry × district",
-            note_ko=note_ko,
-            note_en=note_en,
-            source=source,
-            columns=[division, division_name, district, district_name, *figures],
-            rows=rows(_grouped(firms, ["division", "district"]), ["division", "district"]),
-        ),
+            columns=[*(c for by in keys[key] for c in named[by]), *figures],
+            rows=rows(_grouped(firms, keys[key]), keys[key]),
+        )
+        for key, title_ko, title_en in tables
     ]
 
 
