@@ -6,6 +6,10 @@ raises its PD, a rule flag, a "what lowers the grade" lever) and no eligibility 
 firm out. Each suggestion carries the needs it answers and the rules it passed; a rule whose
 data the firm lacks (no founding date, region "00", no statement) is neither passed nor failed
 but left to staff. Excluded programmes say which rule failed.
+
+A region may add programmes of its own (a 시도's loans and guarantees, ``config/regions.yaml``):
+``Catalogue.with_additions`` gives the catalogue a firm of that region is matched against,
+the national entries and the region's, each parsed by the same rules (``parse_programme``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -102,6 +106,7 @@ class Programme:
     source: Source
     verified_ko: str  # what was checked against the source and what was not
     verified_en: str
+    region: str | None = None  # the 시도 whose own programme this is; None: national
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,24 @@ class Catalogue:
     version: str
     programmes: tuple[Programme, ...]
     path: Path
+    additions: Path | None = None  # the file the region's own programmes came from
+
+    def with_additions(self, additions: Sequence[Programme], origin: Path) -> Catalogue:
+        """This catalogue and a region's own programmes (``origin``: the file that adds them).
+        An addition may not take a national programme's id: a case note or a referral names
+        a programme by id, so one id must mean one programme everywhere."""
+        if not additions:
+            return self
+        national = {p.id for p in self.programmes}
+        for programme in additions:
+            if programme.region is None:
+                raise CatalogueError(f"{origin}: programme {programme.id} names no region")
+            if programme.id in national:
+                raise CatalogueError(
+                    f"{origin}: region {programme.region}: programme {programme.id} has the id "
+                    f"of a national programme in {self.path}; ids are national, choose another"
+                )
+        return replace(self, programmes=(*self.programmes, *additions), additions=origin)
 
 
 @dataclass(frozen=True)
@@ -188,14 +211,32 @@ def load_catalogue(path: Path) -> Catalogue:
     for i, entry in enumerate(data["programmes"]):
         name = entry.get("id", f"#{i + 1}") if isinstance(entry, dict) else f"#{i + 1}"
         try:
-            programmes.append(_programme(entry))
-        except (CatalogueError, TypeError, ValueError) as error:
+            programmes.append(parse_programme(entry))
+        except CatalogueError as error:
             raise CatalogueError(f"{path}: programme {name}: {error}") from error
     ids = [p.id for p in programmes]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         raise CatalogueError(f"{path}: programme ids given twice: {twice}")
     return Catalogue(str(data.get("version", "")), tuple(programmes), path)
+
+
+def parse_programme(entry: Any, region: str | None = None) -> Programme:
+    """One catalogue entry, checked field by field (CatalogueError names the field); ``region``
+    for a 시도's own programme, whose ``eligibility.regions`` (if given) must include it."""
+    try:
+        programme = _programme(entry)
+    except (AttributeError, TypeError, ValueError) as error:  # CatalogueError: a ValueError
+        raise CatalogueError(str(error)) from error
+    if region is None:
+        return programme
+    codes = programme.eligibility.get("regions")
+    if codes is not None and region not in codes:
+        raise CatalogueError(
+            f"eligibility.regions: {sorted(codes)} leaves out region {region}, whose own "
+            "programme this is"
+        )
+    return replace(programme, region=region)
 
 
 def _programme(entry: Any) -> Programme:

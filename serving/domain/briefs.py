@@ -32,6 +32,7 @@ from scoring.stress.spec import scenario_files
 from scoring.watchlist import DEFAULT_CAPACITY
 from serving.access.policy import UNKNOWN_REGION
 from serving.domain import regions
+from serving.domain.help import catalogue_for
 from serving.domain.industries import division_label
 from serving.domain.region_codes import cluster_label, district_label, region_names, served_regions
 from serving.domain.region_settings import RegionSettings, settings_or_built_in
@@ -880,12 +881,14 @@ def _capacity_table(
 
 
 def programme_section(context: BriefContext) -> BriefTable | BriefOmitted:
-    """Firms of the region each catalogue programme fits (it answers one of the firm's needs
-    and no eligibility rule rules the firm out), their expected crises and, where the
-    catalogue publishes a ceiling, the most they could draw together."""
+    """Firms of the region each programme of its catalogue fits (it answers one of the firm's
+    needs and no eligibility rule rules the firm out), their expected crises and, where the
+    catalogue publishes a ceiling, the most they could draw together. The catalogue is the
+    help panel's for the region (``help.catalogue_for``): the national programmes and the
+    region's own, marked with its code."""
     title = ("지원사업별 대상 기업과 예상 수요", "Eligible firms and demand per programme")
     try:
-        catalogue = catalogue_rules.read_catalogue(context.config_dir)
+        catalogue = catalogue_for(context.config_dir, context.region)
     except catalogue_rules.CatalogueError as error:
         return BriefOmitted(
             key="programmes",
@@ -906,6 +909,7 @@ def programme_section(context: BriefContext) -> BriefTable | BriefOmitted:
                 programme.name_ko,
                 programme.agency,
                 programme.kind,
+                programme.region,
                 len(eligible),
                 float(pd_.sum()),
                 ceiling,
@@ -913,6 +917,10 @@ def programme_section(context: BriefContext) -> BriefTable | BriefOmitted:
             ]
         )
     as_of = context.view.latest.period.as_of.date()
+    own_ko = own_en = ""
+    if catalogue.additions is not None:
+        own_ko = f" 및 {catalogue.additions.name}의 {context.region} 지역 자체 사업"
+        own_en = f" and region {context.region}'s own programmes from {catalogue.additions.name}"
     return BriefTable(
         key="programmes",
         title_ko=title[0],
@@ -931,12 +939,13 @@ def programme_section(context: BriefContext) -> BriefTable | BriefOmitted:
         source=BriefSource(
             as_of=as_of,
             source_ko=(
-                f"지원사업 목록 {catalogue.path.name} (버전 {catalogue.version}); 각 사업의 출처"
-                f"·확인 내용은 목록에 있음; 기업 자료 기준일 {as_of}"
+                f"지원사업 목록 {catalogue.path.name} (버전 {catalogue.version}){own_ko}; 각 "
+                f"사업의 출처·확인 내용은 목록에 있음; 기업 자료 기준일 {as_of}"
             ),
             source_en=(
-                f"programme catalogue {catalogue.path.name} (version {catalogue.version}), each "
-                f"entry with its source and what was verified; firm data as of {as_of}"
+                f"programme catalogue {catalogue.path.name} (version {catalogue.version})"
+                f"{own_en}, each entry with its source and what was verified; firm data as of "
+                f"{as_of}"
             ),
         ),
         columns=[
@@ -944,6 +953,7 @@ def programme_section(context: BriefContext) -> BriefTable | BriefOmitted:
             column("name", "지원사업", "programme", "text"),
             column("agency", "운영 기관", "agency", "text"),
             column("kind", "유형", "kind", "text"),
+            column("region", "지역 자체 사업 (시도)", "region's own (시도)", "text"),
             column("eligible_firms", "대상 기업 수", "eligible firms", "count"),
             column("expected", "대상 기업의 예상 위기기업 수", "their expected crises"),
             column("ceiling", "기업당 한도 (백만원)", "ceiling per firm (KRW million)"),

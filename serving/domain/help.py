@@ -5,11 +5,14 @@ and the changes that would lower the grade (``scoring.recourse``).
 The planner indexes the stored tables once, so it is built once per (snapshot, champion) pair,
 found by identity (a reload's new champion gets a new one; the old one goes with it), and its
 answers are kept per firm. The catalogue is read again only when its file changes, so an
-operator's edit shows without a restart and a bad edit is reported, not served.
+operator's edit shows without a restart and a bad edit is reported, not served. A firm is
+matched against its region's catalogue (``catalogue_for``): the national one and the region's
+own programmes from ``config/regions.yaml``, re-read when either file changes.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -37,6 +40,8 @@ from scoring.programmes import (
 )
 from scoring.recourse import Planner, Proposal, Recourse
 from serving.access.policy import UNKNOWN_REGION
+from serving.domain.region_settings import FILE_NAME as REGIONS_FILE
+from serving.domain.region_settings import RegionSettingsError, read_region_settings
 from serving.domain.state import Champion, Snapshot
 from serving.schemas.help import (
     ActionOut,
@@ -87,6 +92,10 @@ class _Holder:
 _holders: list[_Holder] = []  # at most two: the serving pair and, during a reload, the old one
 _holders_lock = threading.Lock()
 _catalogues: dict[Path, tuple[float, Catalogue | CatalogueError]] = {}
+# (config folder, region) → (the national catalogue it was built on, regions.yaml's mtime or
+# None without the file, the region's catalogue or why there is none)
+_regional: dict[tuple[Path, str], tuple[Catalogue, int | None, Catalogue | CatalogueError]] = {}
+_log = logging.getLogger(__name__)
 
 
 def planner_for(snapshot: Snapshot, champion: Champion) -> _Holder:
@@ -156,6 +165,47 @@ def catalogue_in(config_dir: Path) -> Catalogue:
     return cached[1]
 
 
+def catalogue_for(config_dir: Path, region: str) -> Catalogue:
+    """The catalogue a firm of ``region`` is matched against: the national programmes and the
+    region's own (``config/regions.yaml``; none for "00" or a region without additions),
+    re-read when either file changes. The one answer to "which programmes can region R's firms
+    get", for the help panel and the brief alike.
+
+    Raises CatalogueError for a bad national catalogue, a regions file that cannot be read, or
+    a region's programme taking a national id (the file, region and id named). Every region's
+    additions are checked, not only ``region``'s: like a bad programmes.yaml, a bad regions
+    file is refused as a whole and shows from every panel, not only where its firms are."""
+    national = catalogue_in(config_dir)
+    regions_path = (config_dir / REGIONS_FILE).resolve()
+    try:
+        regions_stamp: int | None = regions_path.stat().st_mtime_ns
+    except OSError:
+        regions_stamp = None  # no file: the built-in settings, which add nothing
+    key = (regions_path.parent, region)
+    cached = _regional.get(key)
+    if cached is None or cached[0] is not national or cached[1] != regions_stamp:
+        try:
+            loaded: Catalogue | CatalogueError = _with_region(national, config_dir, region)
+        except CatalogueError as error:
+            _log.warning("programme catalogue not served for region %s: %s", region, error)
+            loaded = error
+        _regional[key] = cached = (national, regions_stamp, loaded)
+    if isinstance(cached[2], CatalogueError):
+        raise cached[2]
+    return cached[2]
+
+
+def _with_region(national: Catalogue, config_dir: Path, region: str) -> Catalogue:
+    try:
+        settings = read_region_settings(config_dir)
+    except RegionSettingsError as error:
+        raise CatalogueError(f"regional programmes not read: {error}") from error
+    origin = settings.path or config_dir / REGIONS_FILE
+    for setting in settings.regions.values():  # raises on any region's colliding id
+        national.with_additions([a.programme for a in setting.programmes], origin)
+    return national.with_additions([a.programme for a in settings.of(region).programmes], origin)
+
+
 def firm_help(
     snapshot: Snapshot,
     champion: Champion,
@@ -171,7 +221,7 @@ def firm_help(
     notes = _notes(holder.planner, snapshot, firm_id, firm)
     needs = [*_reason_needs(score), *_flag_needs(firm), *_lever_needs(answer)]
     try:
-        catalogue: Catalogue | None = catalogue_in(config_dir)
+        catalogue: Catalogue | None = catalogue_for(config_dir, firm.region or UNKNOWN_REGION)
         problem = None
     except CatalogueError as error:
         catalogue, problem = None, str(error)
@@ -187,6 +237,7 @@ def firm_help(
                 id=e.programme.id,
                 name_ko=e.programme.name_ko,
                 name_en=e.programme.name_en,
+                region=e.programme.region,
                 failed=[CheckOut.model_validate(c, from_attributes=True) for c in e.failed],
             )
             for e in matches.excluded
@@ -335,6 +386,7 @@ def _programme_out(suggestion: Suggestion) -> ProgrammeOut:
         name_en=p.name_en,
         agency=p.agency,
         kind=p.kind,
+        region=p.region,
         fits=[NeedOut.model_validate(n, from_attributes=True) for n in suggestion.fits],
         checks=[CheckOut.model_validate(c, from_attributes=True) for c in suggestion.checks],
         staff_check=list(p.staff_check),

@@ -5,6 +5,10 @@ stage thresholds (``serving.domain.regions.StageRule``: when a region is 유의 
 programmes of its own added to the national catalogue (a 시도's own loans and guarantees). A
 region the file leaves out takes the file's ``defaults``; a bad file is refused as a whole with
 the file, the region and the field named (``RegionSettingsError``), never half-read.
+
+A region's programmes are parsed by the national catalogue's rules here; whether an id takes a
+national programme's is checked where the two files meet (``serving.domain.help.catalogue_for``,
+which also serves each region's firms their region's catalogue).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, Final
 import yaml
 
 from core.contract import REGIONS
+from scoring.programmes import CatalogueError, Programme, parse_programme
 from scoring.watchlist import DEFAULT_CAPACITY, MAX_CAPACITY
 from serving.domain.regions import STAGE_RULE, StageRule
 
@@ -36,12 +41,14 @@ class RegionSettingsError(ValueError):
 @dataclass(frozen=True)
 class ProgrammeAddition:
     """A region's own programme: the entry as written, in the national catalogue's format
-    (``config/programmes.yaml``), served in this region only."""
+    (``config/programmes.yaml``), and as parsed by the catalogue's own rules
+    (``scoring.programmes.parse_programme``), served in this region only."""
 
     id: str
     name_ko: str
     agency: str
     entry: Mapping[str, Any]
+    programme: Programme
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,10 @@ def load_region_settings(path: Path) -> RegionSettings:
     if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
         raise RegionSettingsError(f"{path}: needs a top-level 'regions' mapping of 시도 codes")
     try:
+        if isinstance(data.get("defaults"), dict) and "programmes" in data["defaults"]:
+            # of() answers "00" with the defaults: a default programme would reach only the
+            # firms whose region is unknown, never the regions it was meant for
+            raise RegionSettingsError("programmes belong to a region, not to the defaults")
         defaults = _setting("00", data.get("defaults") or {}, RegionSetting("00"))
     except RegionSettingsError as error:
         raise RegionSettingsError(f"{path}: defaults: {error}") from error
@@ -146,7 +157,7 @@ def _setting(region: str, entry: Any, defaults: RegionSetting) -> RegionSetting:
         region,
         capacity,
         _stage(entry.get("stage") or {}, defaults.stage_rule),
-        tuple(_programme(item, i) for i, item in enumerate(entry.get("programmes") or [])),
+        _programmes(region, entry.get("programmes") or []),
     )
 
 
@@ -173,7 +184,18 @@ def _stage(block: Any, defaults: StageRule) -> StageRule:
     )
 
 
-def _programme(entry: Any, i: int) -> ProgrammeAddition:
+def _programmes(region: str, items: Any) -> tuple[ProgrammeAddition, ...]:
+    if not isinstance(items, list):
+        raise RegionSettingsError("programmes: must be a list of catalogue entries")
+    added = tuple(_programme(region, item, i) for i, item in enumerate(items))
+    ids = [a.id for a in added]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise RegionSettingsError(f"programmes: ids given twice: {twice}")
+    return added
+
+
+def _programme(region: str, entry: Any, i: int) -> ProgrammeAddition:
     if not isinstance(entry, dict):
         raise RegionSettingsError(f"programmes #{i + 1}: must be a catalogue entry (mapping)")
     pid = entry.get("id")
@@ -181,13 +203,11 @@ def _programme(entry: Any, i: int) -> ProgrammeAddition:
         raise RegionSettingsError(
             f"programmes #{i + 1}: id {pid!r} must be lower-case letters, digits and _"
         )
-    for name in ("name_ko", "agency"):
-        value = entry.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise RegionSettingsError(f"programmes {pid}: {name} is required text")
-    if not isinstance(entry.get("source"), dict):
-        raise RegionSettingsError(f"programmes {pid}: source is required (document, url, year)")
-    return ProgrammeAddition(pid, entry["name_ko"].strip(), entry["agency"].strip(), entry)
+    try:  # the national catalogue's rules, field by field
+        programme = parse_programme(entry, region)
+    except CatalogueError as error:
+        raise RegionSettingsError(f"programmes {pid}: {error}") from error
+    return ProgrammeAddition(pid, programme.name_ko, programme.agency, entry, programme)
 
 
 def _unique_programmes(path: Path, regions: Mapping[str, RegionSetting]) -> None:

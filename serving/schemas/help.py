@@ -45,6 +45,9 @@ class ProgrammeOut(BaseModel):
     name_en: str
     agency: str
     kind: str
+    region: str | None = Field(
+        description="The 시도 whose own programme this is (config/regions.yaml); null: national"
+    )
     fits: list[NeedOut]
     checks: list[CheckOut]
     staff_check: list[str] = Field(description="Conditions the data cannot show")
@@ -63,6 +66,7 @@ class ExcludedOut(BaseModel):
     id: str
     name_ko: str
     name_en: str
+    region: str | None = Field(description="The 시도 of a region's own programme; null: national")
     failed: list[CheckOut]
 
 

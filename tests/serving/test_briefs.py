@@ -31,6 +31,7 @@ from serving.app import create_app
 from serving.domain import regions
 from serving.domain.brief_files import FIRST_ROW, HEADER_ROW
 from serving.domain.briefs import MONTHS, NEIGHBOURS, capacity_curve
+from serving.domain.help import catalogue_for
 from serving.domain.region_codes import district_label
 from serving.store.tables import AuditEntry
 from tests.serving.support import TestClient, auth
@@ -301,7 +302,7 @@ def test_programme_demand_counts_the_firms_the_catalogue_would_suggest(
     table = _table(body, "programmes")
     counted = dict(zip(_column(table, "programme"), _column(table, "eligible_firms"), strict=True))
     snapshot, champion = service.app.state.service.current()  # type: ignore[attr-defined]
-    catalogue = programmes.read_catalogue(Settings().config_dir)
+    catalogue = catalogue_for(Settings().config_dir, "26")  # 부산's own programme too
     rows = regions.group(champion, "region", "26").now
     points = champion.latest.explanations.points(rows)
     names = champion.feature_names

@@ -58,7 +58,7 @@ def test_help_gives_action_programmes_and_proposals(
     for excluded in answer["excluded"]:
         assert excluded["failed"] and all(c["passed"] is False for c in excluded["failed"])
     total = len(answer["programmes"]) + len(answer["excluded"]) + answer["unrelated"]
-    assert total == 8 and answer["catalogue_problem"] is None
+    assert total == 9 and answer["catalogue_problem"] is None  # 8 national, 1 of 부산's own
 
 
 def test_help_is_audited_and_keeps_to_the_region(service: TestClient, keys: dict[str, str]) -> None:
