@@ -252,6 +252,8 @@ def _programme(entry: Any) -> Programme:
     if kind not in KINDS:
         raise CatalogueError(f"kind: {kind!r} must be one of {list(KINDS)}")
     amount = entry.get("amount") or {}
+    if not isinstance(amount, dict):
+        raise CatalogueError("amount: must be a mapping (max_krw_million, note)")
     ceiling = amount.get("max_krw_million")
     if ceiling is not None and (not isinstance(ceiling, int | float) or ceiling <= 0):
         raise CatalogueError(f"amount.max_krw_million: {ceiling!r} must be a positive number")
