@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from cli.pool import windowed
 from core import contract
 from core.bundle import LoadedModel, fetch_registered
 from core.grades import GradeTable
@@ -342,14 +342,4 @@ def _dask_mapper(client: Any, window: int | None = None) -> Callable[..., Iterat
     The window bounds memory: finished parts wait on the workers until they are written.
     """
     in_flight = window or 2 * max(1, len(client.scheduler_info()["workers"]))
-
-    def mapper(fn: Callable[..., Any], *iterables: Any) -> Iterator[Any]:
-        pending: deque[Any] = deque()
-        for args in zip(*iterables, strict=True):
-            pending.append(client.submit(fn, *args, pure=False))
-            if len(pending) >= in_flight:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-    return mapper
+    return windowed(lambda fn, *args: client.submit(fn, *args, pure=False).result, in_flight)

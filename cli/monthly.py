@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import numpy as np
 import pandas as pd
 import typer
+from tqdm.auto import tqdm
 
 from core import contract
 from core.settings import Settings, get_settings
@@ -698,17 +699,21 @@ def rescore_month(
     reasons: str = "changed",
     stamp: dict[str, str] | None = None,
     stale_after_months: int = 18,
+    workers: int = 1,
+    progress: bool = False,
 ) -> RescoreResult:
     """Re-score every firm of ``chunks`` on the month-end ``as_of`` into ``out``.
 
     Three passes, each over one chunk of firms at a time, so memory is bounded by the chunk
-    size, not the panel: (1) industry distress counts per raw folder from a few columns;
-    (2) per chunk, features with the global rates and the month's failures and triggers,
-    spilled to disk, keeping only the peer-source columns; (3) per chunk, peer percentiles from
-    the global reference, PD, grade, last month's grade (``previous``: last month's file), the
-    change and reasons, appended as one row group.
+    size (times ``workers``), not the panel: (1) industry distress counts per raw folder from a
+    few columns; (2) per chunk, features with the global rates and the month's failures and
+    triggers, spilled to disk, keeping only the peer-source columns; (3) per chunk, peer
+    percentiles from the global reference, PD, grade, last month's grade (``previous``: last
+    month's file), the change and reasons, appended as one row group in chunk order.
+    ``workers`` processes run the chunks side by side (``cli.pool``); the file is the same.
     """
     from cli.batch import _Writer
+    from cli.pool import local_workers
     from features import distributed
 
     if reasons not in REASONS:
@@ -716,28 +721,36 @@ def rescore_month(
     start = time.perf_counter()
     month = Month.ending(as_of)
     folders = sorted({c.folder for c in chunks})
-    rates = distributed.combine_counts(industry_counts_light(f, as_of) for f in folders)
     signature = plan_signature(chunks)
     spill = Path(tempfile.mkdtemp(prefix="ews-monthly-"))
     writer = _Writer(out.with_name(out.name + ".partial"), {PLAN_KEY: signature})
     changes: dict[str, int] = dict.fromkeys(CHANGES, 0)
+    n = len(chunks)
     try:
-        spilled, sources = [], []
-        for index, chunk in enumerate(chunks):
-            done, source = featurize_month(index, chunk, month, rates, spill)
-            spilled.append(done)
-            sources.append(source)
-        peers = distributed.fit_peers(sources)
-        del sources
-        for done in spilled:
-            part = score_month_chunk(
-                done, month, peers, model, top, reasons, previous, signature, stale_after_months
+        with local_workers(workers) as run:
+            counts = run(industry_counts_light, folders, [as_of] * len(folders))
+            rates = distributed.combine_counts(counts)
+            featurized = list(
+                tqdm(
+                    run(featurize_month, range(n), chunks, [month] * n, [rates] * n, [spill] * n),
+                    total=n,
+                    desc="features",
+                    unit="chunk",
+                    disable=not progress,
+                )
             )
-            for key, value in (stamp or {}).items():
-                part[key] = value
-            for change, count in part["change"].value_counts().items():
-                changes[str(change)] += int(count)
-            writer.write(part)
+        peers = distributed.fit_peers(source for _, source in featurized)
+        spilled = [done for done, _ in featurized]
+        del featurized
+        task = MonthTask(month, top, reasons, previous, signature, stale_after_months)
+        with local_workers(workers, shared={"peers": peers, "model": model}) as run:
+            scored = run(_score_shared, spilled, [task] * n)
+            for part in tqdm(scored, total=n, desc="scoring", unit="chunk", disable=not progress):
+                for key, value in (stamp or {}).items():
+                    part[key] = value
+                for change, count in part["change"].value_counts().items():
+                    changes[str(change)] += int(count)
+                writer.write(part)
     finally:
         writer.close()
         shutil.rmtree(spill, ignore_errors=True)
@@ -747,6 +760,35 @@ def rescore_month(
         writer.out.replace(out)
     found = previous is not None and previous.exists()
     return RescoreResult(writer.rows, changes, time.perf_counter() - start, found)
+
+
+@dataclass(frozen=True)
+class MonthTask:
+    """What pass 3 needs besides the chunk, the peers and the model (small: sent per chunk)."""
+
+    month: Month
+    top: int
+    reasons: str
+    previous: Path | None
+    signature: str
+    stale_after_months: int
+
+
+def _score_shared(spilled: Spilled, task: MonthTask) -> pd.DataFrame:
+    """Pass 3 for one chunk, with the peer reference and model each process holds once."""
+    from cli.pool import shared
+
+    return score_month_chunk(
+        spilled,
+        task.month,
+        shared("peers"),
+        shared("model"),
+        task.top,
+        task.reasons,
+        task.previous,
+        task.signature,
+        task.stale_after_months,
+    )
 
 
 @monthly_app.command("score")
@@ -771,11 +813,16 @@ def score(
         bool, typer.Option(help="Score with the annual model instead (before a monthly one).")
     ] = False,
     chunk_firms: Annotated[int, typer.Option(min=100, help="Firms per chunk (memory).")] = 200_000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes side by side, one chunk each (default: one per core)."),
+    ] = None,
 ) -> None:
     """Re-score every firm on a month-end, streamed by chunks of firms: PD, grade, flags,
     reasons and what changed since the previous month-end (grade moves, new arrears or
     delinquency, failures, stale statements)."""
     from cli.batch import plan_chunks
+    from cli.pool import PeakMemory, default_workers
     from core.bundle import fetch_registered
 
     if reasons not in REASONS:
@@ -798,21 +845,25 @@ def score(
         "model_version": version,
         "grade_table_version": model.bundle.grade_table.version,
     }
-    result = rescore_month(
-        chunks,
-        model,
-        target,
-        when,
-        last,
-        top,
-        reasons,
-        stamp,
-        settings.stale_after_months,
-    )
+    processes = workers or default_workers()
+    with PeakMemory() as memory:
+        result = rescore_month(
+            chunks,
+            model,
+            target,
+            when,
+            last,
+            top,
+            reasons,
+            stamp,
+            settings.stale_after_months,
+            processes,
+            progress=True,
+        )
     if not result.previous_found:
         typer.echo(f"note: no previous month's scores at {last}: every firm is first_scored")
     counts = ", ".join(f"{k} {v:,}" for k, v in result.changes.items() if v)
     typer.echo(
-        f"wrote {result.rows:,} rows to {target} in {result.seconds:.1f} s "
-        f"(peak RSS {peak_rss_gib():.2f} GiB): {counts}"
+        f"wrote {result.rows:,} rows to {target} in {result.seconds:.1f} s with {processes} "
+        f"process(es) (peak memory, all processes together: {memory.gib:.2f} GiB): {counts}"
     )

@@ -151,6 +151,22 @@ def test_previous_month_from_another_chunk_plan_is_read_by_firm_id(
         pd.testing.assert_series_equal(one[column], many[column], check_names=False)
 
 
+def test_two_worker_processes_write_the_same_file(
+    tiny_run: DemoRun, raw: Path, months: list[Path], tmp_path: Path
+) -> None:
+    """The national re-score runs chunks in processes side by side (one thread each); the rows,
+    their order and the row groups are those of the one-process run."""
+    import pyarrow.parquet as pq
+
+    model = registry.load_alias(tiny_run.settings, registry.CHAMPION)
+    out = tmp_path / "march-two-workers.parquet"
+    chunks = plan_chunks(raw, chunk_firms=300)
+    result = rescore_month(chunks, model, out, AS_OF, months[0], workers=2)
+    assert result.rows == len(pd.read_parquet(months[1]))
+    pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(months[1]))
+    assert pq.ParquetFile(out).num_row_groups == len(chunks)
+
+
 def test_the_command_writes_the_month_and_refuses_a_mid_month_date(
     tiny_run: DemoRun, raw: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
