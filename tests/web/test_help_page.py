@@ -45,3 +45,16 @@ def test_another_regions_firm_shows_no_help(client: TestClient) -> None:
     firm_id, _ = _by_pd(client, "11")[0]
     response = client.get(f"/web/firms/{firm_id}")
     assert response.status_code == 403 and 'data-testid="help"' not in response.text
+
+
+def test_the_regions_own_programme_is_marked_on_the_panel(client: TestClient) -> None:
+    """A 부산 firm offered 부산's own fund sees it marked 지역 사업; national ones are not."""
+    sign_in(client, "center", "26")
+    below = [firm_id for firm_id, grade in _by_pd(client, "26") if grade in ("주의", "경계")]
+    for firm_id in below[:30]:  # the Busan fund is for 관심–경계, for liquidity or debt needs
+        html = main_of(client.get(f"/web/firms/{firm_id}").text)
+        if "부산광역시 중소기업육성자금" in html:
+            break
+    else:
+        raise AssertionError("no 부산 firm at 주의 or 경계 was offered the city's fund")
+    assert html.count('data-testid="help-region-programme"') == 1 and "지역 사업" in html

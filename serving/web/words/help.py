@@ -23,6 +23,7 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "help_nothing": ("제안 없음", "Nothing proposed"),
     "help_programmes": ("맞는 지원사업", "Programmes that fit"),
     "help_fits": ("맞는 이유", "Why it fits"),
+    "help_region_programme": ("지역 사업", "regional programme"),
     "help_rules": ("자격 확인", "Eligibility"),
     "help_staff_check": ("직원 확인 사항", "For staff to check"),
     "help_source": ("출처", "Source"),
