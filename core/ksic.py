@@ -9,8 +9,10 @@ Peers and industry rates use the division where it is known and fall back to the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 # Section letter -> (first division, last division, Korean name, English name).
@@ -72,23 +74,46 @@ def normalise(code: str) -> str:
 
 def division(ksic: pd.Series) -> pd.Series:
     """The 2-digit division of stored codes; missing for a section letter or a missing code."""
-    text = ksic.astype("string")
-    digits = text.str.fullmatch(r"\d{2,5}").fillna(False).astype(bool)
-    return text.str[:2].where(digits)
+    return _per_code(ksic, _division_of)
 
 
 def section(ksic: pd.Series) -> pd.Series:
     """The section letter of stored codes (a letter stays itself); missing where unknown."""
-    text = ksic.astype("string")
-    letters = text.where(text.str.fullmatch(r"[A-U]").fillna(False).astype(bool))
-    numbers = pd.to_numeric(division(ksic), errors="coerce")
-    from_digits = numbers.map(_SECTION_OF, na_action="ignore").astype("string")
-    return letters.fillna(from_digits)
+    return _per_code(ksic, _section_of)
 
 
 def industry(ksic: pd.Series) -> pd.Series:
     """The industry peers and rates are grouped by: the division, else the section letter."""
-    return division(ksic).fillna(section(ksic))
+    return _per_code(ksic, _industry_of)
+
+
+_DIGITS: Final = re.compile(r"\d{2,5}")
+_LETTER: Final = re.compile(r"[A-U]")
+
+
+def _division_of(code: str) -> str | None:
+    return code[:2] if _DIGITS.fullmatch(code) else None
+
+
+def _section_of(code: str) -> str | None:
+    if _LETTER.fullmatch(code):
+        return code
+    digits = _division_of(code)
+    return None if digits is None else _SECTION_OF.get(int(digits))
+
+
+def _industry_of(code: str) -> str | None:
+    return _division_of(code) or _section_of(code)
+
+
+def _per_code(ksic: pd.Series, of: Callable[[str], str | None]) -> pd.Series:
+    """``of`` applied to each distinct code once (as text; missing stays missing), as a string
+    Series on ``ksic``'s index: a table holds few distinct codes, and one call per code costs
+    less than pandas' string operations over every row (a single firm's frame included)."""
+    codes, distinct = pd.factorize(ksic.astype("string"))
+    answers = np.array([*(of(str(code)) for code in distinct), None], dtype=object)
+    values = pd.array(answers[codes], dtype="string")  # code -1 (missing) picks the None
+    return pd.Series(values, index=ksic.index, name=ksic.name)
 
 
 def section_name(letter: str, lang: str = "ko") -> str:

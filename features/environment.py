@@ -72,17 +72,26 @@ def regional_by_date(regional: pd.DataFrame, dates: pd.DatetimeIndex) -> ByDate:
     published = regional
     if "district" in published.columns:
         published = published[published["district"].isna()]
-    published = published.sort_values(["region", "period", "published_on"], kind="stable")
-    regions = pd.Index(published["region"].unique())
-    code = regions.get_indexer(published["region"])
+    # A missing region is a key of its own, as ``unique`` keeps it in ``regional_as_of``.
+    code, regions = pd.factorize(published["region"], use_na_sentinel=False)
     when = published["published_on"].to_numpy()
+    # Each row's place in (period, published_on, row) order within its region, as a stable
+    # sort would put it (a missing period last): the last known row wins. Ranks on plain
+    # arrays, not a sort of the frame, which costs more than the rest on a single firm's call.
+    period, _ = pd.factorize(published["period"], sort=True)
+    period = np.where(period < 0, len(period), period)
+    order = np.lexsort((np.arange(len(when)), when.view("int64"), period, code))
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
     latest = np.full((len(dates), len(regions)), -1)
     for position, as_of in enumerate(dates):
-        known = np.flatnonzero(when < as_of.to_datetime64())
-        # Within a region rows run in (period, published_on) order: the last known row wins.
-        np.maximum.at(latest[position], code[known], known)
-    values = published[list(REGION_FEATURES.values())].to_numpy("float64").T
-    return ByDate(regions, take_or_missing(values, latest).transpose(1, 2, 0))
+        known = np.flatnonzero(when < as_of.to_datetime64())  # never a missing date
+        np.maximum.at(latest[position], code[known], rank[known])
+    row = np.where(latest >= 0, np.append(order, -1)[latest], -1)
+    values = np.stack(
+        [published[c].to_numpy("float64", na_value=np.nan) for c in REGION_FEATURES.values()]
+    )
+    return ByDate(pd.Index(regions), take_or_missing(values, row).transpose(1, 2, 0))
 
 
 def industry_rates_by_date(

@@ -29,7 +29,7 @@ PEER_LEVEL_NAMES: Final[dict[str, tuple[str, str]]] = {
 
 def peer_keys(ksic_codes: pd.Series, size_class: pd.Series) -> pd.DataFrame:
     """Each firm's group at each level but the last (missing where not known), as text."""
-    division = ksic.division(ksic_codes)
+    division = ksic.division(ksic_codes)  # string Series, as ``section``: no conversion left
     return pd.DataFrame(
         {
             "industry_size": division + "|" + size_class.astype("string"),
@@ -37,7 +37,7 @@ def peer_keys(ksic_codes: pd.Series, size_class: pd.Series) -> pd.DataFrame:
             "section": ksic.section(ksic_codes),
         },
         index=ksic_codes.index,
-    ).astype("string")
+    )
 
 
 def _key(level: str, group: object) -> str:

@@ -22,7 +22,7 @@ from features.catalog import FEATURE_NAMES, FLAGS
 from features.flags import icr_below_one_2y, rule_flags
 from features.labels import DEFAULT_RULES, make_labels
 from features.peers import PEER_LEVELS, PeerReference, cross_section_percentiles, peer_keys
-from features.ratios import EARLIER_YEARS, compute_ratios
+from features.ratios import EARLIER_YEARS, Columns, compute_ratios
 from features.statements import as_of_dates
 from features.tables import RawTables
 
@@ -91,12 +91,15 @@ def features_on_dates(
     panel = filings.panel(keys, when, EARLIER_YEARS)
     arrears = signals.arrears_signals_at(tables.events, firms.index, rows.firm, when, rows.date)
     surroundings = _ages_and_environment(tables, firms, panel, rows, context)
-    frame = pd.concat([compute_ratios(panel), arrears, surroundings], axis=1)
+    columns = Columns.numeric(panel)  # converted once for the ratios and the rule flags
+    frame = pd.concat([compute_ratios(panel, columns), arrears, surroundings], axis=1)
     keys = peer_keys(firms["ksic"], firms["size_class"])
     for column, source in PEER_FEATURES.items():
         percentile, level = _peer_percentile(frame, rows, keys, source, context)
         frame[column], frame[PEER_LEVEL_COLUMNS[column]] = percentile, level
-    return _feature_rows(firms, panel, rows, frame, rule_flags(panel, arrears))
+    flags = rule_flags(panel, arrears, columns)
+    flags["icr_below_one_2y"] = icr_below_one_2y(panel, columns).to_numpy()
+    return _feature_rows(firms, panel, rows, frame, flags)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,9 @@ class _Rows:
 def _firms_by_id(firms: pd.DataFrame) -> pd.DataFrame:
     """The firm attributes the rows need, by firm_id in sorted order (the rows' order)."""
     attributes = ["region", "district", "ksic", "size_class", "cluster_id", "audited", "founded"]
-    return firms.set_index("firm_id")[attributes].sort_index()
+    by_id = firms[["firm_id", *attributes]].set_index("firm_id")
+    # Ids already in order (the planner's candidates, most stored tables) need no sort.
+    return by_id if by_id.index.is_monotonic_increasing else by_id.sort_index()
 
 
 def _eligible(
@@ -195,9 +200,7 @@ def _feature_rows(
         as_of=rows.as_of, fiscal_year=panel["fiscal_year"], period_end=panel["period_end"]
     )
     extra = [*FEATURE_NAMES, "altman_z", *PEER_LEVEL_COLUMNS.values()]
-    out = pd.concat([ids, frame[extra], flags], axis=1)
-    out["icr_below_one_2y"] = icr_below_one_2y(panel).to_numpy()
-    return out
+    return pd.concat([ids, frame[extra], flags], axis=1)
 
 
 ANNUAL, MONTHLY = "annual", "monthly"

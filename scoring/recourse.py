@@ -172,15 +172,21 @@ class Planner:
     def _plan(self, position: int, firm_id: str, names: list[str]) -> _Plan | None:
         """The firm's rows and candidates; None when it has no filing known by the as-of date."""
         rows = {name: self._rows[name].get(firm_id, _NONE) for name in self._rows}
-        financials = _slice(self.tables.financials, rows["financials"])
-        known = financials[financials["filed_on"] <= self.as_of]
-        if len(rows["firms"]) == 0 or known.empty:
+        stored = self.tables.financials
+        # Plain arrays of the firm's filings (their columns' views, indexed): pandas' slicing
+        # and sorting cost more than the rest of the plan on a single firm.
+        filed = stored["filed_on"].to_numpy()[rows["financials"]]
+        known = np.flatnonzero(filed <= self.as_of.to_datetime64())  # a missing date: never
+        if len(rows["firms"]) == 0 or not len(known):
             return None
-        # The filing the pipeline reads: the latest fiscal year, its latest filing by then.
-        latest = int(known.sort_values(["fiscal_year", "filed_on"], kind="stable").index[-1])
-        statement = {i: float(financials.at[latest, i]) for i in levers.ITEMS}
+        # The filing the pipeline reads: the latest fiscal year, its latest filing by then (a
+        # missing year last, as a stable sort on (fiscal_year, filed_on) puts it).
+        years = stored["fiscal_year"].array[rows["financials"]].to_numpy("float64", na_value=np.inf)
+        latest = int(known[np.lexsort((known, filed[known], years[known]))[-1]])
+        row = int(rows["financials"][latest])
+        statement = {i: float(stored[i].iat[row]) for i in levers.ITEMS}
         events = _slice(self.tables.events, rows["events"])
-        settleable = _settleable(events, financials.at[latest, "period_end"], self.as_of)
+        settleable = _settleable(events, stored["period_end"].iat[row], self.as_of)
         usable = levers.applicable(names, statement, len(settleable))
         shares = levers.grid(usable)
         items = levers.rewrite(statement, shares)
@@ -378,11 +384,9 @@ def _candidate_tables(stored: RawTables, plans: Sequence[_Plan]) -> RawTables:
     firms, financials, events = [], [], []
     for plan in plans:
         keys = plan.keys()
-        firms.append(_copies(stored.firms.iloc[plan.rows["firms"][:1]], keys))
-        financials.append(
-            _statements(_slice(stored.financials, plan.rows["financials"]), plan, keys)
-        )
-        events.append(_events(_slice(stored.events, plan.rows["events"]), plan, keys))
+        firms.append(_copies(stored.firms, plan.rows["firms"][:1], keys))
+        financials.append(_statements(stored.financials, plan, keys))
+        events.append(_events(stored.events, plan, keys))
     return replace(
         stored,
         firms=_concat(firms, stored.firms),
@@ -394,21 +398,25 @@ def _candidate_tables(stored: RawTables, plans: Sequence[_Plan]) -> RawTables:
 
 
 def _concat(parts: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    if len(parts) == 1:  # one firm (the page's call): nothing to join
+        return parts[0]
     return pd.concat(parts, ignore_index=True) if parts else empty.iloc[:0]
 
 
-def _copies(rows: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
-    """``rows`` once per candidate, each copy under the candidate's id (plain Python strings:
-    the pipeline only matches ids, and converting thousands to the string dtype costs more)."""
-    copies = rows.iloc[np.tile(np.arange(len(rows)), len(keys))].reset_index(drop=True)
+def _copies(table: pd.DataFrame, rows: np.ndarray, keys: np.ndarray) -> pd.DataFrame:
+    """``table``'s ``rows`` once per candidate, each copy under the candidate's id (plain
+    Python strings: the pipeline only matches ids, and converting thousands to the string dtype
+    costs more); taken from the stored table in one step, not sliced first and then tiled."""
+    copies = table.iloc[np.tile(rows, len(keys))].reset_index(drop=True)
     copies["firm_id"] = np.repeat(keys, len(rows))
     return copies
 
 
-def _statements(rows: pd.DataFrame, plan: _Plan, keys: np.ndarray) -> pd.DataFrame:
+def _statements(stored: pd.DataFrame, plan: _Plan, keys: np.ndarray) -> pd.DataFrame:
     """The firm's filings per candidate, the latest one rewritten by the candidate's levers."""
-    copies = _copies(rows, keys)
-    latest = np.flatnonzero(rows.index == plan.latest)[0] + len(rows) * np.arange(len(keys))
+    rows = plan.rows["financials"]
+    copies = _copies(stored, rows, keys)
+    latest = plan.latest + len(rows) * np.arange(len(keys))
     for item, values in plan.items.items():
         column = copies[item].to_numpy(dtype="float64", copy=True)
         column[latest] = values
@@ -416,14 +424,16 @@ def _statements(rows: pd.DataFrame, plan: _Plan, keys: np.ndarray) -> pd.DataFra
     return copies
 
 
-def _events(rows: pd.DataFrame, plan: _Plan, keys: np.ndarray) -> pd.DataFrame:
+def _events(stored: pd.DataFrame, plan: _Plan, keys: np.ndarray) -> pd.DataFrame:
     """The firm's events per candidate, less the arrears each candidate settles."""
-    copies = _copies(rows, keys)
+    rows = plan.rows["events"]
+    copies = _copies(stored, rows, keys)
     if plan.settleable.empty:
         return copies
-    # Rank of each settleable event, most recent first (0, 1, ...); others never go.
-    rank = pd.Series(np.arange(len(plan.settleable)), index=plan.settleable.index)
-    order = rank.reindex(rows.index).to_numpy(dtype="float64", na_value=np.inf)
+    # Rank of each settleable event (its index: position among the firm's events), most recent
+    # first (0, 1, ...); other events never go.
+    order = np.full(len(rows), np.inf)
+    order[plan.settleable.index.to_numpy()] = np.arange(len(plan.settleable))
     settled = plan.settled_counts()
     keep = ~(np.tile(order, len(keys)) < np.repeat(settled, len(rows)))
     return copies[keep].reset_index(drop=True)
