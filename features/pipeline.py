@@ -22,7 +22,7 @@ from features.catalog import FEATURE_NAMES, FLAGS
 from features.flags import icr_below_one_2y, rule_flags
 from features.labels import DEFAULT_RULES, make_labels
 from features.peers import PEER_LEVELS, PeerReference, cross_section_percentiles, peer_keys
-from features.ratios import EARLIER_YEARS, Columns, compute_ratios
+from features.ratios import EARLIER_YEARS, Columns, ratio_arrays
 from features.statements import as_of_dates
 from features.tables import RawTables
 
@@ -90,16 +90,21 @@ def features_on_dates(
     rows = _Rows(when, keys["date"].to_numpy(), keys["firm"].to_numpy())
     panel = filings.panel(keys, when, EARLIER_YEARS)
     arrears = signals.arrears_signals_at(tables.events, firms.index, rows.firm, when, rows.date)
-    surroundings = _ages_and_environment(tables, firms, panel, rows, context)
     columns = Columns.numeric(panel)  # converted once for the ratios and the rule flags
-    frame = pd.concat([compute_ratios(panel, columns), arrears, surroundings], axis=1)
+    # Feature columns as arrays, framed once at the end: a frame per step, joined and reordered,
+    # costs more than the features themselves on a single firm's rows.
+    values: dict[str, np.ndarray | pd.api.extensions.ExtensionArray] = {
+        **ratio_arrays(columns),
+        **{name: arrears[name].to_numpy() for name in arrears.columns},
+        **_ages_and_environment(tables, firms, panel, rows, context),
+    }
     keys = peer_keys(firms["ksic"], firms["size_class"])
     for column, source in PEER_FEATURES.items():
-        percentile, level = _peer_percentile(frame, rows, keys, source, context)
-        frame[column], frame[PEER_LEVEL_COLUMNS[column]] = percentile, level
+        percentile, level = _peer_percentile(values[source], rows, keys, source, context)
+        values[column], values[PEER_LEVEL_COLUMNS[column]] = percentile, level
     flags = rule_flags(panel, arrears, columns)
     flags["icr_below_one_2y"] = icr_below_one_2y(panel, columns).to_numpy()
-    return _feature_rows(firms, panel, rows, frame, flags)
+    return _feature_rows(firms, panel, rows, values, flags)
 
 
 @dataclass(frozen=True)
@@ -141,20 +146,19 @@ def _ages_and_environment(
     panel: pd.DataFrame,
     rows: _Rows,
     context: MarketContext | None,
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     """Firm and statement age, regional indicators and the industry's distress rate."""
     as_of = rows.as_of
     regional = environment.regional_by_date(tables.regional, rows.dates)
     region = regional.lookup(rows.date, firms["region"], rows.firm)
     rates = _industry_rates(tables, rows.dates, context)
     industry = environment.industry_of(firms["ksic"])
-    columns = {
+    return {
         "firm_age": days_between(firms["founded"].to_numpy()[rows.firm], as_of) / 365.25,
         "statement_age_months": days_between(panel["period_end"], as_of) / signals.DAYS_PER_MONTH,
         **dict(zip(environment.REGION_FEATURES, region.T, strict=True)),
         "industry_distress_rate": rates.lookup(rows.date, industry, rows.firm)[:, 0],
     }
-    return pd.DataFrame(columns, copy=False)
 
 
 def _industry_rates(
@@ -168,29 +172,34 @@ def _industry_rates(
 
 
 def _peer_percentile(
-    frame: pd.DataFrame,
+    values: np.ndarray,
     rows: _Rows,
     keys: pd.DataFrame,
     source: str,
     context: MarketContext | None,
-) -> tuple[pd.Series, pd.Series]:
-    """Percentile of ``source`` among the row's peers (``keys``: each firm's peer groups) and
-    the peer level it was taken at: within the row's own date, or in the context's reference."""
+) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """Percentile of ``values`` (feature ``source``) among the row's peers (``keys``: each
+    firm's peer groups) and the peer level it was taken at (as text): within the row's own
+    date, or in the context's reference."""
     if context is not None:
-        row_keys = keys.take(rows.firm).reset_index(drop=True).set_axis(frame.index)
-        return context.peers.percentile_and_level(frame, row_keys, source)
-    values = frame[source].to_numpy("float64")
+        row_keys = keys.take(rows.firm).reset_index(drop=True)
+        frame = pd.DataFrame({source: values}, index=row_keys.index, copy=False)
+        percentile, level = context.peers.percentile_and_level(frame, row_keys, source)
+        return percentile.to_numpy("float64"), level.array
     codes = [pd.factorize(keys[level])[0][rows.firm] for level in keys.columns]
-    percentile, level = cross_section_percentiles(values, rows.date, codes)
-    names = np.array([*PEER_LEVELS, None], dtype=object)  # -1 (missing) reads the None
-    return (
-        pd.Series(percentile, index=frame.index, name=source),
-        pd.Series(names[level], index=frame.index, dtype="string", name=source),
+    percentile, found = cross_section_percentiles(
+        np.asarray(values, dtype="float64"), rows.date, codes
     )
+    names = np.array([*PEER_LEVELS, None], dtype=object)  # -1 (missing) reads the None
+    return percentile, pd.array(names[found], dtype="string")
 
 
 def _feature_rows(
-    firms: pd.DataFrame, panel: pd.DataFrame, rows: _Rows, frame: pd.DataFrame, flags: pd.DataFrame
+    firms: pd.DataFrame,
+    panel: pd.DataFrame,
+    rows: _Rows,
+    values: dict[str, np.ndarray | pd.api.extensions.ExtensionArray],
+    flags: pd.DataFrame,
 ) -> pd.DataFrame:
     """Identifiers, model features (and Altman's Z), rule flags and peer levels: the columns
     ``features_as_of`` returns, in its order."""
@@ -200,7 +209,8 @@ def _feature_rows(
         as_of=rows.as_of, fiscal_year=panel["fiscal_year"], period_end=panel["period_end"]
     )
     extra = [*FEATURE_NAMES, "altman_z", *PEER_LEVEL_COLUMNS.values()]
-    return pd.concat([ids, frame[extra], flags], axis=1)
+    features = pd.DataFrame({name: values[name] for name in extra}, index=ids.index, copy=False)
+    return pd.concat([ids, features, flags], axis=1)
 
 
 ANNUAL, MONTHLY = "annual", "monthly"

@@ -470,5 +470,9 @@ def compute_ratios(panel: pd.DataFrame, columns: Columns | None = None) -> pd.Da
     """All ratio features for a statement panel, one column per function, same index;
     ``columns``: the panel already converted (``Columns.numeric``), shared with the flags."""
     columns = Columns.numeric(panel) if columns is None else columns
-    values = {fn.__name__: _COMPUTE[fn.__name__](columns) for fn in RATIO_FEATURES}
-    return pd.DataFrame(values, index=panel.index, copy=False)
+    return pd.DataFrame(ratio_arrays(columns), index=panel.index, copy=False)
+
+
+def ratio_arrays(columns: Columns) -> dict[str, np.ndarray]:
+    """``compute_ratios`` as arrays by feature name, in its column order."""
+    return {fn.__name__: _COMPUTE[fn.__name__](columns) for fn in RATIO_FEATURES}

@@ -21,6 +21,7 @@ import pandas as pd
 
 from core.bundle import LoadedModel
 from core.contract import FINANCIALS
+from features import statements
 from features.pipeline import MarketContext, features_as_of
 from features.tables import RawTables
 from scoring import explain, levers
@@ -172,11 +173,11 @@ class Planner:
     def _plan(self, position: int, firm_id: str, names: list[str]) -> _Plan | None:
         """The firm's rows and candidates; None when it has no filing known by the as-of date."""
         rows = {name: self._rows[name].get(firm_id, _NONE) for name in self._rows}
-        stored = self.tables.financials
+        stored, as_of = self.tables.financials, self.as_of.to_datetime64()
         # Plain arrays of the firm's filings (their columns' views, indexed): pandas' slicing
         # and sorting cost more than the rest of the plan on a single firm.
         filed = stored["filed_on"].to_numpy()[rows["financials"]]
-        known = np.flatnonzero(filed <= self.as_of.to_datetime64())  # a missing date: never
+        known = np.flatnonzero(filed <= as_of)  # a missing date: never
         if len(rows["firms"]) == 0 or not len(known):
             return None
         # The filing the pipeline reads: the latest fiscal year, its latest filing by then (a
@@ -184,6 +185,13 @@ class Planner:
         years = stored["fiscal_year"].array[rows["financials"]].to_numpy("float64", na_value=np.inf)
         latest = int(known[np.lexsort((known, filed[known], years[known]))[-1]])
         row = int(rows["financials"][latest])
+        # The candidates carry only the filings and events the features read on the as-of date
+        # (filed by then, of the latest year or the LAGS before it; events before it): the
+        # same features from fewer rows copied per candidate.
+        keep = ~(filed > as_of) & ~(years < years[latest] - statements.LAGS)
+        rows["financials"], latest = rows["financials"][keep], int(keep[:latest].sum())
+        happened = self.tables.events["event_date"].to_numpy()[rows["events"]]
+        rows["events"] = rows["events"][~(happened >= as_of)]  # a missing date stays
         statement = {i: float(stored[i].iat[row]) for i in levers.ITEMS}
         events = _slice(self.tables.events, rows["events"])
         settleable = _settleable(events, stored["period_end"].iat[row], self.as_of)
@@ -312,7 +320,7 @@ class _Plan:
     position: int
     firm_id: str
     rows: dict[str, np.ndarray]
-    latest: int  # position of the latest statement among the firm's filings
+    latest: int  # position of the latest statement among the filings in ``rows``
     statement: dict[str, float]
     settleable: pd.DataFrame  # the firm's settleable events, most recent first
     usable: list[str]
