@@ -33,13 +33,23 @@ def _fail(message: str) -> NoReturn:
 
 
 def firm_names(raw_dir: Path, firm_ids: list[str]) -> dict[str, str]:
-    """The stored names of these firms (the monthly file holds none), read for them only."""
-    path = raw_dir / "firms.parquet"
-    if not firm_ids or not path.exists():
-        return {}
-    firms = pd.read_parquet(path, columns=["firm_id", "name"])
-    firms = firms[firms["firm_id"].astype(str).isin(set(firm_ids)) & firms["name"].notna()]
-    return dict(zip(firms["firm_id"].astype(str), firms["name"].astype(str), strict=True))
+    """The stored names of these firms (the monthly file holds none), read for them only, from
+    the raw folder or each of its partitions (``raw/part-*``); a firms table without a name
+    column names nobody."""
+    import pyarrow.parquet as pq
+
+    from cli.batch import raw_partitions
+
+    wanted = set(firm_ids)
+    names: dict[str, str] = {}
+    for folder in raw_partitions(raw_dir) if firm_ids else []:
+        path = folder / "firms.parquet"
+        if not path.exists() or "name" not in pq.ParquetFile(path).schema_arrow.names:
+            continue
+        firms = pd.read_parquet(path, columns=["firm_id", "name"])
+        firms = firms[firms["firm_id"].astype(str).isin(wanted) & firms["name"].notna()]
+        names.update(zip(firms["firm_id"].astype(str), firms["name"].astype(str), strict=True))
+    return names
 
 
 def digest(

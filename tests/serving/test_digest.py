@@ -242,3 +242,23 @@ def test_an_empty_digest_folder_setting_means_the_default(monkeypatch: pytest.Mo
     settings = Settings()
     assert settings.digest_dir is None
     assert settings.digests_dir == settings.models_dir / "digests"
+
+
+def test_names_come_from_partitions_and_a_table_without_names_names_nobody(
+    tmp_path: Path,
+) -> None:
+    """A national layout (raw/part-*) keeps its names per partition; a vendor export's firms
+    table may have no name column at all: the digest then lists ids, never stops."""
+    raw = tmp_path / "raw"
+    for part, rows in (("part-00000", ["0012", "A7"]), ("part-00001", ["0099"])):
+        (raw / part).mkdir(parents=True)
+        names = [f"(주)기업{r}" for r in rows]
+        pd.DataFrame({"firm_id": rows, "name": names}).to_parquet(raw / part / "firms.parquet")
+    assert digest_cli.firm_names(raw, ["0012", "0099", "none"]) == {
+        "0012": "(주)기업0012",
+        "0099": "(주)기업0099",
+    }
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    pd.DataFrame({"firm_id": ["0012"]}).to_parquet(bare / "firms.parquet")
+    assert digest_cli.firm_names(bare, ["0012"]) == {}
