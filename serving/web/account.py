@@ -172,7 +172,7 @@ def home(user: PageUser) -> RedirectResponse:
     role = user.key.role
     if role == "partner":
         return RedirectResponse("/web/partners", status_code=303)
-    if role in ("office", "local_gov"):
+    if role not in policy.FIRM_LEVEL:  # aggregates only: their region's row of the national view
         return RedirectResponse("/web/national", status_code=303)
     own = policy.confined_region(user.key)
     if own:
