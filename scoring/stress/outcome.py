@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.bundle import LoadedModel
+from core.contract.ids import among
 from features.environment import industry_distress_rate
 from features.peers import ALL, PeerReference, peer_keys
 from features.pipeline import PEER_FEATURES, MarketContext, as_of_dates, features_as_of
@@ -198,9 +199,9 @@ def run(
     shocked = shocks.apply(tables.financials, latest, scenario, region)
     hit = shocked.firm_ids
     sub = RawTables(
-        firms=tables.firms[shocks.members(tables.firms["firm_id"], hit)],
+        firms=tables.firms[among(tables.firms["firm_id"], hit)],
         financials=shocked.financials,
-        events=tables.events[shocks.members(tables.events["firm_id"], hit)],
+        events=tables.events[among(tables.events["firm_id"], hit)],
         regional=tables.regional,
         visits=tables.visits.iloc[:0],
     )

@@ -30,8 +30,6 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from core import ksic
 from core.contract import REGIONS
@@ -129,16 +127,6 @@ def latest_statements(financials: pd.DataFrame, firms: pd.DataFrame, as_of: pd.T
         }
     )
     return Latest(rows, table, known[read], firm[read])
-
-
-def members(column: pd.Series, ids: np.ndarray) -> np.ndarray:
-    """``column.isin(ids)`` as a boolean array, by Arrow: pandas' isin on Arrow-backed text
-    converts each id alone (a second per 20,000 ids, the larger part of a national run)."""
-    if not len(ids):
-        return np.zeros(len(column), dtype=bool)
-    wanted = pa.array(pd.Series(ids, dtype="string"), type=pa.large_string())
-    found = pc.is_in(pa.array(column.astype("string"), type=pa.large_string()), value_set=wanted)
-    return np.asarray(found.fill_null(False), dtype=bool)
 
 
 def in_scope(firms: pd.DataFrame, scope: Scope, region: str | None) -> np.ndarray:
