@@ -45,9 +45,9 @@ def default_workers() -> int:
 
 @contextmanager
 def local_workers(workers: int, shared: dict[str, Any] | None = None) -> Iterator[Mapper]:
-    """A ``map(fn, *iterables)`` that yields results in input order, running at most two tasks
-    per process at a time (so finished chunks wait in memory only briefly), in ``workers`` fresh
-    processes, or in this one when ``workers`` is 1."""
+    """A ``map(fn, *iterables)`` that yields results in input order, in ``workers`` fresh
+    processes (or in this one when ``workers`` is 1), with at most two tasks per process started
+    and not yet taken, so finished chunks wait in memory only briefly."""
     if workers <= 1:
         _install(shared or {})
         try:
