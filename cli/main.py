@@ -6,7 +6,6 @@ stage can be rerun and inspected alone.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from contextlib import AbstractContextManager
@@ -135,6 +134,7 @@ def features(
     ] = None,
 ) -> None:
     """Build the point-in-time feature table: one row per firm and 30 June as-of date."""
+    from cli.feature_table import write_feature_table
     from features.labels import LabelRuleError, check_rules
     from features.pipeline import build_features
     from features.tables import read_tables
@@ -152,18 +152,7 @@ def features(
     else:
         table = build_features(tables, label_rules=rules, horizon_months=horizon, progress=True)
     path = out or _features_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(path, index=False)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    manifest = {
-        "rows": len(table),
-        "sha256": digest,
-        "label_rules": list(rules),
-        "horizon_months": horizon,
-        "as_of_min": str(table["as_of"].min().date()),
-        "as_of_max": str(table["as_of"].max().date()),
-    }
-    path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
+    manifest = write_feature_table(table, path, rules, horizon)
     typer.echo(
         f"wrote {len(table):,} feature rows to {path} ({manifest['as_of_min']} … "
         f"{manifest['as_of_max']}, labelled {int(table['label'].notna().sum()):,})"

@@ -13,7 +13,6 @@ time against the annual champion in its report; `ews monthly promote` runs the u
 
 from __future__ import annotations
 
-import hashlib
 import json
 import resource
 import shutil
@@ -126,6 +125,7 @@ def features(
 ) -> None:
     """Build the point-in-time feature table on every month-end (default
     data/features/features-monthly.parquet): one row per firm and month-end."""
+    from cli.feature_table import write_feature_table
     from features.labels import LabelRuleError, check_rules
     from features.pipeline import MONTHLY, build_features
     from features.tables import read_tables
@@ -143,19 +143,8 @@ def features(
     if table.empty:
         _fail("no statement was filed by any as-of date: nothing to build")
     path = out or monthly_features_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(path, index=False)
-    manifest = {
-        "rows": len(table),
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-        "frequency": MONTHLY,
-        "years": years,
-        "label_rules": list(rules),
-        "horizon_months": horizon,
-        "as_of_min": str(table["as_of"].min().date()),
-        "as_of_max": str(table["as_of"].max().date()),
-    }
-    path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
+    extra = {"frequency": MONTHLY, "years": years}
+    manifest = write_feature_table(table, path, rules, horizon, extra)
     typer.echo(
         f"wrote {len(table):,} monthly feature rows to {path} ({manifest['as_of_min']} … "
         f"{manifest['as_of_max']}, {table['as_of'].nunique()} month-ends, labelled "
