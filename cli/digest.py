@@ -67,7 +67,7 @@ def digest(
     from serving.domain import changes
     from serving.domain import digest as digests
     from serving.domain.region_codes import served_regions
-    from serving.domain.region_settings import read_region_settings
+    from serving.domain.region_settings import settings_or_built_in
     from serving.errors import UnknownFirm
     from serving.store.engine import make_engine
     from serving.store.schema import create_schema
@@ -86,7 +86,7 @@ def digest(
     regions = [region] if region else [code for code in REGIONS if code in present]
     engine = make_engine(settings.db_url)
     create_schema(engine)
-    config = read_region_settings(settings.config_dir)
+    config = settings_or_built_in(settings.config_dir)  # as the watch list: defaults on a bad file
     failures = 0
     for code in regions:
         with Session(engine) as session:

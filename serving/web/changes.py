@@ -23,7 +23,7 @@ from serving.deps import StateDep
 from serving.domain import changes, digest
 from serving.domain import regions as risk
 from serving.domain.cases import STATUSES
-from serving.domain.region_settings import read_region_settings
+from serving.domain.region_settings import settings_or_built_in
 from serving.errors import UnknownFirm
 from serving.web.access import PageRoute, PageUser
 from serving.web.i18n import TEXT
@@ -109,7 +109,7 @@ def _digest(
     with attempt(db, user.key, endpoint, (), champion.version, region) as entry:
         entry.check(policy.read_region(user.key, region))
         scores = changes.read_month(settings.data_dir, month)
-        capacity = read_region_settings(settings.config_dir).of(region).capacity
+        capacity = settings_or_built_in(settings.config_dir).of(region).capacity
         names = changes.snapshot_names(snapshot)
         found = digest.build_digest(scores, region, digest.open_cases(db, region), capacity, names)
         entry.firm_ids = [str(firm_id) for firm_id in found.rows["firm_id"]]

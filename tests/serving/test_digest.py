@@ -236,6 +236,18 @@ def test_every_region_with_scores_gets_a_digest(
     assert list(seoul["firm_id"].astype(str)) == [world.ids.seoul]
 
 
+def test_a_bad_regions_file_falls_back_to_the_default_capacity(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the watch list does: a regions.yaml that cannot be read is logged and the built-in
+    capacity used, so an operator's typo does not stop the month's digest."""
+    world.settings.config_dir.mkdir(parents=True, exist_ok=True)
+    (world.settings.config_dir / "regions.yaml").write_text("version: 1\nregions: [oops\n")
+    code, output = _run(world, monkeypatch, "--month", "2026-11", "--region", "26")
+    assert code == 0, output
+    assert (world.settings.models_dir / "digests" / "2026-11" / "26.csv").exists()
+
+
 def test_an_empty_digest_folder_setting_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """``EWS_DIGEST_DIR=`` as .env.example writes it: models/digests, not the working folder."""
     monkeypatch.setenv("EWS_DIGEST_DIR", "")
