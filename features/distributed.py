@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from features import environment
-from features.labels import DEFAULT_RULES, make_labels
+from features.labels import DEFAULT_RULES
 from features.peers import ALL, PeerReference, peer_keys
 from features.pipeline import (
     PEER_FEATURES,
@@ -27,6 +27,7 @@ from features.pipeline import (
     MarketContext,
     as_of_dates,
     features_as_of,
+    with_labels,
 )
 from features.tables import RawTables, read_tables
 
@@ -98,15 +99,4 @@ def build_features_dask(
     finally:
         if client is not scheduler:
             client.close()
-    observed_until = max(tables.events["event_date"].max(), tables.financials["filed_on"].max())
-    table["label"] = make_labels(
-        table,
-        tables.financials,
-        tables.events,
-        label_rules,
-        horizon_months,
-        observed_until,
-        tables.labels,
-        tables.visits,
-    )
-    return table
+    return with_labels(table, tables, label_rules, horizon_months)
