@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import shutil
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -94,8 +95,15 @@ def _in_fresh_process(*args: Any) -> dict[str, float]:
 
 
 def _changes(out: str) -> dict[str, int]:
+    """The month's change counts; the steps' files (hundreds of MB at national size) go."""
     changes = pd.read_parquet(Path(out) / "month.parquet", columns=["change"])["change"]
+    shutil.rmtree(out, ignore_errors=True)
     return {str(k): int(v) for k, v in changes.value_counts().items()}
+
+
+def _with_rate(step: dict[str, float], firms: float) -> dict[str, float]:
+    """A step's figures with its rate over ``firms``."""
+    return step | {"firms_s": firms / step["seconds"]}
 
 
 def monthly_speed(world: World, rows: int) -> list[dict[str, Any]]:
@@ -118,22 +126,19 @@ def monthly_speed(world: World, rows: int) -> list[dict[str, Any]]:
     results = [
         report(
             "annual batch score, reference (ews score, top-3 reasons for all, one process)",
-            {"seconds": annual["seconds"], "firms_s": firms / annual["seconds"]}
-            | {"peak_gib": annual["peak_gib"]},
+            _with_rate(annual, firms),
             1.0,
             "reference",
         ),
         report(
             "monthly re-score, first month (no previous; reasons for all)",
-            {"seconds": previous["seconds"], "firms_s": firms / previous["seconds"]}
-            | {"peak_gib": previous["peak_gib"]},
+            _with_rate(previous, firms),
             previous["seconds"] / annual["seconds"],
             "info (time / annual)",
         ),
         report(
             "monthly re-score (previous joined; reasons where changed)",
-            {"seconds": month["seconds"], "firms_s": per_second, "peak_gib": month["peak_gib"]}
-            | {"rows": month["rows"]},
+            _with_rate(month, firms),
             month["seconds"] / annual["seconds"],
             "<= 1 (time / annual)",
         ),
@@ -164,25 +169,21 @@ def national(raw_dir: Path, model_firms: int, workers: int, chunk_firms: int) ->
     previous = _in_fresh_process("previous_plain", *args)
     month = _in_fresh_process("month", *args)
     print(f"[national] as of {AS_OF.date()}; changes: {_changes(out)}", flush=True)
-    first = reference["rows"]
     report(
         "annual batch score of the first partition, reference (one process, reasons for all)",
-        {"seconds": reference["seconds"], "firms_s": first / reference["seconds"]}
-        | {"peak_gib": reference["peak_gib"]},
+        _with_rate(reference, reference["rows"]),
         1.0,
         "reference",
     )
     report(
         "monthly re-score, last month (no previous; no reasons)",
-        {"seconds": previous["seconds"], "rows": previous["rows"]}
-        | {"peak_gib": previous["peak_gib"]},
+        _with_rate(previous, previous["rows"]),
         previous["seconds"] / TARGET_SECONDS,
         "info (time / 600 s)",
     )
     return report(
         "monthly re-score of the national panel (previous joined; reasons where changed)",
-        {"seconds": month["seconds"], "rows": month["rows"], "peak_gib": month["peak_gib"]}
-        | {"firms_s": month["rows"] / month["seconds"]},
+        _with_rate(month, month["rows"]),
         month["seconds"] / TARGET_SECONDS,
         "<= 1 (time / 600 s); firms_s against the reference's",
     )
