@@ -14,6 +14,7 @@ graded last month whose latest statement is now too old for a grade (자료 오�
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections import OrderedDict
@@ -250,7 +251,7 @@ def sections(rows: pd.DataFrame) -> Sections:
     )
 
 
-def _value(value: object) -> object:
+def _value(value: object) -> Any:
     """A cell as JSON wants it: None for every kind of missing."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -259,9 +260,9 @@ def _value(value: object) -> object:
     return value
 
 
-def _date(value: object) -> object:
-    value = _value(value)
-    return None if value is None else pd.Timestamp(value).date()  # type: ignore[arg-type]
+def _date(value: object) -> dt.date | None:
+    known = _value(value)
+    return None if known is None else pd.Timestamp(known).date()
 
 
 def changed_firm(row: Mapping[str, Any], names: Callable[[str], str | None]) -> ChangedFirm:
@@ -274,16 +275,16 @@ def changed_firm(row: Mapping[str, Any], names: Callable[[str], str | None]) -> 
         name=names(firm_id),
         district=None if district is None else str(district),
         district_name=district_name(district),
-        pd=_value(row["pd"]),  # type: ignore[arg-type]
-        grade=_value(row["grade"]),  # type: ignore[arg-type]
-        previous_pd=_value(row["previous_pd"]),  # type: ignore[arg-type]
-        previous_grade=_value(row["previous_grade"]),  # type: ignore[arg-type]
+        pd=_value(row["pd"]),
+        grade=_value(row["grade"]),
+        previous_pd=_value(row["previous_pd"]),
+        previous_grade=_value(row["previous_grade"]),
         grade_change=None if change is None else int(change),  # type: ignore[call-overload]
         new_triggers=[t for t in str(triggers).split(",") if t] if triggers else [],
-        failed_on=_date(row["failed_on"]),  # type: ignore[arg-type]
-        failure_event=_value(row["failure_event"]),  # type: ignore[arg-type]
-        statement_period_end=_date(row["statement_period_end"]),  # type: ignore[arg-type]
-        statement_age_months=_value(row["statement_age_months"]),  # type: ignore[arg-type]
+        failed_on=_date(row["failed_on"]),
+        failure_event=_value(row["failure_event"]),
+        statement_period_end=_date(row["statement_period_end"]),
+        statement_age_months=_value(row["statement_age_months"]),
         reasons_ko=[str(r) for r in (_value(row[c]) for c in REASON_COLUMNS) if r],
     )
 
