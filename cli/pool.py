@@ -13,12 +13,14 @@ goes to each process once, through ``shared``, not with every chunk.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 Mapper = Callable[..., Iterator[Any]]
@@ -38,9 +40,24 @@ def _install(values: dict[str, Any]) -> None:
     _shared.update(values)
 
 
-def default_workers() -> int:
-    """One process per core this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
+
+
+def default_workers(cpu_max: Path = CPU_MAX) -> int:
+    """One process per core this process may use: the cores it may run on, fewer when a
+    container's CPU quota allows fewer (a container often sees all of its host's cores, and
+    each worker holds a chunk in memory)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = _quota_cores(cpu_max)
+    return max(1, min(cores or 1, quota or cores or 1))
+
+
+def _quota_cores(cpu_max: Path) -> int | None:
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):  # no cgroup v2 file, or one this code does not read
+        return None
 
 
 @contextmanager
